@@ -1,0 +1,57 @@
+/**
+ * The CLI entry: builds the command tree, runs it, and is the only place that turns an error
+ * into a message and an exit code (usage 2, cancelled 130, other failures 1).
+ */
+import { Command, CommanderError } from 'commander';
+import { McpOboError } from '../errors.ts';
+import { VERSION } from '../version.ts';
+import { processContext, type CliContext } from './context.ts';
+import { registerServe } from '../commands/serve.ts';
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('mcp-obo')
+    .description('Put a secure, remote MCP server on Azure: Entra ID sign-in, On-Behalf-Of tokens per downstream API.')
+    .version(VERSION, '-v, --version')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+    });
+  registerServe(program, ctx);
+  return program;
+}
+
+export async function run(argv: string[], ctx: CliContext = processContext()): Promise<number> {
+  try {
+    await buildProgram(ctx).parseAsync(argv);
+    return 0;
+  } catch (err) {
+    return report(err, ctx);
+  }
+}
+
+function report(err: unknown, ctx: CliContext): number {
+  if (err instanceof CommanderError) {
+    // Commander has already printed its message (or the help / version).
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof McpOboError) {
+    ctx.stderr.write(`error: ${err.message}\n`);
+    if (err.suggestion) ctx.stderr.write(`  ${err.suggestion}\n`);
+    if (ctx.env.MCP_OBO_DEBUG && err.cause) ctx.stderr.write(`  cause: ${String((err.cause as Error).stack ?? err.cause)}\n`);
+    return err.exitCode;
+  }
+  const e = err as Error;
+  ctx.stderr.write(`error: ${e?.message ?? String(err)}\n`);
+  if (ctx.env.MCP_OBO_DEBUG) ctx.stderr.write(`${e?.stack ?? ''}\n`);
+  else ctx.stderr.write('  This is unexpected; rerun with MCP_OBO_DEBUG=1 for details and report it.\n');
+  return 1;
+}
+
+export async function main(): Promise<void> {
+  const code = await run(process.argv);
+  process.exitCode = code;
+  // Commands that finished must not be held open by idle keep-alive sockets or timers.
+  if (code !== 0) process.exit(code);
+}

@@ -1,0 +1,26 @@
+/** `mcp-obo serve`: flags only; the server loads lazily so `--help` stays fast. */
+import type { Command } from 'commander';
+import type { CliContext } from '../cli/context.ts';
+
+export function registerServe(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .summary('run the bundled MCP server (Streamable HTTP at /mcp, Entra ID auth, On-Behalf-Of)')
+    .description(
+      'Runs the MCP server. It validates Entra ID access tokens for api://{AZURE_CLIENT_ID} and exchanges them ' +
+        'On-Behalf-Of the user for Microsoft Graph and Azure DevOps tokens. Configuration comes from the ' +
+        'environment and an env file (default .env.local when present); the environment wins.',
+    )
+    .option('--port <port>', 'port to listen on (env PORT, default 8000)')
+    .option('--host <host>', 'interface to bind (default 127.0.0.1; use 0.0.0.0 in a container)')
+    .option('--env-file <path>', 'read variables from this file (default .env.local when present)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  mcp-obo serve                       # uses .env.local written by `mcp-obo provision`\n' +
+        '  mcp-obo serve --port 9000 --env-file .env.dev\n  mcp-obo serve --host 0.0.0.0 --port 8000   # as the container image runs it',
+    )
+    .action(async (opts: { port?: string; host?: string; envFile?: string }) => {
+      const { runServe } = await import('../server/serve.ts');
+      await runServe(opts, ctx);
+    });
+}

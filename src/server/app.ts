@@ -1,0 +1,135 @@
+/**
+ * The Express app: health, RFC 9728 metadata, and the stateless MCP endpoint behind bearer auth.
+ * Everything it talks to comes in through AppDeps, so tests can build it around fakes.
+ */
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+import { metadataHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/metadata.js';
+import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
+import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
+import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { Clock } from '../clock.ts';
+import { VERSION } from '../version.ts';
+import type { Logger } from './logger.ts';
+import { registerTools, type ToolDeps } from './tools/index.ts';
+import type { UserClaims } from './auth/verifier.ts';
+import { originCheck } from './origin.ts';
+
+export interface AppSettings {
+  /** Canonical MCP resource URL: public URL + '/mcp'. */
+  resource: string;
+  resourceMetadataUrl: string;
+  authorizationServer: string;
+  /** Fully qualified scope, e.g. api://{clientId}/access_as_user. */
+  scope: string;
+  allowedHosts: string[];
+  publicOrigin: string;
+  logUserNames: boolean;
+}
+
+export interface AppDeps extends ToolDeps {
+  verifier: OAuthTokenVerifier;
+  clock: Clock;
+  logger: Logger;
+}
+
+export function createApp(settings: AppSettings, deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestLog(deps, settings.logUserNames));
+
+  // Probes reach the container by IP, so health answers before the Host check; it says nothing else.
+  app.get('/health', (_req, res) => {
+    res.set('cache-control', 'no-store').json({ status: 'healthy' });
+  });
+
+  app.use(hostHeaderValidation(settings.allowedHosts));
+  app.use(originCheck(settings.publicOrigin));
+
+  const metadata: OAuthProtectedResourceMetadata = {
+    resource: settings.resource,
+    authorization_servers: [settings.authorizationServer],
+    scopes_supported: [settings.scope],
+    bearer_methods_supported: ['header'],
+    resource_name: 'mcp-obo MCP server',
+  };
+  const metadataPaths = new Set(['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource', new URL(settings.resourceMetadataUrl).pathname]);
+  for (const path of metadataPaths) app.use(path, metadataHandler(metadata));
+
+  const auth = requireBearerAuth({ verifier: deps.verifier, requiredScopes: [settings.scope], resourceMetadataUrl: settings.resourceMetadataUrl });
+  app.post('/mcp', auth, express.json({ limit: '1mb' }), handleMcp(deps));
+  // Stateless: no server-initiated stream and no session to delete.
+  app.all('/mcp', auth, (_req, res) => {
+    res.set('allow', 'POST').status(405).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this server is stateless; use POST.' }, id: null });
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found' });
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+function handleMcp(deps: AppDeps): RequestHandler {
+  return async (req, res, next) => {
+    const server = new McpServer({ name: 'mcp-obo', version: VERSION }, { capabilities: { tools: {} } });
+    registerTools(server, deps);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, req.body);
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+function requestLog(deps: AppDeps, logUserNames: boolean): RequestHandler {
+  return (req, res, next) => {
+    const started = deps.clock.now();
+    res.on('finish', () => {
+      const user = ((req as { auth?: AuthInfo }).auth?.extra?.user as UserClaims | undefined) ?? undefined;
+      const fields = {
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: deps.clock.now() - started,
+        rpc: req.path === '/mcp' ? rpcMethod(req.body) : undefined,
+        oid: user?.oid,
+        ...(logUserNames && user ? { user: user.preferredUsername ?? user.name } : {}),
+      };
+      if (req.path === '/health') deps.logger.debug('http.request', fields);
+      else deps.logger.info('http.request', fields);
+    });
+    next();
+  };
+}
+
+function rpcMethod(body: unknown): string | undefined {
+  if (Array.isArray(body)) return body.map((m) => rpcMethod(m) ?? '?').join(',');
+  const m = (body as { method?: unknown } | undefined)?.method;
+  return typeof m === 'string' ? m : undefined;
+}
+
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: { type?: string; status?: number; message?: string; stack?: string }, _req, res, _next) => {
+    if (err.type === 'entity.parse.failed') {
+      res.status(400).json({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not valid JSON' }, id: null });
+      return;
+    }
+    if (err.type === 'entity.too.large') {
+      res.status(413).json({ jsonrpc: '2.0', error: { code: -32600, message: 'Request body too large' }, id: null });
+      return;
+    }
+    logger.error('http.error', { error: err.stack ?? err.message });
+    if (!res.headersSent) res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null });
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * Server configuration: parsed once from an environment map (process env over the env file) and
+ * flags, validated before anything listens. Every problem names the variable (exit code 2).
+ */
+import { ConfigError } from '../errors.ts';
+import { LOG_LEVELS, type LogLevel } from './logger.ts';
+
+export type ServerCredential =
+  | { kind: 'secret'; clientSecret: string }
+  | { kind: 'managedIdentity'; miClientId: string; identityEndpoint: string };
+
+export interface ServerConfig {
+  tenantId: string;
+  /** The server's app registration (audience of incoming tokens, client of the OBO exchange). */
+  clientId: string;
+  credential: ServerCredential;
+  /** Entra authority host without a trailing slash, e.g. https://login.microsoftonline.com */
+  authorityHost: string;
+  graphEndpoint: string;
+  devopsEndpoint: string;
+  host: string;
+  port: number;
+  /** Public base URL (no trailing slash); the MCP resource is publicUrl + '/mcp'. */
+  publicUrl: string;
+  maxTokenAgeSeconds: number;
+  logLevel: LogLevel;
+  /** Log user names and e-mail addresses (opt-in); by default users appear only by oid. */
+  logUserNames: boolean;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ServeFlags {
+  port?: string | number;
+  host?: string;
+}
+
+export const DEFAULTS = {
+  authorityHost: 'https://login.microsoftonline.com',
+  graphEndpoint: 'https://graph.microsoft.com',
+  devopsEndpoint: 'https://app.vssps.visualstudio.com',
+  port: 8000,
+  host: '127.0.0.1',
+  maxTokenAgeHours: 24,
+} as const;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfig {
+  const tenantId = guid(env, 'AZURE_TENANT_ID');
+  const clientId = guid(env, 'AZURE_CLIENT_ID');
+  const port = portOf(flags.port ?? value(env, 'PORT'), flags.port === undefined ? 'PORT' : '--port');
+  const host = flags.host ?? DEFAULTS.host;
+  if (!host.trim()) throw new ConfigError('--host', 'must not be empty');
+
+  const maxHours = intIn(env, 'MAX_TOKEN_AGE_HOURS', 1, 168, DEFAULTS.maxTokenAgeHours);
+  const logLevelRaw = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevelRaw)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${value(env, 'LOG_LEVEL')}")`);
+  }
+
+  return {
+    tenantId,
+    clientId,
+    credential: credentialOf(env),
+    authorityHost: httpsUrl(env, 'AZURE_AUTHORITY_HOST', DEFAULTS.authorityHost, { originOnly: true }),
+    graphEndpoint: httpsUrl(env, 'MCP_OBO_GRAPH_ENDPOINT', DEFAULTS.graphEndpoint, { originOnly: true }),
+    devopsEndpoint: httpsUrl(env, 'MCP_OBO_DEVOPS_ENDPOINT', DEFAULTS.devopsEndpoint, { originOnly: false }),
+    host,
+    port,
+    publicUrl: publicUrlOf(env, port),
+    maxTokenAgeSeconds: maxHours * 3600,
+    logLevel: logLevelRaw as LogLevel,
+    logUserNames: bool(env, 'MCP_OBO_LOG_USER_NAMES'),
+  };
+}
+
+/** Values derived from the configuration that several modules need. */
+export function derived(config: ServerConfig) {
+  const resource = `${config.publicUrl}/mcp`;
+  const publicOrigin = new URL(config.publicUrl);
+  return {
+    authority: `${config.authorityHost}/${config.tenantId}`,
+    authorizationServer: `${config.authorityHost}/${config.tenantId}/v2.0`,
+    scope: `api://${config.clientId}/access_as_user`,
+    resource,
+    resourceMetadataUrl: `${publicOrigin.origin}/.well-known/oauth-protected-resource${publicOrigin.pathname.replace(/\/$/, '')}/mcp`,
+    /** Host names (no port) admitted by the DNS-rebinding check. */
+    allowedHosts: [...new Set([publicOrigin.hostname, 'localhost', '127.0.0.1', '[::1]'])],
+    publicOrigin: publicOrigin.origin,
+  };
+}
+
+function value(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function guid(env: Env, name: string): string {
+  const v = value(env, name);
+  if (v === undefined) {
+    throw new ConfigError(name, 'is required', {
+      suggestion: 'Set it in the environment or in .env.local (see `mcp-obo serve --help`).',
+    });
+  }
+  if (!GUID.test(v)) throw new ConfigError(name, `must be a GUID like 00000000-0000-0000-0000-000000000000 (got "${v}")`);
+  return v.toLowerCase();
+}
+
+function portOf(raw: string | number | undefined, name: string): number {
+  if (raw === undefined) return DEFAULTS.port;
+  const n = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535 || (typeof raw === 'string' && !/^\d+$/.test(raw.trim()))) {
+    throw new ConfigError(name, `must be a port number 0-65535 (got "${raw}")`);
+  }
+  return n;
+}
+
+function intIn(env: Env, name: string, min: number, max: number, fallback: number): number {
+  const v = value(env, name);
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${v}")`);
+  }
+  return Number(v);
+}
+
+function bool(env: Env, name: string): boolean {
+  const v = value(env, name)?.toLowerCase();
+  if (v === undefined || v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1') return true;
+  throw new ConfigError(name, `must be true or false (got "${env[name]}")`);
+}
+
+function httpsUrl(env: Env, name: string, fallback: string, opts: { originOnly: boolean }): string {
+  const v = value(env, name);
+  if (v === undefined) return fallback;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ConfigError(name, `must be an absolute https URL (got "${v}")`);
+  }
+  if (url.protocol !== 'https:') throw new ConfigError(name, `must use https: tokens are sent there (got "${v}")`);
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(name, `must not contain a query, fragment or credentials (got "${v}")`);
+  }
+  if (opts.originOnly && url.pathname !== '/') throw new ConfigError(name, `must be a host without a path, like ${fallback} (got "${v}")`);
+  return opts.originOnly ? url.origin : `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function publicUrlOf(env: Env, port: number): string {
+  const appUrl = value(env, 'APP_URL');
+  if (appUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(appUrl);
+    } catch {
+      throw new ConfigError('APP_URL', `must be an absolute URL like https://mcp.contoso.com (got "${appUrl}")`);
+    }
+    if (url.search || url.hash || url.username || url.password) throw new ConfigError('APP_URL', `must not contain a query, fragment or credentials (got "${appUrl}")`);
+    if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) {
+      throw new ConfigError('APP_URL', `must use https unless the host is localhost (got "${appUrl}")`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('APP_URL', `must be an http(s) URL (got "${appUrl}")`);
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  }
+  const name = value(env, 'CONTAINER_APP_NAME');
+  const suffix = value(env, 'CONTAINER_APP_ENV_DNS_SUFFIX');
+  if (name !== undefined || suffix !== undefined) {
+    if (name === undefined) throw new ConfigError('CONTAINER_APP_NAME', 'is required when CONTAINER_APP_ENV_DNS_SUFFIX is set');
+    if (suffix === undefined) throw new ConfigError('CONTAINER_APP_ENV_DNS_SUFFIX', 'is required when CONTAINER_APP_NAME is set');
+    const candidate = `https://${name}.${suffix}`;
+    try {
+      return new URL(candidate).origin;
+    } catch {
+      throw new ConfigError('CONTAINER_APP_NAME', `and CONTAINER_APP_ENV_DNS_SUFFIX do not form a valid host (got "${candidate}")`);
+    }
+  }
+  return `http://localhost:${port}`;
+}
+
+function credentialOf(env: Env): ServerCredential {
+  const identityEndpoint = value(env, 'IDENTITY_ENDPOINT');
+  if (identityEndpoint !== undefined) {
+    if (value(env, 'IDENTITY_HEADER') === undefined) {
+      throw new ConfigError('IDENTITY_HEADER', 'is required with IDENTITY_ENDPOINT (both are set by Azure Container Apps)');
+    }
+    const mi = value(env, 'AZURE_MI_CLIENT_ID');
+    if (mi === undefined) {
+      throw new ConfigError('AZURE_MI_CLIENT_ID', 'is required when running with a managed identity (IDENTITY_ENDPOINT is set)', {
+        suggestion: 'Set it to the client id of the user-assigned identity; `mcp-obo deploy` does this for you.',
+      });
+    }
+    if (!GUID.test(mi)) throw new ConfigError('AZURE_MI_CLIENT_ID', `must be a GUID (got "${mi}")`);
+    try {
+      new URL(identityEndpoint);
+    } catch {
+      throw new ConfigError('IDENTITY_ENDPOINT', `must be a URL (got "${identityEndpoint}")`);
+    }
+    return { kind: 'managedIdentity', miClientId: mi.toLowerCase(), identityEndpoint };
+  }
+  const secret = value(env, 'AZURE_CLIENT_SECRET');
+  if (secret === undefined) {
+    throw new ConfigError('AZURE_CLIENT_SECRET', 'is not set and no managed identity is available (IDENTITY_ENDPOINT is not set)', {
+      suggestion: 'Locally, run `mcp-obo provision` to write .env.local with a client secret; in Azure Container Apps, set AZURE_MI_CLIENT_ID.',
+    });
+  }
+  return { kind: 'secret', clientSecret: secret };
+}

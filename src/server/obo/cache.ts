@@ -1,0 +1,64 @@
+/**
+ * A bounded cache of downstream tokens keyed by a hash of the user's incoming token and the API.
+ * msal-node's own in-memory cache never evicts, so the server keeps msal's cache per request and
+ * bounds this one by entries and bytes (lru-cache), with one in-flight exchange per key.
+ */
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Clock } from '../../clock.ts';
+
+export interface CachedToken {
+  accessToken: string;
+  /** Epoch ms. */
+  expiresOn: number;
+}
+
+export interface TokenCacheOptions {
+  clock: Clock;
+  maxEntries?: number;
+  maxBytes?: number;
+  /** Entries are treated as expired this long before the token really expires. Default 5 min. */
+  refreshBeforeMs?: number;
+}
+
+export class OboTokenCache {
+  private readonly lru: LRUCache<string, CachedToken>;
+  private readonly inflight = new Map<string, Promise<CachedToken>>();
+  private readonly clock: Clock;
+  private readonly refreshBeforeMs: number;
+
+  constructor(opts: TokenCacheOptions) {
+    this.clock = opts.clock;
+    this.refreshBeforeMs = opts.refreshBeforeMs ?? 5 * 60_000;
+    this.lru = new LRUCache<string, CachedToken>({
+      max: opts.maxEntries ?? 5000,
+      maxSize: opts.maxBytes ?? 16 * 1024 * 1024,
+      // UTF-16 string bytes plus a small overhead per entry.
+      sizeCalculation: (v, k) => 2 * (v.accessToken.length + k.length) + 64,
+    });
+  }
+
+  static key(assertion: string, api: string): string {
+    return createHash('sha256').update(assertion).digest('base64url') + '|' + api;
+  }
+
+  get size(): number {
+    return this.lru.size;
+  }
+
+  /** The cached token, or the result of `load` (shared by concurrent callers of the same key). */
+  async getOrLoad(key: string, load: () => Promise<CachedToken>): Promise<{ token: CachedToken; fromCache: boolean }> {
+    const hit = this.lru.get(key);
+    if (hit && hit.expiresOn - this.refreshBeforeMs > this.clock.now()) return { token: hit, fromCache: true };
+    if (hit) this.lru.delete(key);
+
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = load().finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    const token = await pending;
+    if (token.expiresOn - this.refreshBeforeMs > this.clock.now()) this.lru.set(key, token);
+    return { token, fromCache: false };
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The On-Behalf-Of exchange: the user's token for a narrow downstream token, with msal-node.
+ * A ConfidentialClientApplication is made per exchange (its cache then dies with it) and given
+ * the tenant's OIDC document, so msal makes no discovery calls; results go to OboTokenCache.
+ */
+import type { Clock } from '../../clock.ts';
+import type { Logger } from '../logger.ts';
+import { OboTokenCache, type CachedToken } from './cache.ts';
+import { OboError, toOboError } from './errors.ts';
+
+export type DownstreamApi = 'graph' | 'devops';
+
+export const DEVOPS_RESOURCE_ID = '499b84ac-1321-427f-aa17-267ca6975798';
+
+export interface OboClient {
+  /** A downstream access token for the user who presented `assertion`. */
+  getToken(assertion: string, api: DownstreamApi): Promise<string>;
+}
+
+export type ClientCredential = { clientSecret: string } | { clientAssertion: () => Promise<string> };
+
+export interface OboClientOptions {
+  clientId: string;
+  /** `{authorityHost}/{tenant}` */
+  authority: string;
+  /** The tenant's v2 OIDC document (JSON), so msal skips discovery. */
+  authorityMetadata: () => Promise<string>;
+  credential: ClientCredential;
+  graphEndpoint: string;
+  clock: Clock;
+  logger: Logger;
+  cache?: OboTokenCache;
+  timeoutMs?: number;
+}
+
+const API_NAMES: Record<DownstreamApi, string> = { graph: 'Microsoft Graph', devops: 'Azure DevOps' };
+
+export function scopesFor(api: DownstreamApi, graphEndpoint: string): string[] {
+  return api === 'graph' ? [`${graphEndpoint}/User.Read`] : [`${DEVOPS_RESOURCE_ID}/.default`];
+}
+
+export function createOboClient(opts: OboClientOptions): OboClient & { cache: OboTokenCache } {
+  const cache = opts.cache ?? new OboTokenCache({ clock: opts.clock });
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const knownAuthority = new URL(opts.authority).host;
+  let msal: Promise<typeof import('@azure/msal-node')> | undefined;
+
+  async function exchange(assertion: string, api: DownstreamApi): Promise<CachedToken> {
+    msal ??= import('@azure/msal-node');
+    const { ConfidentialClientApplication, LogLevel } = await msal;
+    const started = opts.clock.now();
+    const cca = new ConfidentialClientApplication({
+      auth: {
+        clientId: opts.clientId,
+        authority: opts.authority,
+        knownAuthorities: [knownAuthority],
+        authorityMetadata: await opts.authorityMetadata(),
+        ...('clientSecret' in opts.credential ? { clientSecret: opts.credential.clientSecret } : { clientAssertion: opts.credential.clientAssertion }),
+      },
+      system: {
+        loggerOptions: {
+          piiLoggingEnabled: false,
+          logLevel: LogLevel.Error,
+          loggerCallback: (_level, message) => opts.logger.debug('msal', { message }),
+        },
+      },
+    });
+    const result = await withTimeout(
+      cca.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: scopesFor(api, opts.graphEndpoint) }),
+      timeoutMs,
+      () => new OboError('timeout', `Entra ID did not answer the token exchange for ${API_NAMES[api]} within ${timeoutMs / 1000} s; try again.`),
+    );
+    if (!result?.accessToken) throw new OboError('unknown', `Entra ID returned no token for ${API_NAMES[api]}.`);
+    opts.logger.debug('obo.exchanged', { api, ms: opts.clock.now() - started });
+    return { accessToken: result.accessToken, expiresOn: result.expiresOn?.getTime() ?? opts.clock.now() + 3_600_000 };
+  }
+
+  return {
+    cache,
+    async getToken(assertion, api) {
+      try {
+        const { token } = await cache.getOrLoad(OboTokenCache.key(assertion, api), () => exchange(assertion, api));
+        return token.accessToken;
+      } catch (err) {
+        const oboErr = toOboError(err, API_NAMES[api]);
+        opts.logger.warn('obo.failed', { api, failure: oboErr.failure, aadsts: oboErr.aadsts, correlationId: oboErr.correlationId });
+        throw oboErr;
+      }
+    },
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

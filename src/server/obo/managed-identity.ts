@@ -1,0 +1,24 @@
+/**
+ * The client assertion in Azure: a token for api://AzureADTokenExchange from the user-assigned
+ * managed identity, which the app registration trusts through a federated identity credential.
+ * msal-node's ManagedIdentityApplication reads IDENTITY_ENDPOINT / IDENTITY_HEADER (set by the
+ * platform) and caches the token until shortly before it expires, so each call is cheap.
+ */
+import { OboError } from './errors.ts';
+
+export const TOKEN_EXCHANGE_RESOURCE = 'api://AzureADTokenExchange';
+
+export function managedIdentityAssertion(miClientId: string): () => Promise<string> {
+  let app: Promise<import('@azure/msal-node').ManagedIdentityApplication> | undefined;
+  return async () => {
+    app ??= import('@azure/msal-node').then(
+      ({ ManagedIdentityApplication }) => new ManagedIdentityApplication({ managedIdentityIdParams: { userAssignedClientId: miClientId } }),
+    );
+    try {
+      const result = await (await app).acquireToken({ resource: TOKEN_EXCHANGE_RESOURCE });
+      return result.accessToken;
+    } catch (err) {
+      throw new OboError('server_credential', 'The server could not get a token from its managed identity. An operator should check that the identity is attached to the container app (`mcp-obo deploy` attaches it).', { retryable: true, cause: err });
+    }
+  };
+}

@@ -1,0 +1,26 @@
+/** `mcp-obo serve`: configuration, then the server until a signal asks it to stop. */
+import type { CliContext } from '../cli/context.ts';
+import { parseServerConfig, type ServeFlags } from './config.ts';
+import { loadEnvFile } from './env-file.ts';
+import { createLogger } from './logger.ts';
+import { startServer } from './start.ts';
+
+export interface ServeOptions extends ServeFlags {
+  envFile?: string;
+}
+
+export async function runServe(opts: ServeOptions, ctx: CliContext): Promise<void> {
+  const file = await loadEnvFile(ctx.cwd, opts.envFile);
+  const config = parseServerConfig({ ...file.values, ...ctx.env }, { port: opts.port, host: opts.host });
+  const logger = createLogger({ level: config.logLevel, write: (line) => ctx.stdout.write(line + '\n') });
+  if (file.path) logger.info('config.env_file', { path: file.path });
+  if (file.looseMode) logger.warn('config.env_file_readable', { path: file.path, advice: `chmod 600 ${file.path}: it holds a client secret` });
+  if (config.credential.kind === 'managedIdentity' && ctx.env.AZURE_CLIENT_SECRET) {
+    logger.warn('config.secret_ignored', { advice: 'AZURE_CLIENT_SECRET is ignored when a managed identity is available; remove it from the app.' });
+  }
+
+  const running = await startServer(config, { logger });
+  const signal = await ctx.waitForShutdown();
+  logger.info('server.stopping', { signal });
+  await running.close();
+}

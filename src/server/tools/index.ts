@@ -1,0 +1,125 @@
+/**
+ * The tools this server offers, each acting as the signed-in user through an OBO token.
+ * Registered on a fresh McpServer per request (the server is stateless).
+ */
+import { z } from 'zod';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { OboClient } from '../obo/client.ts';
+import type { GraphApi } from '../downstream/graph.ts';
+import type { DevOpsApi, DevOpsOrganization, DevOpsProfile } from '../downstream/devops.ts';
+import type { Logger } from '../logger.ts';
+import { describeFailure, failure, ok, userOf } from './result.ts';
+
+export interface ToolDeps {
+  obo: OboClient;
+  graph: GraphApi;
+  devops: DevOpsApi;
+  logger: Logger;
+}
+
+const nullableString = z.string().nullable();
+const graphProfileShape = {
+  id: z.string().describe('Entra object id of the user'),
+  displayName: nullableString,
+  givenName: nullableString,
+  surname: nullableString,
+  mail: nullableString,
+  userPrincipalName: nullableString,
+  jobTitle: nullableString,
+  department: nullableString,
+  officeLocation: nullableString,
+};
+const organizationShape = z.object({ id: z.string(), name: z.string(), url: z.string() });
+const devopsProfileShape = {
+  id: z.string().describe('Azure DevOps profile (member) id'),
+  displayName: nullableString,
+  emailAddress: nullableString,
+  publicAlias: nullableString,
+  organizations: z.array(organizationShape).describe('Azure DevOps organisations the user belongs to'),
+};
+const userContextShape = {
+  name: nullableString,
+  email: nullableString,
+  jobTitle: nullableString,
+  department: nullableString,
+  devopsOrganizations: z.array(z.string()),
+  errors: z.array(z.object({ source: z.enum(['graph', 'devops']), message: z.string() })).describe('Sources that could not be read'),
+};
+
+const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
+
+export function registerTools(server: McpServer, deps: ToolDeps): void {
+  const devopsProfile = async (token: string): Promise<DevOpsProfile & { organizations: DevOpsOrganization[] }> => {
+    const downstream = await deps.obo.getToken(token, 'devops');
+    const profile = await deps.devops.getProfile(downstream);
+    return { ...profile, organizations: await deps.devops.getOrganizations(downstream, profile.id) };
+  };
+  const graphProfile = async (token: string) => deps.graph.getMe(await deps.obo.getToken(token, 'graph'));
+
+  server.registerTool(
+    'graph_get_profile',
+    {
+      title: 'Microsoft 365 profile',
+      description: "Reads the signed-in user's Microsoft 365 / Entra ID profile from Microsoft Graph (name, e-mail, job title, department, office). Takes no arguments.",
+      inputSchema: {},
+      outputSchema: graphProfileShape,
+      annotations: READ_ONLY,
+    },
+    async (_args, extra) => {
+      const { token, user } = userOf(extra.authInfo);
+      try {
+        return ok({ ...(await graphProfile(token)) });
+      } catch (err) {
+        return failure(err, 'graph_get_profile', user, deps.logger);
+      }
+    },
+  );
+
+  server.registerTool(
+    'devops_get_profile',
+    {
+      title: 'Azure DevOps profile',
+      description: "Reads the signed-in user's Azure DevOps profile and the Azure DevOps organisations they belong to. Takes no arguments.",
+      inputSchema: {},
+      outputSchema: devopsProfileShape,
+      annotations: READ_ONLY,
+    },
+    async (_args, extra) => {
+      const { token, user } = userOf(extra.authInfo);
+      try {
+        return ok({ ...(await devopsProfile(token)) });
+      } catch (err) {
+        return failure(err, 'devops_get_profile', user, deps.logger);
+      }
+    },
+  );
+
+  server.registerTool(
+    'get_user_context',
+    {
+      title: 'Who am I',
+      description: 'A short summary of the signed-in user from Microsoft Graph and Azure DevOps together (name, e-mail, job title, department, DevOps organisations). If one source fails, the other is still returned and the failure is listed in `errors`.',
+      inputSchema: {},
+      outputSchema: userContextShape,
+      annotations: READ_ONLY,
+    },
+    async (_args, extra) => {
+      const { token, user } = userOf(extra.authInfo);
+      const [graph, devops] = await Promise.allSettled([graphProfile(token), devopsProfile(token)]);
+      if (graph.status === 'rejected' && devops.status === 'rejected') return failure(graph.reason, 'get_user_context', user, deps.logger);
+      const errors: { source: 'graph' | 'devops'; message: string }[] = [];
+      if (graph.status === 'rejected') errors.push({ source: 'graph', message: describeFailure(graph.reason).message });
+      if (devops.status === 'rejected') errors.push({ source: 'devops', message: describeFailure(devops.reason).message });
+      const g = graph.status === 'fulfilled' ? graph.value : undefined;
+      const d = devops.status === 'fulfilled' ? devops.value : undefined;
+      return ok({
+        name: g?.displayName ?? d?.displayName ?? null,
+        email: g?.mail ?? g?.userPrincipalName ?? d?.emailAddress ?? null,
+        jobTitle: g?.jobTitle ?? null,
+        department: g?.department ?? null,
+        devopsOrganizations: [...new Set(d?.organizations.map((o) => o.name) ?? [])],
+        errors,
+      });
+    },
+  );
+}

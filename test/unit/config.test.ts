@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { derived, parseServerConfig, type Env } from '../../src/server/config.ts';
+import { ConfigError } from '../../src/errors.ts';
+
+const TENANT = '11111111-2222-3333-4444-555555555555';
+const CLIENT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+const base: Env = { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: 's3cret' };
+
+function rejects(env: Env, variable: string, pattern?: RegExp, flags = {}) {
+  assert.throws(
+    () => parseServerConfig(env, flags),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+      assert.equal(err.variable, variable);
+      assert.equal(err.exitCode, 2);
+      if (pattern) assert.match(err.message, pattern);
+      return true;
+    },
+  );
+}
+
+test('defaults for a minimal local configuration', () => {
+  const c = parseServerConfig(base);
+  assert.equal(c.port, 8000);
+  assert.equal(c.host, '127.0.0.1');
+  assert.equal(c.authorityHost, 'https://login.microsoftonline.com');
+  assert.equal(c.graphEndpoint, 'https://graph.microsoft.com');
+  assert.equal(c.devopsEndpoint, 'https://app.vssps.visualstudio.com');
+  assert.equal(c.publicUrl, 'http://localhost:8000');
+  assert.equal(c.maxTokenAgeSeconds, 24 * 3600);
+  assert.equal(c.logLevel, 'info');
+  assert.deepEqual(c.credential, { kind: 'secret', clientSecret: 's3cret' });
+  const d = derived(c);
+  assert.equal(d.resource, 'http://localhost:8000/mcp');
+  assert.equal(d.resourceMetadataUrl, 'http://localhost:8000/.well-known/oauth-protected-resource/mcp');
+  assert.equal(d.authorizationServer, `https://login.microsoftonline.com/${TENANT}/v2.0`);
+  assert.equal(d.scope, `api://${CLIENT}/access_as_user`);
+  assert.deepEqual(d.allowedHosts.sort(), ['127.0.0.1', '[::1]', 'localhost']);
+});
+
+test('GUIDs are required and validated, and normalised to lower case', () => {
+  rejects({ ...base, AZURE_TENANT_ID: undefined }, 'AZURE_TENANT_ID', /required/);
+  rejects({ ...base, AZURE_TENANT_ID: 'contoso.onmicrosoft.com' }, 'AZURE_TENANT_ID', /GUID/);
+  rejects({ ...base, AZURE_CLIENT_ID: '' }, 'AZURE_CLIENT_ID', /required/);
+  rejects({ ...base, AZURE_CLIENT_ID: `${CLIENT}x` }, 'AZURE_CLIENT_ID', /GUID/);
+  assert.equal(parseServerConfig({ ...base, AZURE_CLIENT_ID: CLIENT.toUpperCase() }).clientId, CLIENT);
+});
+
+test('port from PORT or --port, validated', () => {
+  assert.equal(parseServerConfig({ ...base, PORT: '9000' }).port, 9000);
+  assert.equal(parseServerConfig({ ...base, PORT: '9000' }, { port: '9100' }).port, 9100);
+  rejects({ ...base, PORT: 'eighty' }, 'PORT', /port number/);
+  rejects({ ...base, PORT: '70000' }, 'PORT');
+  rejects({ ...base, PORT: '80.5' }, 'PORT');
+  rejects(base, '--port', /port number/, { port: '-1' });
+});
+
+test('public URL: APP_URL, else the Container Apps name and DNS suffix, else localhost', () => {
+  assert.equal(parseServerConfig({ ...base, APP_URL: 'https://mcp.contoso.com/' }).publicUrl, 'https://mcp.contoso.com');
+  const aca = parseServerConfig({ ...base, CONTAINER_APP_NAME: 'ca-mcp-dev-ab12', CONTAINER_APP_ENV_DNS_SUFFIX: 'kindsea-1234.westeurope.azurecontainerapps.io' });
+  assert.equal(aca.publicUrl, 'https://ca-mcp-dev-ab12.kindsea-1234.westeurope.azurecontainerapps.io');
+  assert.deepEqual(derived(aca).allowedHosts[0], 'ca-mcp-dev-ab12.kindsea-1234.westeurope.azurecontainerapps.io');
+  rejects({ ...base, CONTAINER_APP_NAME: 'x' }, 'CONTAINER_APP_ENV_DNS_SUFFIX');
+  rejects({ ...base, APP_URL: 'http://mcp.contoso.com' }, 'APP_URL', /https/);
+  rejects({ ...base, APP_URL: 'not a url' }, 'APP_URL');
+  rejects({ ...base, APP_URL: 'https://mcp.contoso.com/?x=1' }, 'APP_URL', /query/);
+  assert.equal(parseServerConfig({ ...base, APP_URL: 'http://127.0.0.1:8123' }).publicUrl, 'http://127.0.0.1:8123');
+});
+
+test('endpoints must be https (tokens are sent there) and hosts without paths where required', () => {
+  rejects({ ...base, AZURE_AUTHORITY_HOST: 'http://login.microsoftonline.com' }, 'AZURE_AUTHORITY_HOST', /https/);
+  rejects({ ...base, AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.com/tenant' }, 'AZURE_AUTHORITY_HOST', /without a path/);
+  rejects({ ...base, MCP_OBO_GRAPH_ENDPOINT: 'graph.microsoft.com' }, 'MCP_OBO_GRAPH_ENDPOINT');
+  assert.equal(parseServerConfig({ ...base, AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us/' }).authorityHost, 'https://login.microsoftonline.us');
+  assert.equal(parseServerConfig({ ...base, MCP_OBO_DEVOPS_ENDPOINT: 'https://127.0.0.1:4443/devops/' }).devopsEndpoint, 'https://127.0.0.1:4443/devops');
+});
+
+test('MAX_TOKEN_AGE_HOURS is 1..168 and LOG_LEVEL one of four', () => {
+  assert.equal(parseServerConfig({ ...base, MAX_TOKEN_AGE_HOURS: '168' }).maxTokenAgeSeconds, 168 * 3600);
+  rejects({ ...base, MAX_TOKEN_AGE_HOURS: '0' }, 'MAX_TOKEN_AGE_HOURS', /1 to 168/);
+  rejects({ ...base, MAX_TOKEN_AGE_HOURS: '169' }, 'MAX_TOKEN_AGE_HOURS');
+  rejects({ ...base, MAX_TOKEN_AGE_HOURS: '2.5' }, 'MAX_TOKEN_AGE_HOURS');
+  assert.equal(parseServerConfig({ ...base, LOG_LEVEL: 'DEBUG' }).logLevel, 'debug');
+  rejects({ ...base, LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /debug, info, warn, error/);
+});
+
+test('credential: managed identity when the platform provides one, else the secret, else refuse', () => {
+  const mi = parseServerConfig({ ...base, AZURE_CLIENT_SECRET: undefined, IDENTITY_ENDPOINT: 'http://localhost:42356/msi/token', IDENTITY_HEADER: 'h', AZURE_MI_CLIENT_ID: CLIENT });
+  assert.equal(mi.credential.kind, 'managedIdentity');
+  rejects({ ...base, IDENTITY_ENDPOINT: 'http://localhost:42356/msi/token', IDENTITY_HEADER: 'h' }, 'AZURE_MI_CLIENT_ID', /required/);
+  rejects({ ...base, IDENTITY_ENDPOINT: 'http://localhost:42356/msi/token', AZURE_MI_CLIENT_ID: CLIENT }, 'IDENTITY_HEADER');
+  rejects({ ...base, AZURE_CLIENT_SECRET: undefined }, 'AZURE_CLIENT_SECRET', /no managed identity/);
+});
+
+test('a bad value never echoes the client secret', () => {
+  try {
+    parseServerConfig({ ...base, PORT: 'x' });
+  } catch (err) {
+    assert.doesNotMatch((err as Error).message, /s3cret/);
+  }
+});
