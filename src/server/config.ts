@@ -22,6 +22,8 @@ export interface ServerConfig {
   port: number;
   /** Public base URL (no trailing slash); the MCP resource is publicUrl + '/mcp'. */
   publicUrl: string;
+  /** No public URL was configured: it is http://localhost:{the port actually bound}. */
+  publicUrlIsLocalDefault: boolean;
   maxTokenAgeSeconds: number;
   logLevel: LogLevel;
   /** Log user names and e-mail addresses (opt-in); by default users appear only by oid. */
@@ -70,6 +72,7 @@ export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfi
     host,
     port,
     publicUrl: publicUrlOf(env, port),
+    publicUrlIsLocalDefault: value(env, 'APP_URL') === undefined && value(env, 'CONTAINER_APP_NAME') === undefined && value(env, 'CONTAINER_APP_ENV_DNS_SUFFIX') === undefined,
     maxTokenAgeSeconds: maxHours * 3600,
     logLevel: logLevelRaw as LogLevel,
     logUserNames: bool(env, 'MCP_OBO_LOG_USER_NAMES'),

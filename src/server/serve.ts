@@ -20,7 +20,12 @@ export async function runServe(opts: ServeOptions, ctx: CliContext): Promise<voi
   }
 
   const running = await startServer(config, { logger });
-  const signal = await ctx.waitForShutdown();
-  logger.info('server.stopping', { signal });
-  await running.close();
+  try {
+    // A failure to load the app after listening ends the process rather than serving only /health.
+    const loadFailure = running.ready.then(() => new Promise<never>(() => {}));
+    const signal = await Promise.race([ctx.waitForShutdown(), loadFailure]);
+    logger.info('server.stopping', { signal });
+  } finally {
+    await running.close();
+  }
 }

@@ -1,26 +1,20 @@
 /**
- * Wires the real dependencies from a validated ServerConfig and listens. The only place where
- * the server's clients (discovery, keys, OBO, downstream HTTP) are constructed.
+ * Listens first, loads the app second: the listener answers /health at once (Container Apps'
+ * scale-from-zero and the image's HEALTHCHECK wait on it), while the MCP SDK, Express and the
+ * auth stack load; any other request waits for them rather than failing.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../clock.ts';
 import { derived, type ServerConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { createApp } from './app.ts';
-import { Discovery } from './auth/discovery.ts';
-import { KeyStore } from './auth/keystore.ts';
-import { createVerifier } from './auth/verifier.ts';
-import { createOboClient } from './obo/client.ts';
-import { managedIdentityAssertion } from './obo/managed-identity.ts';
-import { createRequester } from './downstream/http.ts';
-import { createGraphApi } from './downstream/graph.ts';
-import { createDevOpsApi } from './downstream/devops.ts';
 
 export interface RunningServer {
   /** Where it listens, e.g. http://127.0.0.1:8000 */
   url: string;
   server: Server;
+  /** Resolves when the full app is loaded. */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,49 +24,33 @@ export interface StartOptions {
   fetch?: typeof fetch;
 }
 
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
 export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
-  const fetchImpl = opts.fetch ?? fetch;
-  const d = derived(config);
+  let app: Handler | undefined;
+  let bound: (port: number) => void = () => {};
+  const boundPort = new Promise<number>((resolve) => (bound = resolve));
 
-  const v2 = new Discovery(`${d.authority}/v2.0/.well-known/openid-configuration`, fetchImpl);
-  const v1 = new Discovery(`${d.authority}/.well-known/openid-configuration`, fetchImpl);
-  const keysFor = (discovery: Discovery) =>
-    new KeyStore({ jwksUri: async () => (await discovery.get()).jwks_uri, clock, logger, fetch: fetchImpl });
-
-  const verifier = createVerifier({
-    tenantId: config.tenantId,
-    clientId: config.clientId,
-    resource: d.resource,
-    maxTokenAgeSeconds: config.maxTokenAgeSeconds,
-    clock,
-    issuers: [
-      { version: '2.0', issuer: async () => (await v2.get()).issuer, keys: keysFor(v2) },
-      { version: '1.0', issuer: async () => (await v1.get()).issuer, keys: keysFor(v1) },
-    ],
+  // Load while binding; wire once the real port is known (--port 0 picks one).
+  const appPromise = Promise.all([import('./wire.ts'), boundPort]).then(([{ wireApp }, port]) => {
+    const effective = config.publicUrlIsLocalDefault ? { ...config, publicUrl: `http://localhost:${port}` } : config;
+    app = wireApp(effective, { clock, logger, fetch: opts.fetch ?? fetch }) as unknown as Handler;
+    return app;
   });
 
-  const obo = createOboClient({
-    clientId: config.clientId,
-    authority: d.authority,
-    authorityMetadata: async () => JSON.stringify(await v2.get()),
-    credential:
-      config.credential.kind === 'secret'
-        ? { clientSecret: config.credential.clientSecret }
-        : { clientAssertion: managedIdentityAssertion(config.credential.miClientId) },
-    graphEndpoint: config.graphEndpoint,
-    clock,
-    logger,
+  const server = createServer((req, res) => {
+    if (app) return app(req, res);
+    if (req.method === 'GET' && (req.url === '/health' || req.url?.startsWith('/health?'))) {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end('{"status":"healthy"}');
+      return;
+    }
+    appPromise.then(
+      (loaded) => loaded(req, res),
+      () => res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"server_error"}'),
+    );
   });
-
-  const request = createRequester({ clock, fetch: fetchImpl });
-  const app = createApp(
-    { ...d, logUserNames: config.logUserNames },
-    { verifier, obo, graph: createGraphApi(config.graphEndpoint, request), devops: createDevOpsApi(config.devopsEndpoint, request), clock, logger },
-  );
-
-  const server = createServer(app);
   // Behind Azure's ingress, idle keep-alive connections must outlive the proxy's own timeout.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -83,22 +61,24 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       resolve();
     });
   });
+
   const address = server.address() as AddressInfo;
+  bound(address.port);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
+  const d = derived(config.publicUrlIsLocalDefault ? { ...config, publicUrl: `http://localhost:${address.port}` } : config);
   logger.info('server.listening', {
     url,
     resource: d.resource,
     authority: d.authority,
     credential: config.credential.kind === 'secret' ? 'client-secret' : 'managed-identity',
-    version: process.version,
+    node: process.version,
   });
-  // Warm discovery and keys in the background so the first user request does not pay for them.
-  void v2.get().then(() => undefined, (err: Error) => logger.warn('discovery.failed', { error: err.message }));
 
   return {
     url,
     server,
+    ready: appPromise.then(() => undefined),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,7 +1,7 @@
 /**
  * Access-token validation for the MCP SDK's requireBearerAuth: RS256 only, keys from the tenant's
  * JWKS, exact issuer (v2 or v1), audience, tenant, lifetime, age and scope. Every failure becomes
- * an InvalidTokenError with a message that is safe to return (it never echoes the token).
+ * an InvalidTokenError with a message that is safe to return (it never echoes the token). `exp` is strict; `nbf` and `iat` allow clock skew.
  */
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { InvalidTokenError, ServerError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
@@ -71,6 +71,8 @@ export function createVerifier(opts: VerifierOptions): OAuthTokenVerifier {
         throw mapJoseError(err);
       }
 
+      // jose applied the skew to exp too; an expired token is refused without grace.
+      if (typeof verified.exp !== 'number' || verified.exp * 1000 <= opts.clock.now()) throw new InvalidTokenError('Token has expired');
       if (verified.ver !== trusted.version) throw new InvalidTokenError('Token version does not match its issuer');
       if (verified.tid !== opts.tenantId) throw new InvalidTokenError('Token was not issued by this tenant');
       if (typeof verified.oid !== 'string' || !verified.oid) throw new InvalidTokenError('Token has no user object id');

@@ -3,6 +3,7 @@
  * A ConfidentialClientApplication is made per exchange (its cache then dies with it) and given
  * the tenant's OIDC document, so msal makes no discovery calls; results go to OboTokenCache.
  */
+import type * as Msal from '@azure/msal-node';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../logger.ts';
 import { OboTokenCache, type CachedToken } from './cache.ts';
@@ -43,7 +44,7 @@ export function createOboClient(opts: OboClientOptions): OboClient & { cache: Ob
   const cache = opts.cache ?? new OboTokenCache({ clock: opts.clock });
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const knownAuthority = new URL(opts.authority).host;
-  let msal: Promise<typeof import('@azure/msal-node')> | undefined;
+  let msal: Promise<typeof Msal> | undefined;
 
   async function exchange(assertion: string, api: DownstreamApi): Promise<CachedToken> {
     msal ??= import('@azure/msal-node');

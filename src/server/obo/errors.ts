@@ -77,8 +77,10 @@ export function toOboError(err: unknown, apiName: string): OboError {
   if (e.claims || e.errorCode === 'interaction_required' || ['50076', '50079', '53003', '50158'].includes(code ?? '')) {
     return new OboError('claims_challenge', `Your organisation requires additional sign-in (multi-factor or Conditional Access) for ${apiName}${code ? ` (AADSTS${code})` : ''}. Sign in again in your MCP client and retry.`, { ...base, claims: e.claims || undefined });
   }
-  if (typeof e.status === 'number' && (e.status >= 500 || e.status === 429)) {
-    return new OboError('unavailable', `Entra ID is temporarily unavailable (HTTP ${e.status}); try again shortly.`, base);
+  // 90033 / 90036 / 50000 are Entra's "transient error, try again" family.
+  const transient = ['90033', '90036', '50000', '90006', '50001'].includes(code ?? '') || e.errorCode === 'temporarily_unavailable' || e.errorCode === 'service_unavailable';
+  if (transient || (typeof e.status === 'number' && (e.status >= 500 || e.status === 429))) {
+    return new OboError('unavailable', `Entra ID is temporarily unavailable (${code ? `AADSTS${code}` : `HTTP ${e.status}`}); try again shortly.`, base);
   }
   if (e.errorCode === 'network_error' || e.errorCode === 'endpoints_resolution_error' || (err instanceof TypeError && /fetch/i.test(err.message))) {
     return new OboError('unavailable', 'Entra ID could not be reached; try again shortly.', base);

@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# The bundled MCP server. Multi-stage: compile with dev dependencies, ship production ones only.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+# Compile the server's modules once at build time, so every container starts from a warm cache.
+ENV NODE_COMPILE_CACHE=/app/.node-compile-cache
+RUN node -e "Promise.all([import('./dist/server/wire.js'), import('@azure/msal-node')])" && chown -R node:node /app/.node-compile-cache
+# The base image's unprivileged user; only the compile cache in /app is writable by it.
+USER node
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8000/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "bin/mcp-obo"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]

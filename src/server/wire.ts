@@ -1,0 +1,67 @@
+/**
+ * Builds the real dependencies from a validated ServerConfig: discovery, signing keys, the token
+ * verifier, the OBO client and the downstream APIs, around the Express app. The only place where
+ * the server's clients are constructed.
+ */
+import type { Clock } from '../clock.ts';
+import { derived, type ServerConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+import { createApp } from './app.ts';
+import { Discovery } from './auth/discovery.ts';
+import { KeyStore } from './auth/keystore.ts';
+import { createVerifier } from './auth/verifier.ts';
+import { createOboClient } from './obo/client.ts';
+import { managedIdentityAssertion } from './obo/managed-identity.ts';
+import { createRequester } from './downstream/http.ts';
+import { createGraphApi } from './downstream/graph.ts';
+import { createDevOpsApi } from './downstream/devops.ts';
+
+export interface WireOptions {
+  clock: Clock;
+  logger: Logger;
+  fetch: typeof fetch;
+}
+
+export function wireApp(config: ServerConfig, { clock, logger, fetch: fetchImpl }: WireOptions) {
+  const d = derived(config);
+  const v2 = new Discovery(`${d.authority}/v2.0/.well-known/openid-configuration`, fetchImpl);
+  const v1 = new Discovery(`${d.authority}/.well-known/openid-configuration`, fetchImpl);
+  const keysFor = (discovery: Discovery) => new KeyStore({ jwksUri: async () => (await discovery.get()).jwks_uri, clock, logger, fetch: fetchImpl });
+
+  const verifier = createVerifier({
+    tenantId: config.tenantId,
+    clientId: config.clientId,
+    resource: d.resource,
+    maxTokenAgeSeconds: config.maxTokenAgeSeconds,
+    clock,
+    issuers: [
+      { version: '2.0', issuer: async () => (await v2.get()).issuer, keys: keysFor(v2) },
+      { version: '1.0', issuer: async () => (await v1.get()).issuer, keys: keysFor(v1) },
+    ],
+  });
+
+  const obo = createOboClient({
+    clientId: config.clientId,
+    authority: d.authority,
+    authorityMetadata: async () => JSON.stringify(await v2.get()),
+    credential:
+      config.credential.kind === 'secret'
+        ? { clientSecret: config.credential.clientSecret }
+        : { clientAssertion: managedIdentityAssertion(config.credential.miClientId) },
+    graphEndpoint: config.graphEndpoint,
+    clock,
+    logger,
+  });
+
+  const request = createRequester({ clock, fetch: fetchImpl });
+  const app = createApp(
+    { ...d, logUserNames: config.logUserNames },
+    { verifier, obo, graph: createGraphApi(config.graphEndpoint, request), devops: createDevOpsApi(config.devopsEndpoint, request), clock, logger },
+  );
+  // Warm discovery in the background so the first user request does not pay for it.
+  void v2.get().then(
+    () => undefined,
+    (err: Error) => logger.warn('discovery.failed', { error: err.message }),
+  );
+  return app;
+}
