@@ -1,0 +1,67 @@
+/**
+ * The published package: `npm pack`, install the tarball into an empty folder (production
+ * dependencies only, as in the image), then run its bin the way users and the image do.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { ROOT, serverEnv, startServe } from '../helpers/serve.ts';
+
+const exec = promisify(execFile);
+let dir: string;
+let emu: Emulator;
+let files: string[];
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mcp-obo-pack-'));
+  const { stdout } = await exec('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT });
+  const [info] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
+  files = info.files.map((f) => f.path);
+  await exec('npm', ['init', '-y'], { cwd: dir });
+  await exec('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, info.filename)], { cwd: dir, timeout: 240_000 });
+  emu = await startEmulator();
+});
+after(async () => {
+  await emu?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test('the tarball ships bin, dist and the Dockerfile, and no tests, emulator, sources or maps', () => {
+  assert.ok(files.includes('bin/mcp-obo'));
+  assert.ok(files.includes('dist/cli/main.js'));
+  assert.ok(files.includes('Dockerfile'));
+  assert.ok(files.includes('README.md'));
+  for (const f of files) assert.doesNotMatch(f, /^(test|src|bench|\.ci)\/|emulator|\.map$|\.env/, f);
+});
+
+test('npx mcp-obo --help works from the installed tarball', async () => {
+  const { stdout } = await exec('npx', ['--no-install', 'mcp-obo', '--help'], { cwd: dir });
+  assert.match(stdout, /Usage: mcp-obo/);
+  assert.match(stdout, /serve/);
+});
+
+test('the installed package serves exactly as the image runs it (serve --host 0.0.0.0), with production dependencies only', async () => {
+  const pkg = JSON.parse(await readFile(join(dir, 'node_modules/mcp-obo/package.json'), 'utf8')) as { version: string };
+  assert.ok(pkg.version);
+  const dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8');
+  assert.match(dockerfile, /CMD \["serve", "--host", "0.0.0.0", "--port", "8000"\]/);
+  const serve = await startServe(serverEnv(emu), ['--host', '0.0.0.0'], { cwd: dir, bin: join(dir, 'node_modules/mcp-obo/bin/mcp-obo') });
+  try {
+    const port = new URL(serve.url).port;
+    assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
+    const res = await fetch(`http://127.0.0.1:${port}/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await emu.mintUserToken()}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_user_context', arguments: {} } }),
+    });
+    const body = (await res.json()) as { result: { structuredContent: { name: string } } };
+    assert.equal(body.result.structuredContent.name, emu.defaultUser.displayName);
+  } finally {
+    await serve.stop();
+  }
+});

@@ -1,0 +1,187 @@
+// Directory state of the emulated tenant: applications, users, the managed identity, resources.
+import { randomBytes } from 'node:crypto';
+import { guid, GUID_RE, isRecord } from './http.ts';
+import type { Application, ConsentKey, ManagedIdentity, User } from '../types.ts';
+
+export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+export const DEVOPS_APP_ID = '499b84ac-1321-427f-aa17-267ca6975798';
+export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
+export const ARM_RESOURCE = 'https://management.azure.com';
+export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
+/** VS Code's first-party client id: the default `azp` of minted user tokens. */
+export const VSCODE_CLIENT_ID = 'aebc6443-996d-45c2-90f0-388ff96faa56';
+
+export type ResourceKey = ConsentKey | 'arm' | 'app';
+
+export interface Resource {
+  key: ResourceKey;
+  appId: string;
+  displayName: string;
+  /** Identifiers a scope may use for this resource (compared case-insensitively, no trailing slash). */
+  identifiers: string[];
+  /** Delegated scopes the resource publishes. */
+  scopes: string[];
+  app?: Application;
+}
+
+export function newSecret(): string {
+  return `${randomBytes(3).toString('base64url')}8Q~${randomBytes(27).toString('base64url')}`;
+}
+
+const norm = (s: string): string => s.replace(/\/+$/, '').toLowerCase();
+
+const STRING_FIELDS = ['displayName', 'givenName', 'surname', 'mail', 'userPrincipalName'] as const;
+const NULLABLE_FIELDS = ['jobTitle', 'department', 'officeLocation', 'mobilePhone', 'preferredLanguage'] as const;
+
+/** Validate an untrusted partial user (control API). Throws TypeError. */
+export function parseUserPatch(v: unknown, allowOid: boolean): Partial<User> {
+  if (!isRecord(v)) throw new TypeError('user must be a JSON object');
+  const out: Partial<User> = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (k === 'oid' || k === 'devopsProfileId') {
+      if (!allowOid) throw new TypeError(`${k} cannot be changed`);
+      if (typeof val !== 'string' || !GUID_RE.test(val)) throw new TypeError(`${k} must be a GUID`);
+      out[k] = val.toLowerCase();
+    } else if ((STRING_FIELDS as readonly string[]).includes(k)) {
+      if (typeof val !== 'string') throw new TypeError(`${k} must be a string`);
+      out[k as (typeof STRING_FIELDS)[number]] = val;
+    } else if ((NULLABLE_FIELDS as readonly string[]).includes(k)) {
+      if (val !== null && typeof val !== 'string') throw new TypeError(`${k} must be a string or null`);
+      out[k as (typeof NULLABLE_FIELDS)[number]] = val;
+    } else if (k === 'businessPhones' || k === 'devopsOrgs') {
+      if (!Array.isArray(val) || val.some((x) => typeof x !== 'string')) throw new TypeError(`${k} must be an array of strings`);
+      out[k] = [...(val as string[])];
+    } else if (k === 'assigned' || k === 'mfaRequired') {
+      if (typeof val !== 'boolean') throw new TypeError(`${k} must be a boolean`);
+      out[k] = val;
+    } else {
+      throw new TypeError(`unknown user property '${k}'`);
+    }
+  }
+  return out;
+}
+
+export class Directory {
+  readonly url: string;
+  readonly tenantId = guid();
+  readonly subscriptionId = guid();
+  readonly tenantDomain = 'mcpoboemu.onmicrosoft.com';
+  readonly users = new Map<string, User>();
+  readonly applications: Application[] = [];
+  readonly managedIdentity: ManagedIdentity;
+  readonly deployer: Application;
+  readonly serverApp: Application;
+  readonly defaultUser: User;
+
+  constructor(url: string) {
+    this.url = url;
+    const principalId = guid();
+    this.managedIdentity = {
+      clientId: guid(),
+      principalId,
+      resourceId: `/subscriptions/${this.subscriptionId}/resourceGroups/mcp-obo-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mcp-obo-mi`,
+    };
+    this.deployer = this.#newApp('mcp-obo-deployer', { appRoleAssignmentRequired: false, consentGranted: { graph: false, devops: false } });
+    const serverApp = this.#newApp('mcp-obo-server', {
+      publishedScopes: ['access_as_user'],
+      delegatedPermissions: { graph: ['User.Read'], devops: ['user_impersonation'] },
+      consentGranted: { graph: true, devops: true },
+      appRoleAssignmentRequired: true,
+    });
+    serverApp.federatedCredentials.push({ name: 'mcp-obo-mi', issuer: this.v2Issuer, subject: principalId, audiences: [TOKEN_EXCHANGE_AUDIENCE] });
+    this.serverApp = serverApp;
+    this.defaultUser = this.addUser({
+      displayName: 'Adele Vance', givenName: 'Adele', surname: 'Vance', mail: `AdeleV@${this.tenantDomain}`, userPrincipalName: `AdeleV@${this.tenantDomain}`,
+      jobTitle: 'Retail Manager', department: 'Retail', officeLocation: '18/2111', businessPhones: ['+1 425 555 0109'], preferredLanguage: 'en-US',
+      devopsOrgs: ['contoso', 'fabrikam'],
+    });
+  }
+
+  get v2Issuer(): string {
+    return `${this.url}/${this.tenantId}/v2.0`;
+  }
+
+  get v1Issuer(): string {
+    return `${this.url}/${this.tenantId}/`;
+  }
+
+  /** True when `segment` names this tenant (GUID or domain, case-insensitive). */
+  isTenant(segment: string): boolean {
+    const s = segment.toLowerCase();
+    return s === this.tenantId || s === this.tenantDomain;
+  }
+
+  #newApp(displayName: string, o: Partial<Application>): Application {
+    const clientId = guid();
+    const app: Application = {
+      displayName, clientId, objectId: guid(), spObjectId: guid(), secrets: [newSecret()], federatedCredentials: [],
+      identifierUris: [`api://${clientId}`], publishedScopes: [], delegatedPermissions: {}, consentGranted: { graph: false, devops: false },
+      appRoleAssignmentRequired: false, ...o,
+    };
+    this.applications.push(app);
+    return app;
+  }
+
+  findApp(clientId: string): Application | undefined {
+    const id = clientId.toLowerCase();
+    return this.applications.find((a) => a.clientId === id);
+  }
+
+  addUser(partial: Partial<User> = {}): User {
+    const { oid: givenOid, ...rest } = partial;
+    const oid = (givenOid ?? guid()).toLowerCase();
+    if (this.users.has(oid)) throw new TypeError(`user ${oid} already exists`);
+    const tag = randomBytes(3).toString('hex');
+    const upn = partial.userPrincipalName ?? `user${tag}@${this.tenantDomain}`;
+    const user: User = {
+      oid, displayName: `Test User ${tag}`, givenName: 'Test', surname: `User ${tag}`, mail: upn, userPrincipalName: upn,
+      jobTitle: null, department: null, officeLocation: null, businessPhones: [], mobilePhone: null, preferredLanguage: null,
+      devopsOrgs: [], devopsProfileId: guid(), assigned: true, mfaRequired: false, ...rest,
+    };
+    this.users.set(user.oid, user);
+    return user;
+  }
+
+  getUser(oid: string): User | undefined {
+    return this.users.get(oid.toLowerCase());
+  }
+
+  setUser(oid: string, patch: Partial<User>): User {
+    const u = this.getUser(oid);
+    if (!u) throw new RangeError(`user ${oid} not found`);
+    const { oid: _ignored, ...rest } = patch;
+    Object.assign(u, rest);
+    return u;
+  }
+
+  setConsent(key: ConsentKey, granted: boolean): void {
+    this.serverApp.consentGranted[key] = granted;
+  }
+
+  resources(): Resource[] {
+    const fixed: Resource[] = [
+      {
+        key: 'graph', appId: GRAPH_APP_ID, displayName: 'Microsoft Graph', identifiers: [GRAPH_RESOURCE, this.url, GRAPH_APP_ID],
+        scopes: ['User.Read', 'User.Read.All', 'User.ReadBasic.All', 'Mail.Read', 'Directory.Read.All', 'openid', 'profile', 'email', 'offline_access'],
+      },
+      { key: 'devops', appId: DEVOPS_APP_ID, displayName: 'Azure DevOps', identifiers: [DEVOPS_APP_ID, 'https://app.vssps.visualstudio.com'], scopes: ['user_impersonation'] },
+      { key: 'arm', appId: '797f4846-ba00-4fd7-ba43-dac1f8f63013', displayName: 'Windows Azure Service Management API', identifiers: [ARM_RESOURCE, 'https://management.core.windows.net'], scopes: ['user_impersonation'] },
+    ];
+    const apps: Resource[] = this.applications.map((a) => ({
+      key: 'app', appId: a.clientId, displayName: a.displayName, identifiers: [a.clientId, ...a.identifierUris], scopes: a.publishedScopes, app: a,
+    }));
+    return [...fixed, ...apps];
+  }
+
+  /** The resource a scope prefix names, matched case-insensitively and without trailing slash. */
+  resolveResource(identifier: string): Resource | undefined {
+    const id = norm(identifier);
+    return this.resources().find((r) => r.identifiers.some((x) => norm(x) === id));
+  }
+
+  snapshot(): { tenantId: string; tenantDomain: string; applications: Application[]; users: User[]; managedIdentities: ManagedIdentity[] } {
+    return structuredClone({
+      tenantId: this.tenantId, tenantDomain: this.tenantDomain, applications: this.applications, users: [...this.users.values()], managedIdentities: [this.managedIdentity],
+    });
+  }
+}

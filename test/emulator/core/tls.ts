@@ -1,0 +1,30 @@
+// A throw-away CA and a server certificate for 127.0.0.1 / localhost signed by it.
+import { generate } from 'selfsigned';
+
+export interface TlsMaterial {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+export async function createTls(): Promise<TlsMaterial> {
+  const notBeforeDate = new Date(Date.now() - 60_000);
+  const notAfterDate = new Date(Date.now() + 7 * 24 * 3600_000);
+  const ca = await generate([{ name: 'commonName', value: 'mcp-obo test emulator CA' }, { name: 'organizationName', value: 'mcp-obo tests' }], {
+    keySize: 2048, algorithm: 'sha256', notBeforeDate, notAfterDate,
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+    ],
+  });
+  const leaf = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keySize: 2048, algorithm: 'sha256', notBeforeDate, notAfterDate, ca: { key: ca.private, cert: ca.cert },
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+    ],
+  });
+  return { caPem: ca.cert, certPem: leaf.cert, keyPem: leaf.private };
+}

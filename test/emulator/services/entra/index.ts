@@ -1,0 +1,89 @@
+// Entra ID routes: discovery, JWKS and the v2 token endpoint.
+import { formBody, guid, sendJson, type Ctx } from '../../core/http.ts';
+import type { Router } from '../../core/router.ts';
+import { authenticateClient, identifyClient } from './clientAuth.ts';
+import { v1Configuration, v2Configuration } from './discovery.ts';
+import { aad, AadError, entraHeaders, missingParam, sendAadError, tenantNotFound } from './errors.ts';
+import { issueAppOnly, type TokenEnv } from './issue.ts';
+import { checkOboParams, oboGrant, type TokenResponse } from './obo.ts';
+import { parseScope } from './scopes.ts';
+
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+const DISCOVERY_CACHE = { 'cache-control': 'max-age=86400, private', 'access-control-allow-origin': '*' };
+
+function requireScope(form: URLSearchParams): string {
+  const scope = form.get('scope');
+  if (scope === null || scope.trim() === '') throw missingParam('scope');
+  return scope;
+}
+
+async function clientCredentials(env: TokenEnv, ctx: Ctx, form: URLSearchParams): Promise<TokenResponse> {
+  const app = identifyClient(env, ctx, form);
+  const scope = requireScope(form);
+  const client = await authenticateClient(env, ctx, form, app);
+  const req = parseScope(env.dir, scope, 'client_credentials');
+  const access = await issueAppOnly(env, { app, resource: req.resource, aud: req.identifier.replace(/\/+$/, ''), appidacr: client.acr });
+  return { token_type: 'Bearer', expires_in: env.lifetimeSec, ext_expires_in: env.lifetimeSec, access_token: access };
+}
+
+async function onBehalfOf(env: TokenEnv, ctx: Ctx, form: URLSearchParams): Promise<TokenResponse> {
+  const { assertion } = checkOboParams(form);
+  const app = identifyClient(env, ctx, form);
+  const scope = requireScope(form);
+  const client = await authenticateClient(env, ctx, form, app);
+  const req = parseScope(env.dir, scope, 'obo');
+  return oboGrant(env, client, assertion, req);
+}
+
+async function tokenEndpoint(env: TokenEnv, ctx: Ctx): Promise<void> {
+  const trace = guid();
+  try {
+    const tenant = ctx.params[0]!;
+    if (!env.dir.isTenant(tenant)) throw tenantNotFound(tenant, 'invalid_request');
+    // A body that is not form-encoded is not read at all, so grant_type is "missing", as in Entra.
+    const form = formBody(ctx) ?? new URLSearchParams();
+    const grant = form.get('grant_type');
+    if (grant === null || grant === '') throw missingParam('grant_type');
+    let body: TokenResponse;
+    switch (grant) {
+      case 'client_credentials':
+        body = await clientCredentials(env, ctx, form);
+        break;
+      case JWT_BEARER_GRANT:
+        body = await onBehalfOf(env, ctx, form);
+        break;
+      // DEVICE_CODE_GRANT goes here, together with POST /{tid}/oauth2/v2.0/devicecode (registered below).
+      default:
+        throw aad(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grant}'.`);
+    }
+    sendJson(ctx, 200, body, entraHeaders(ctx, trace));
+  } catch (e) {
+    if (e instanceof AadError) sendAadError(ctx, env.dir.url, e);
+    else throw e;
+  }
+}
+
+function withTenant(env: TokenEnv, fn: (ctx: Ctx) => void): (ctx: Ctx) => void {
+  return (ctx) => {
+    const tenant = ctx.params[0]!;
+    if (!env.dir.isTenant(tenant)) return sendAadError(ctx, env.dir.url, tenantNotFound(tenant));
+    fn(ctx);
+  };
+}
+
+export function registerEntra(router: Router, env: TokenEnv): void {
+  const { dir, keys } = env;
+  const T = '([^/]+)';
+  router.get(new RegExp(`^/${T}/v2\\.0/\\.well-known/openid-configuration$`, 'i'), withTenant(env, (ctx) => sendJson(ctx, 200, v2Configuration(dir), DISCOVERY_CACHE)));
+  router.get(new RegExp(`^/${T}/\\.well-known/openid-configuration$`, 'i'), withTenant(env, (ctx) => sendJson(ctx, 200, v1Configuration(dir), DISCOVERY_CACHE)));
+  router.get(new RegExp(`^/${T}/discovery/v2\\.0/keys$`, 'i'), withTenant(env, (ctx) => sendJson(ctx, 200, keys.jwks(dir.v2Issuer), DISCOVERY_CACHE)));
+  router.get(new RegExp(`^/${T}/discovery/keys$`, 'i'), withTenant(env, (ctx) => sendJson(ctx, 200, keys.jwks(), DISCOVERY_CACHE)));
+  const tokenPath = new RegExp(`^/${T}/oauth2/v2\\.0/token$`, 'i');
+  router.post(tokenPath, (ctx) => tokenEndpoint(env, ctx));
+  router.on('*', tokenPath, (ctx) => {
+    sendAadError(ctx, dir.url, aad(405, 'invalid_request', 900561, `The endpoint only accepts POST requests. Received a ${ctx.method} request.`), { allow: 'POST' });
+  });
+  // Later: router.post(new RegExp(`^/${T}/oauth2/v2\\.0/devicecode$`, 'i'), …) for the device-code flow.
+}

@@ -1,0 +1,99 @@
+// The On-Behalf-Of grant (urn:ietf:params:oauth:grant-type:jwt-bearer, requested_token_use=on_behalf_of).
+import { guid, nowSec } from '../../core/http.ts';
+import { decodeJwt } from '../../core/keys.ts';
+import type { Application, User } from '../../types.ts';
+import type { AuthenticatedClient } from './clientAuth.ts';
+import { aad, invalidAssertion, malformed, missingParam } from './errors.ts';
+import { issueDelegated, type TokenEnv } from './issue.ts';
+import type { ScopeRequest } from './scopes.ts';
+import { audList } from './verify.ts';
+
+export interface TokenResponse {
+  token_type: 'Bearer';
+  scope?: string;
+  expires_in: number;
+  ext_expires_in: number;
+  access_token: string;
+}
+
+const iso = (s: number): string => new Date(s * 1000).toISOString();
+const norm = (s: string): string => s.replace(/\/+$/, '').toLowerCase();
+
+/** Check the OBO-specific parameters before client authentication. Throws AadError. */
+export function checkOboParams(form: URLSearchParams): { assertion: string } {
+  const rtu = form.get('requested_token_use');
+  if (rtu === null) throw missingParam('requested_token_use');
+  if (rtu !== 'on_behalf_of') throw malformed(`requested_token_use '${rtu}' is not supported with the jwt-bearer grant.`);
+  const assertion = form.get('assertion');
+  if (assertion === null || assertion === '') throw missingParam('assertion');
+  return { assertion };
+}
+
+/** Validate the incoming user token as Entra does for OBO; returns the user. Throws AadError. */
+async function validateAssertion(env: TokenEnv, app: Application, assertion: string): Promise<User> {
+  const { dir } = env;
+  const d = decodeJwt(assertion);
+  if (!d) throw invalidAssertion('Assertion failed signature validation. [Reason - The provided value is not a valid JWT.]');
+  const sig = await env.keys.check(assertion);
+  if (sig === 'alg') throw invalidAssertion(`Assertion failed signature validation. [Reason - The algorithm '${String(d.header.alg)}' is not supported.]`);
+  if (sig === 'kid') throw invalidAssertion(`Assertion failed signature validation. [Reason - The key was not found., Thumbprint of key used by client: '${String(d.header.kid ?? d.header.x5t ?? '')}']`);
+  if (sig !== 'ok') throw invalidAssertion('Assertion failed signature validation. [Reason - The provided signature value did not match the expected signature value.]');
+  const c = d.payload;
+  if ((c.iss !== dir.v1Issuer && c.iss !== dir.v2Issuer) || c.tid !== dir.tenantId) {
+    throw invalidAssertion(`Assertion is not issued by a trusted issuer of this tenant. Issuer: '${String(c.iss)}'.`);
+  }
+  const accepted = new Set([app.clientId, ...app.identifierUris].map(norm));
+  const auds = audList(c.aud);
+  if (!auds.some((a) => accepted.has(norm(a)))) {
+    throw invalidAssertion(`Assertion audience does not match the Client app presenting the assertion. The audience in the assertion was '${auds.join(',')}' and the expected audience is '${app.clientId}' or one of the Application Id URIs of this application with App ID '${app.clientId}'(${app.displayName}).`);
+  }
+  const now = nowSec();
+  if (typeof c.exp !== 'number' || c.exp <= now || (typeof c.nbf === 'number' && c.nbf > now)) {
+    const exp = typeof c.exp === 'number' ? iso(c.exp) : 'missing';
+    throw aad(400, 'invalid_grant', 500133, `Assertion is not within its valid time range. Ensure that the access token is not expired before using it for user assertion, or request a new token. Current time: ${iso(now)}, expiry time of assertion ${exp}.`);
+  }
+  if (typeof c.scp !== 'string' || c.scp.trim() === '') {
+    throw invalidAssertion('Assertion is not a delegated (user) token: it carries no scp claim, so it cannot be used for the On-Behalf-Of flow.');
+  }
+  if (typeof c.oid !== 'string') throw invalidAssertion("Assertion is missing the required claim 'oid'.");
+  const user = dir.getUser(c.oid);
+  if (!user) {
+    throw aad(400, 'invalid_grant', 50034, `The user account {EUII Hidden} does not exist in the ${dir.tenantId} directory. To sign into this application, the account must be added to the directory.`);
+  }
+  return user;
+}
+
+/** The delegated scopes the app may get for the resource, or an AADSTS65001 error. */
+function consentedScopes(app: Application, req: ScopeRequest): string[] {
+  const key = req.resource.key;
+  const consent = () =>
+    aad(400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${app.clientId}' named '${app.displayName}'. Send an interactive authorization request for this user and resource.`, { suberror: 'consent_required' });
+  if (key !== 'graph' && key !== 'devops') throw consent();
+  const granted = app.consentGranted[key] ? (app.delegatedPermissions[key] ?? []) : [];
+  if (granted.length === 0) throw consent();
+  if (req.isDefault) return granted;
+  const lower = new Set(granted.map((s) => s.toLowerCase()));
+  if (!req.names.every((n) => lower.has(n.toLowerCase()))) throw consent();
+  return req.names;
+}
+
+export async function oboGrant(env: TokenEnv, client: AuthenticatedClient, assertion: string, req: ScopeRequest): Promise<TokenResponse> {
+  const { app } = client;
+  const user = await validateAssertion(env, app, assertion);
+  if (app.appRoleAssignmentRequired && !user.assigned) {
+    throw aad(400, 'invalid_grant', 50105, `The signed in user '{EUII Hidden}' is not assigned to a role for the application '${app.clientId}'(${app.displayName}).`);
+  }
+  const scopes = consentedScopes(app, req);
+  if (user.mfaRequired) {
+    const claims = JSON.stringify({ access_token: { capolids: { essential: true, values: [guid()] } } });
+    throw aad(400, 'interaction_required', 50076, `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${req.resource.appId}'.`, { suberror: 'basic_action', claims });
+  }
+  const access = await issueDelegated(env, { app, user, resource: req.resource, aud: req.identifier.replace(/\/+$/, ''), scopes, appidacr: client.acr });
+  return {
+    token_type: 'Bearer',
+    scope: scopes.map((s) => `${req.identifier.replace(/\/+$/, '')}/${s}`).join(' '),
+    expires_in: env.lifetimeSec,
+    ext_expires_in: env.lifetimeSec,
+    access_token: access,
+  };
+}

@@ -1,0 +1,46 @@
+// Managed-identity endpoint as in Azure Container Apps / App Service (plain http, api-version 2019-08-01).
+import { type Ctx, guid, header, sendJson } from '../core/http.ts';
+import type { Router } from '../core/router.ts';
+import { issueManagedIdentity, type TokenEnv } from './entra/issue.ts';
+
+export const MI_API_VERSION = '2019-08-01';
+
+export interface MiEnv extends TokenEnv {
+  identityHeader: string;
+}
+
+export function miErrorBody(status: number, message: string): Record<string, unknown> {
+  return { statusCode: status, message, correlationId: guid() };
+}
+
+function fail(ctx: Ctx, status: number, message: string): void {
+  sendJson(ctx, status, miErrorBody(status, message));
+}
+
+async function token(env: MiEnv, ctx: Ctx): Promise<void> {
+  if (header(ctx, 'x-identity-header') !== env.identityHeader) return fail(ctx, 401, 'The X-IDENTITY-HEADER request header is missing or does not match IDENTITY_HEADER.');
+  const q = ctx.query;
+  const apiVersion = q.get('api-version');
+  if (apiVersion === null) return fail(ctx, 400, "The request is missing the required query parameter 'api-version'.");
+  if (apiVersion !== MI_API_VERSION) return fail(ctx, 400, `The api-version '${apiVersion}' is not supported. Supported versions: ${MI_API_VERSION}.`);
+  const resource = q.get('resource');
+  if (resource === null || resource === '') return fail(ctx, 400, "The request is missing the required query parameter 'resource'.");
+  if (resource.endsWith('/.default')) return fail(ctx, 400, `The resource '${resource}' is a scope, not a resource. Remove the '/.default' suffix.`);
+  const mi = env.dir.managedIdentity;
+  const selectors = (['client_id', 'mi_res_id', 'object_id', 'principal_id'] as const).filter((k) => q.has(k));
+  if (selectors.length > 1) return fail(ctx, 400, 'Only one of client_id, mi_res_id, object_id and principal_id may be given.');
+  const sel = selectors[0];
+  const v = sel ? q.get(sel)! : undefined;
+  const matches =
+    sel === 'client_id' ? v!.toLowerCase() === mi.clientId
+    : sel === 'mi_res_id' ? v!.toLowerCase() === mi.resourceId.toLowerCase()
+    : sel === 'object_id' || sel === 'principal_id' ? v!.toLowerCase() === mi.principalId
+    : false; // no system-assigned identity exists on the emulated app
+  if (!matches) return fail(ctx, 400, 'Unable to load the proper Managed Identity.');
+  const t = await issueManagedIdentity(env, resource);
+  sendJson(ctx, 200, { access_token: t.token, expires_on: String(t.exp), resource, token_type: 'Bearer', client_id: mi.clientId });
+}
+
+export function registerMi(router: Router, env: MiEnv): void {
+  router.get(/^\/msi\/token$/i, (ctx) => token(env, ctx));
+}

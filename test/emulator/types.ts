@@ -1,0 +1,121 @@
+// Shared types of the test emulator (data only, no behaviour).
+
+export interface User {
+  oid: string;
+  displayName: string;
+  givenName: string;
+  surname: string;
+  mail: string;
+  userPrincipalName: string;
+  jobTitle: string | null;
+  department: string | null;
+  officeLocation: string | null;
+  businessPhones: string[];
+  mobilePhone: string | null;
+  preferredLanguage: string | null;
+  /** Azure DevOps organisations the user belongs to (account names). */
+  devopsOrgs: string[];
+  /** Azure DevOps profile id (stable per user, distinct from oid). */
+  devopsProfileId: string;
+  /** false -> OBO for an app with appRoleAssignmentRequired fails with AADSTS50105. */
+  assigned: boolean;
+  /** true -> OBO fails with interaction_required AADSTS50076 and a claims challenge. */
+  mfaRequired: boolean;
+}
+
+export interface FederatedIdentityCredential {
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+}
+
+/** Keys of the downstream resources an app can hold delegated consent for. */
+export type ConsentKey = 'graph' | 'devops';
+
+export interface Application {
+  displayName: string;
+  /** appId / client id. */
+  clientId: string;
+  /** Object id of the application object. */
+  objectId: string;
+  /** Object id of the service principal (the `oid` of app-only tokens). */
+  spObjectId: string;
+  secrets: string[];
+  federatedCredentials: FederatedIdentityCredential[];
+  identifierUris: string[];
+  /** Delegated permissions published by this app as an API (e.g. access_as_user). */
+  publishedScopes: string[];
+  /** Admin-consented delegated scopes per downstream resource. */
+  delegatedPermissions: Partial<Record<ConsentKey, string[]>>;
+  /** Scenario switch: consent granted per downstream resource. */
+  consentGranted: Record<ConsentKey, boolean>;
+  appRoleAssignmentRequired: boolean;
+}
+
+export interface ManagedIdentity {
+  clientId: string;
+  principalId: string;
+  resourceId: string;
+}
+
+export type JwtAlg = 'RS256' | 'RS384' | 'HS256' | 'none';
+
+export interface MintOptions {
+  /** The user (object or oid); default: the default user. */
+  user?: User | string;
+  ver?: '1.0' | '2.0';
+  aud?: string;
+  iss?: string;
+  tid?: string;
+  /** Default 'access_as_user'; null omits the claim (app-only shape). */
+  scp?: string | null;
+  roles?: string[];
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+  /** null omits the claim. */
+  oid?: string | null;
+  azp?: string;
+  kid?: string;
+  alg?: JwtAlg;
+  /** Secret for alg HS256 (default: the server app's first secret). */
+  secret?: string;
+  signWith?: 'current' | 'unknown';
+  /** Extra protected-header parameters; `{ jwk: 'self' }` embeds the signing key's public JWK. */
+  header?: Record<string, unknown>;
+  /** Merged last; a null value removes the claim. */
+  extraClaims?: Record<string, unknown>;
+}
+
+export interface FaultRule {
+  method?: string;
+  /** Regular-expression source matched against the normalised path (no query). */
+  path: string;
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  retryAfter?: number;
+  delayMs?: number;
+  hang?: boolean;
+  times?: number;
+  after?: number;
+}
+
+export interface FaultEntry extends FaultRule {
+  id: string;
+  /** How often the rule has been applied. */
+  hits: number;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** 0 while unanswered (or for a hung request). */
+  status: number;
+  /** Parsed form or JSON body, raw text otherwise, undefined when empty. */
+  body: unknown;
+  headers: Record<string, string>;
+  listener: 'https' | 'mi';
+}

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OboTokenCache } from '../../src/server/obo/cache.ts';
+import { fakeClock } from '../helpers/clock.ts';
+
+test('a token is loaded once and served from the cache until 5 minutes before expiry', async () => {
+  const clock = fakeClock();
+  const cache = new OboTokenCache({ clock });
+  let loads = 0;
+  const load = async () => ({ accessToken: `t${++loads}`, expiresOn: clock.now() + 3_600_000 });
+  const key = OboTokenCache.key('assertion', 'graph');
+  assert.deepEqual(await cache.getOrLoad(key, load), { token: { accessToken: 't1', expiresOn: clock.now() + 3_600_000 }, fromCache: false });
+  assert.equal((await cache.getOrLoad(key, load)).fromCache, true);
+  clock.advance(3_600_000 - 5 * 60_000 + 1);
+  const again = await cache.getOrLoad(key, load);
+  assert.equal(again.fromCache, false);
+  assert.equal(again.token.accessToken, 't2');
+});
+
+test('concurrent callers for one key share one exchange; failures are not cached', async () => {
+  const clock = fakeClock();
+  const cache = new OboTokenCache({ clock });
+  let loads = 0;
+  let fail = true;
+  const load = async () => {
+    loads++;
+    await new Promise((r) => setTimeout(r, 5));
+    if (fail) throw new Error('boom');
+    return { accessToken: 'ok', expiresOn: clock.now() + 3_600_000 };
+  };
+  const key = OboTokenCache.key('a', 'devops');
+  const results = await Promise.allSettled([cache.getOrLoad(key, load), cache.getOrLoad(key, load), cache.getOrLoad(key, load)]);
+  assert.equal(loads, 1);
+  assert.ok(results.every((r) => r.status === 'rejected'));
+  fail = false;
+  assert.equal((await cache.getOrLoad(key, load)).token.accessToken, 'ok');
+  assert.equal(loads, 2);
+});
+
+test('keys depend on the assertion and the API, and do not contain the assertion', () => {
+  const a = OboTokenCache.key('user-token-1', 'graph');
+  assert.notEqual(a, OboTokenCache.key('user-token-2', 'graph'));
+  assert.notEqual(a, OboTokenCache.key('user-token-1', 'devops'));
+  assert.doesNotMatch(a, /user-token/);
+});
+
+test('the cache is bounded by entries and by bytes', async () => {
+  const clock = fakeClock();
+  const byCount = new OboTokenCache({ clock, maxEntries: 100 });
+  const bySize = new OboTokenCache({ clock, maxBytes: 64 * 1024 });
+  const token = 'x'.repeat(2000);
+  for (let i = 0; i < 1000; i++) {
+    const load = async () => ({ accessToken: token, expiresOn: clock.now() + 3_600_000 });
+    await byCount.getOrLoad(OboTokenCache.key(`u${i}`, 'graph'), load);
+    await bySize.getOrLoad(OboTokenCache.key(`u${i}`, 'graph'), load);
+  }
+  assert.equal(byCount.size, 100);
+  assert.ok(bySize.size > 0 && bySize.size <= Math.floor((64 * 1024) / (2 * 2000)), `size ${bySize.size}`);
+});
+
+test('a token that is already (nearly) expired is returned but not cached', async () => {
+  const clock = fakeClock();
+  const cache = new OboTokenCache({ clock });
+  const load = async () => ({ accessToken: 'short', expiresOn: clock.now() + 60_000 });
+  await cache.getOrLoad('k', load);
+  assert.equal(cache.size, 0);
+});
