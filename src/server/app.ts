@@ -8,6 +8,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import { metadataHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/metadata.js';
 import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
@@ -75,8 +76,10 @@ export function createApp(settings: AppSettings, deps: AppDeps): express.Express
 }
 
 function handleMcp(deps: AppDeps): RequestHandler {
+  // The SDK builds an Ajv instance per server unless given one; per-request servers share this.
+  const jsonSchemaValidator = new AjvJsonSchemaValidator();
   return async (req, res, next) => {
-    const server = new McpServer({ name: 'mcp-obo', version: VERSION }, { capabilities: { tools: {} } });
+    const server = new McpServer({ name: 'mcp-obo', version: VERSION }, { capabilities: { tools: {} }, jsonSchemaValidator });
     registerTools(server, deps);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {

@@ -10,6 +10,7 @@ import { createApp } from './app.ts';
 import { Discovery } from './auth/discovery.ts';
 import { KeyStore } from './auth/keystore.ts';
 import { createVerifier } from './auth/verifier.ts';
+import { cachingVerifier } from './auth/verified-cache.ts';
 import { createOboClient } from './obo/client.ts';
 import { managedIdentityAssertion } from './obo/managed-identity.ts';
 import { createRequester } from './downstream/http.ts';
@@ -28,7 +29,7 @@ export function wireApp(config: ServerConfig, { clock, logger, fetch: fetchImpl 
   const v1 = new Discovery(`${d.authority}/.well-known/openid-configuration`, fetchImpl);
   const keysFor = (discovery: Discovery) => new KeyStore({ jwksUri: async () => (await discovery.get()).jwks_uri, clock, logger, fetch: fetchImpl });
 
-  const verifier = createVerifier({
+  const verifier = cachingVerifier(createVerifier({
     tenantId: config.tenantId,
     clientId: config.clientId,
     resource: d.resource,
@@ -38,7 +39,7 @@ export function wireApp(config: ServerConfig, { clock, logger, fetch: fetchImpl 
       { version: '2.0', issuer: async () => (await v2.get()).issuer, keys: keysFor(v2) },
       { version: '1.0', issuer: async () => (await v1.get()).issuer, keys: keysFor(v1) },
     ],
-  });
+  }), clock);
 
   const obo = createOboClient({
     clientId: config.clientId,

@@ -18,6 +18,8 @@ export interface ToolDeps {
 }
 
 const nullableString = z.string().nullable();
+// Schemas are built once; the server registers tools on a fresh McpServer per request.
+const noInput = z.object({});
 const graphProfileShape = {
   id: z.string().describe('Entra object id of the user'),
   displayName: nullableString,
@@ -45,6 +47,9 @@ const userContextShape = {
   devopsOrganizations: z.array(z.string()),
   errors: z.array(z.object({ source: z.enum(['graph', 'devops']), message: z.string() })).describe('Sources that could not be read'),
 };
+const graphProfileOutput = z.object(graphProfileShape);
+const devopsProfileOutput = z.object(devopsProfileShape);
+const userContextOutput = z.object(userContextShape);
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
 
@@ -61,8 +66,8 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
     {
       title: 'Microsoft 365 profile',
       description: "Reads the signed-in user's Microsoft 365 / Entra ID profile from Microsoft Graph (name, e-mail, job title, department, office). Takes no arguments.",
-      inputSchema: {},
-      outputSchema: graphProfileShape,
+      inputSchema: noInput,
+      outputSchema: graphProfileOutput,
       annotations: READ_ONLY,
     },
     async (_args, extra) => {
@@ -80,8 +85,8 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
     {
       title: 'Azure DevOps profile',
       description: "Reads the signed-in user's Azure DevOps profile and the Azure DevOps organisations they belong to. Takes no arguments.",
-      inputSchema: {},
-      outputSchema: devopsProfileShape,
+      inputSchema: noInput,
+      outputSchema: devopsProfileOutput,
       annotations: READ_ONLY,
     },
     async (_args, extra) => {
@@ -99,8 +104,8 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
     {
       title: 'Who am I',
       description: 'A short summary of the signed-in user from Microsoft Graph and Azure DevOps together (name, e-mail, job title, department, DevOps organisations). If one source fails, the other is still returned and the failure is listed in `errors`.',
-      inputSchema: {},
-      outputSchema: userContextShape,
+      inputSchema: noInput,
+      outputSchema: userContextOutput,
       annotations: READ_ONLY,
     },
     async (_args, extra) => {
