@@ -7,6 +7,9 @@ import { McpOboError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { processContext, type CliContext } from './context.ts';
 import { registerServe } from '../commands/serve.ts';
+import { registerInit } from '../commands/init.ts';
+import { registerProvision } from '../commands/provision.ts';
+import { registerConsent } from '../commands/consent.ts';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('mcp-obo')
@@ -18,6 +21,9 @@ export function buildProgram(ctx: CliContext): Command {
       writeOut: (s) => ctx.stdout.write(s),
       writeErr: (s) => ctx.stderr.write(s),
     });
+  registerInit(program, ctx);
+  registerProvision(program, ctx);
+  registerConsent(program, ctx);
   registerServe(program, ctx);
   return program;
 }

@@ -1,0 +1,84 @@
+/**
+ * Azure clouds and their endpoints. `--cloud` picks one; AZURE_AUTHORITY_HOST, MCP_OBO_ARM_ENDPOINT
+ * and MCP_OBO_GRAPH_ENDPOINT override them one by one (sovereign set-ups, and how the tests reach
+ * the local emulator). Token scopes keep the cloud's real audiences whatever the endpoints.
+ */
+import { ConfigError, UsageError } from './errors.ts';
+
+export interface Cloud {
+  name: CloudName;
+  authorityHost: string;
+  armEndpoint: string;
+  graphEndpoint: string;
+  /** Audience of ARM tokens, e.g. https://management.azure.com/.default */
+  armScope: string;
+  graphScope: string;
+  /** Domain suffix of container registries' login servers. */
+  acrSuffix: string;
+}
+
+export const CLOUD_NAMES = ['AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud'] as const;
+export type CloudName = (typeof CLOUD_NAMES)[number];
+
+const CLOUDS: Record<CloudName, Omit<Cloud, 'name'>> = {
+  AzureCloud: {
+    authorityHost: 'https://login.microsoftonline.com',
+    armEndpoint: 'https://management.azure.com',
+    graphEndpoint: 'https://graph.microsoft.com',
+    armScope: 'https://management.azure.com/.default',
+    graphScope: 'https://graph.microsoft.com/.default',
+    acrSuffix: 'azurecr.io',
+  },
+  AzureUSGovernment: {
+    authorityHost: 'https://login.microsoftonline.us',
+    armEndpoint: 'https://management.usgovcloudapi.net',
+    graphEndpoint: 'https://graph.microsoft.us',
+    armScope: 'https://management.usgovcloudapi.net/.default',
+    graphScope: 'https://graph.microsoft.us/.default',
+    acrSuffix: 'azurecr.us',
+  },
+  AzureChinaCloud: {
+    authorityHost: 'https://login.chinacloudapi.cn',
+    armEndpoint: 'https://management.chinacloudapi.cn',
+    graphEndpoint: 'https://microsoftgraph.chinacloudapi.cn',
+    armScope: 'https://management.chinacloudapi.cn/.default',
+    graphScope: 'https://microsoftgraph.chinacloudapi.cn/.default',
+    acrSuffix: 'azurecr.cn',
+  },
+};
+
+/** Hosts whose instance discovery msal can resolve itself; any other authority disables it. */
+const MICROSOFT_AUTHORITY_HOSTS = new Set(Object.values(CLOUDS).map((c) => new URL(c.authorityHost).host));
+
+export function resolveCloud(name: string | undefined, env: Readonly<Record<string, string | undefined>>): Cloud {
+  const cloudName = (name ?? env.MCP_OBO_CLOUD ?? 'AzureCloud') as CloudName;
+  if (!CLOUD_NAMES.includes(cloudName)) {
+    throw new UsageError(`unknown cloud "${cloudName}"`, { suggestion: `Use one of: ${CLOUD_NAMES.join(', ')}.` });
+  }
+  const base = CLOUDS[cloudName];
+  return {
+    name: cloudName,
+    ...base,
+    authorityHost: override(env, 'AZURE_AUTHORITY_HOST', base.authorityHost),
+    armEndpoint: override(env, 'MCP_OBO_ARM_ENDPOINT', base.armEndpoint),
+    graphEndpoint: override(env, 'MCP_OBO_GRAPH_ENDPOINT', base.graphEndpoint),
+  };
+}
+
+export function isMicrosoftAuthority(authorityHost: string): boolean {
+  return MICROSOFT_AUTHORITY_HOSTS.has(new URL(authorityHost).host);
+}
+
+function override(env: Readonly<Record<string, string | undefined>>, variable: string, fallback: string): string {
+  const v = env[variable]?.trim();
+  if (!v) return fallback;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ConfigError(variable, `must be an absolute https URL (got "${v}")`);
+  }
+  if (url.protocol !== 'https:') throw new ConfigError(variable, `must use https (got "${v}")`);
+  if (url.pathname !== '/' || url.search || url.hash) throw new ConfigError(variable, `must be a host without a path (got "${v}")`);
+  return url.origin;
+}

@@ -1,0 +1,41 @@
+/** `mcp-obo init`: flags only; the work is in provision/init.ts. */
+import type { Command } from 'commander';
+import type { CliContext } from '../cli/context.ts';
+
+export function registerInit(program: Command, ctx: CliContext): void {
+  program
+    .command('init')
+    .summary('choose tenant, subscription, region, prefix and environment; write the deployment file')
+    .description(
+      'Writes mcp-obo.{prefix}-{env}.json (no secrets) in the current folder. On a terminal it asks for what the flags and ' +
+        'environment variables do not give; with --yes, or without a terminal, every value must be given.',
+    )
+    .option('--tenant <id>', 'Entra tenant id (env MCP_OBO_TENANT, AZURE_TENANT_ID)')
+    .option('--subscription <id>', 'subscription id (env MCP_OBO_SUBSCRIPTION, AZURE_SUBSCRIPTION_ID)')
+    .option('--location <region>', 'Azure region offering Container Apps, e.g. eastus (env MCP_OBO_LOCATION)')
+    .option('--prefix <prefix>', '2-8 lower-case letters and digits (env MCP_OBO_PREFIX)')
+    .option('--env <env>', 'environment name: dev, stg, prd, ... (env MCP_OBO_ENV)')
+    .option('--id <id>', 'deployment id, 4-8 lower-case letters and digits (default: random)')
+    .option('--cloud <cloud>', 'AzureCloud, AzureUSGovernment or AzureChinaCloud (env MCP_OBO_CLOUD)')
+    .option('-y, --yes', 'never ask; fail if a value is missing')
+    .option('--force', 'overwrite an existing deployment file with other settings')
+    .option('--json', 'print the deployment as JSON')
+    .addHelpText('after', '\nExamples:\n  mcp-obo init\n  mcp-obo init --yes --tenant $TENANT --subscription $SUB --location eastus --prefix contoso --env dev')
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      const [{ runInit }, { azureCatalog }, { inquirerPrompter, nonInteractive }, { resolveCloud }] = await Promise.all([
+        import('../provision/init.ts'),
+        import('../provision/catalog.ts'),
+        import('../cli/prompts.ts'),
+        import('../cloud.ts'),
+      ]);
+      const interactive = ctx.isTTY && !opts.yes;
+      const prompter = interactive ? inquirerPrompter({ input: process.stdin, output: ctx.stderr }) : nonInteractive;
+      const cloud = resolveCloud(opts.cloud as string | undefined, ctx.env);
+      const d = await runInit(opts, ctx, prompter, interactive ? azureCatalog(ctx, cloud, (opts.tenant as string) ?? ctx.env.AZURE_TENANT_ID) : undefined);
+      if (opts.json) ctx.stdout.write(JSON.stringify(d) + '\n');
+      else {
+        ctx.stdout.write(`Deployment ${d.prefix}-${d.env}-${d.id} (${d.location}) written to mcp-obo.${d.prefix}-${d.env}.json\n`);
+        ctx.stderr.write('Next: mcp-obo provision\n');
+      }
+    });
+}

@@ -1,0 +1,25 @@
+/** `mcp-obo provision`: flags only; the work is in provision/run.ts. */
+import type { Command } from 'commander';
+import type { CliContext } from '../cli/context.ts';
+
+export function registerProvision(program: Command, ctx: CliContext): void {
+  program
+    .command('provision')
+    .summary('create or update every Azure and Entra resource of the deployment (idempotent, parallel, resumable)')
+    .description(
+      'Creates or updates the resource group, Log Analytics workspace, Container Apps environment, container registry, ' +
+        'managed identity (with AcrPull), app registration, service principal, users group, federated credential and a ' +
+        'local client secret (.env.local). Independent steps run in parallel; outputs are saved as each step finishes, so a ' +
+        'rerun completes an interrupted run and otherwise changes nothing.',
+    )
+    .option('--deployment <name|file>', 'which deployment (default: the only mcp-obo.*.json here)')
+    .option('--dry-run', 'print the plan (create / update / unchanged) and change nothing')
+    .option('--no-secret', 'do not create a client secret / .env.local (CI, production-only set-ups)')
+    .option('--consent', 'grant admin consent for the delegated permissions at the end (needs an administrator)')
+    .option('--json', 'NDJSON progress events and a JSON summary on stdout')
+    .addHelpText('after', '\nExamples:\n  mcp-obo provision --dry-run\n  mcp-obo provision --consent\n  mcp-obo provision --deployment contoso-prd --no-secret --json')
+    .action(async (opts: { deployment?: string; dryRun?: boolean; secret?: boolean; consent?: boolean; json?: boolean }) => {
+      const { runProvision } = await import('../provision/run.ts');
+      await runProvision(opts, ctx);
+    });
+}

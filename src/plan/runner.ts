@@ -1,0 +1,101 @@
+/**
+ * Runs a plan's steps as a dependency graph: every step starts as soon as its dependencies are
+ * done, so independent work (Entra beside ARM; registry, identity and workspace beside each
+ * other) overlaps. A failed step blocks only what depends on it; the rest still finishes.
+ */
+import type { Planned, Step, StepContext, StepEvent } from './types.ts';
+
+export interface StepResult {
+  step: Step;
+  planned?: Planned;
+  status: 'done' | 'planned' | 'failed' | 'blocked';
+  error?: Error;
+  ms: number;
+}
+
+export interface RunOptions {
+  /** At most this many steps at once (1 = one after another). */
+  concurrency?: number;
+  onEvent?: (e: StepEvent) => void;
+}
+
+export function validateGraph(steps: Step[]): void {
+  const ids = new Set(steps.map((s) => s.id));
+  for (const s of steps) for (const d of s.dependsOn) if (!ids.has(d)) throw new Error(`step ${s.id} depends on unknown step ${d}`);
+  const visiting = new Set<string>();
+  const done = new Set<string>();
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const visit = (id: string) => {
+    if (done.has(id)) return;
+    if (visiting.has(id)) throw new Error(`dependency cycle at step ${id}`);
+    visiting.add(id);
+    for (const d of byId.get(id)!.dependsOn) visit(d);
+    visiting.delete(id);
+    done.add(id);
+  };
+  steps.forEach((s) => visit(s.id));
+}
+
+export async function runPlan(steps: Step[], ctx: StepContext, opts: RunOptions = {}): Promise<StepResult[]> {
+  validateGraph(steps);
+  const concurrency = opts.concurrency ?? 8;
+  const emit = opts.onEvent ?? (() => {});
+  const results = new Map<string, StepResult>();
+  const running = new Map<string, Promise<void>>();
+  const pending = [...steps];
+
+  const ready = (s: Step) => s.dependsOn.every((d) => results.get(d)?.status === 'done' || results.get(d)?.status === 'planned');
+  const blockedBy = (s: Step) => s.dependsOn.find((d) => results.get(d)?.status === 'failed' || results.get(d)?.status === 'blocked');
+
+  const execute = async (step: Step) => {
+    const started = ctx.clock.now();
+    try {
+      const planned = await step.plan(ctx);
+      if (ctx.dryRun) {
+        emit({ type: 'planned', step, planned });
+        results.set(step.id, { step, planned, status: 'planned', ms: ctx.clock.now() - started });
+        return;
+      }
+      emit({ type: 'start', step, planned });
+      // apply also runs for unchanged / skipped steps: it records their outputs (a resumed run needs them).
+      await step.apply(ctx, planned);
+      const ms = ctx.clock.now() - started;
+      emit({ type: 'done', step, planned, ms });
+      results.set(step.id, { step, planned, status: 'done', ms });
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      const ms = ctx.clock.now() - started;
+      emit({ type: 'failed', step, error, ms });
+      results.set(step.id, { step, status: 'failed', error, ms });
+    }
+  };
+
+  while (pending.length > 0 || running.size > 0) {
+    let changed = false;
+    for (let i = 0; i < pending.length && running.size < concurrency; ) {
+      const step = pending[i]!;
+      const blocker = blockedBy(step);
+      if (blocker) {
+        pending.splice(i, 1);
+        emit({ type: 'blocked', step, by: blocker });
+        results.set(step.id, { step, status: 'blocked', ms: 0 });
+        changed = true;
+        continue;
+      }
+      if (ready(step)) {
+        pending.splice(i, 1);
+        running.set(step.id, execute(step).finally(() => running.delete(step.id)));
+        changed = true;
+        continue;
+      }
+      i++;
+    }
+    if (changed && running.size === 0) continue; // a block may unblock nothing but settle others
+    if (running.size === 0) {
+      if (pending.length > 0) throw new Error(`steps cannot start: ${pending.map((s) => s.id).join(', ')}`);
+      break;
+    }
+    await Promise.race(running.values());
+  }
+  return steps.map((s) => results.get(s.id)!);
+}

@@ -1,0 +1,102 @@
+/** The security group whose members may use the server, assigned to the app (default role). */
+import type { Step, StepContext } from '../types.ts';
+import { codeOf } from '../../azure/errors.ts';
+import { need, optional } from './util.ts';
+
+interface Group {
+  id: string;
+  displayName: string;
+  mailNickname?: string;
+}
+
+const DEFAULT_ROLE = '00000000-0000-0000-0000-000000000000';
+
+async function findGroup(ctx: StepContext): Promise<Group | undefined> {
+  const saved = ctx.store.deployment.resources.group;
+  if (saved) {
+    const g = await optional(() => ctx.graph.get<Group>(`/groups/${saved.objectId}?$select=id,displayName,mailNickname`));
+    if (g) return g;
+  }
+  const name = ctx.names.group.replace(/'/g, "''");
+  const found = await ctx.graph.list<Group>(`/groups?$filter=displayName eq '${name}'&$select=id,displayName,mailNickname`);
+  // Same name is not proof: the mail nickname carries the deployment id.
+  return found.find((g) => g.mailNickname === ctx.names.groupMailNickname);
+}
+
+export const groupStep: Step = {
+  id: 'group',
+  title: 'users group',
+  dependsOn: [],
+  plane: 'entra',
+  async plan(ctx) {
+    return (await findGroup(ctx)) ? { action: 'unchanged' } : { action: 'create' };
+  },
+  async apply(ctx) {
+    const group =
+      (await findGroup(ctx)) ??
+      (await ctx.retry('users group', () =>
+        ctx.graph.post<Group>('/groups', {
+          displayName: ctx.names.group,
+          description: `Users of the mcp-obo MCP server ${ctx.names.slug} (${ctx.names.entraTag}).`,
+          mailEnabled: false,
+          mailNickname: ctx.names.groupMailNickname,
+          securityEnabled: true,
+        }),
+      ));
+    await ctx.store.setResource('group', { objectId: group.id, displayName: group.displayName });
+  },
+};
+
+export const groupAssignmentStep: Step = {
+  id: 'groupAssignment',
+  title: 'group assigned to the app',
+  dependsOn: ['group', 'servicePrincipal'],
+  plane: 'entra',
+  async plan(ctx) {
+    const { group, servicePrincipal } = ctx.store.deployment.resources;
+    if (!group || !servicePrincipal) return { action: 'create' };
+    const list = await optional(() => ctx.graph.list<{ principalId: string }>(`/servicePrincipals/${servicePrincipal.objectId}/appRoleAssignedTo`));
+    return list?.some((a) => a.principalId === group.objectId) ? { action: 'unchanged' } : { action: 'create' };
+  },
+  async apply(ctx) {
+    const group = need(ctx.store.deployment.resources.group, 'the users group');
+    const sp = need(ctx.store.deployment.resources.servicePrincipal, 'the service principal');
+    const existing = (await ctx.graph.list<{ id: string; principalId: string }>(`/servicePrincipals/${sp.objectId}/appRoleAssignedTo`)).find((a) => a.principalId === group.objectId);
+    const assignment =
+      existing ??
+      (await ctx.retry('group assignment', () => ctx.graph.post<{ id: string }>(`/servicePrincipals/${sp.objectId}/appRoleAssignedTo`, { principalId: group.objectId, resourceId: sp.objectId, appRoleId: DEFAULT_ROLE }), {
+        propagation: true,
+      }));
+    await ctx.store.setResource('groupAssignment', { id: assignment.id });
+  },
+};
+
+export const groupMemberStep: Step = {
+  id: 'groupMember',
+  title: 'you, as a member of the users group',
+  dependsOn: ['group'],
+  plane: 'entra',
+  async plan(ctx) {
+    if (ctx.caller.kind !== 'user') return { action: 'skip', detail: 'signed in as a service principal' };
+    const group = ctx.store.deployment.resources.group;
+    if (!group) return { action: 'create' };
+    const members = await optional(() => ctx.graph.list<{ id: string }>(`/groups/${group.objectId}/members?$select=id`));
+    return members?.some((m) => m.id === ctx.caller.objectId) ? { action: 'unchanged' } : { action: 'create' };
+  },
+  async apply(ctx, planned) {
+    if (planned.action === 'skip') return ctx.store.setResource('groupMember', { userObjectId: null });
+    const group = need(ctx.store.deployment.resources.group, 'the users group');
+    if (planned.action === 'create') {
+      try {
+        await ctx.retry(
+          'group membership',
+          () => ctx.graph.post(`/groups/${group.objectId}/members/$ref`, { '@odata.id': `${ctx.cloud.graphEndpoint}/v1.0/directoryObjects/${ctx.caller.objectId}` }),
+          { propagation: true },
+        );
+      } catch (err) {
+        if (!(codeOf(err) === 'Request_BadRequest' && /already exist/i.test((err as Error).message))) throw err;
+      }
+    }
+    await ctx.store.setResource('groupMember', { userObjectId: ctx.caller.objectId });
+  },
+};

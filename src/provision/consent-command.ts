@@ -1,0 +1,27 @@
+/** `mcp-obo consent`: grant (or only verify) admin consent for a provisioned deployment. */
+import type { CliContext } from '../cli/context.ts';
+import { McpOboError, UsageError } from '../errors.ts';
+import { DeploymentStore, locateDeployment } from '../state/store.ts';
+import { connect } from './connect.ts';
+import { adminConsentUrl, grantConsent, verifyConsent } from './consent.ts';
+import { stepContext } from './run.ts';
+
+export async function runConsent(opts: { deployment?: string; verify?: boolean; json?: boolean }, ctx: CliContext): Promise<void> {
+  const store = await DeploymentStore.open(await locateDeployment(ctx.cwd, opts.deployment));
+  const d = store.deployment;
+  const sp = d.resources.servicePrincipal;
+  const app = d.resources.application;
+  if (!sp || !app) throw new UsageError('the app registration is not provisioned yet', { suggestion: 'Run `mcp-obo provision` first.' });
+  const conn = await connect(d, ctx);
+  const sctx = await stepContext(store, conn, ctx, {});
+  const input = { graph: conn.graph, clientSpId: sp.objectId, appId: app.appId, tenantId: d.tenantId, authorityHost: conn.cloud.authorityHost, retry: sctx.retry };
+  const statuses = opts.verify ? await verifyConsent(input) : await grantConsent(input);
+  const missing = statuses.filter((s) => s.status === 'missing');
+  if (opts.json) ctx.stdout.write(JSON.stringify({ granted: missing.length === 0, permissions: statuses, adminConsentUrl: adminConsentUrl(input) }) + '\n');
+  else for (const s of statuses) ctx.stdout.write(`${s.status === 'granted' ? '✔' : '✖'} ${s.resource} ${s.permission}: ${s.status}\n`);
+  if (missing.length) {
+    throw new McpOboError(`${missing.length} permission(s) lack admin consent`, {
+      suggestion: opts.verify ? 'Run `mcp-obo consent` as an administrator, or hand them ' + adminConsentUrl(input) : `An administrator can grant them at ${adminConsentUrl(input)}.`,
+    });
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Checks made before `provision` creates anything: the subscription is reachable, the region
+ * offers Container Apps, the registry name is free, and the caller may create app registrations.
+ * Every problem found is reported at once; none of the checks writes.
+ */
+import { McpOboError } from '../errors.ts';
+import { explain, isNotFound } from '../azure/errors.ts';
+import type { StepContext } from '../plan/types.ts';
+import { findApplication } from '../plan/steps/application.ts';
+import { optional } from '../plan/steps/util.ts';
+
+const APP_ROLES_THAT_CREATE_APPS = ['1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9', '18a4783c-866b-4cc7-a460-3d5e5662c884'];
+const DIRECTORY_ROLES_THAT_CREATE_APPS = [
+  '62e90394-69f5-4237-9190-012177145e10', // Global Administrator
+  '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3', // Application Administrator
+  '158c047a-c907-4556-b7ef-446551a6b5f7', // Cloud Application Administrator
+  'cf1c38e5-3621-4004-a7cb-879624dced7c', // Application Developer
+];
+
+type Check = () => Promise<string | undefined>;
+
+export async function preflight(ctx: StepContext): Promise<void> {
+  const d = ctx.store.deployment;
+  const checks: Check[] = [
+    async () => {
+      try {
+        const sub = await (await ctx.azure.subscriptions()).subscriptions.get(d.subscriptionId);
+        if (sub.state && sub.state !== 'Enabled') return `subscription ${d.subscriptionId} is ${sub.state}`;
+      } catch (err) {
+        return explain(err, { subscriptionId: d.subscriptionId, action: 'reading the subscription' }).message;
+      }
+      return undefined;
+    },
+    async () => {
+      const provider = await (await ctx.azure.resources()).providers.get('Microsoft.App');
+      const type = provider.resourceTypes?.find((t) => t.resourceType?.toLowerCase() === 'managedenvironments');
+      const regions = (type?.locations ?? []).map((l) => l.toLowerCase().replace(/\s/g, ''));
+      if (regions.length && !regions.includes(d.location)) {
+        return `region ${d.location} does not offer Azure Container Apps; choose one of: ${regions.slice(0, 12).join(', ')}${regions.length > 12 ? ', …' : ''} (\`mcp-obo init --location ...\`)`;
+      }
+      return undefined;
+    },
+    async () => {
+      const registry = await optional(async () => (await ctx.azure.registry()).registries.get(ctx.names.resourceGroup, ctx.names.registry));
+      if (registry) return undefined; // ours already
+      const check = await (await ctx.azure.registry()).registries.checkNameAvailability({ name: ctx.names.registry, type: 'Microsoft.ContainerRegistry/registries' });
+      if (check.nameAvailable === false) {
+        return `registry name ${ctx.names.registry} is not available (${check.reason ?? 'taken'}${check.message ? `: ${check.message}` : ''}); choose another id with \`mcp-obo init --id <new id>\``;
+      }
+      return undefined;
+    },
+    async () => ((await findApplication(ctx)) ? undefined : canCreateApplications(ctx)),
+  ];
+  const problems = (await Promise.all(checks.map((c) => c().catch((err: unknown) => (isNotFound(err) ? undefined : explain(err).message))))).filter(Boolean);
+  if (problems.length) {
+    throw new McpOboError(`cannot provision: ${problems.length === 1 ? problems[0] : `\n  - ${problems.join('\n  - ')}`}`, {
+      suggestion: 'Nothing was created. Fix the above and rerun `mcp-obo provision`.',
+    });
+  }
+}
+
+async function canCreateApplications(ctx: StepContext): Promise<string | undefined> {
+  const denied = 'your account cannot create app registrations in this tenant: ask an administrator for the Application Developer role, or to run `mcp-obo provision`';
+  if (ctx.caller.kind === 'servicePrincipal') {
+    const roles = await ctx.graph.list<{ appRoleId: string }>(`/servicePrincipals/${ctx.caller.objectId}/appRoleAssignments`);
+    return roles.some((r) => APP_ROLES_THAT_CREATE_APPS.includes(r.appRoleId)) ? undefined : `${denied} (the service principal needs the Microsoft Graph application permission Application.ReadWrite.OwnedBy or Application.ReadWrite.All)`;
+  }
+  const policy = await ctx.graph.get<{ defaultUserRolePermissions?: { allowedToCreateApps?: boolean } }>('/policies/authorizationPolicy');
+  if (policy.defaultUserRolePermissions?.allowedToCreateApps !== false) return undefined;
+  const memberOf = await ctx.graph.list<{ '@odata.type'?: string; roleTemplateId?: string }>('/me/memberOf');
+  return memberOf.some((m) => m.roleTemplateId && DIRECTORY_ROLES_THAT_CREATE_APPS.includes(m.roleTemplateId)) ? undefined : denied;
+}

@@ -1,0 +1,52 @@
+/**
+ * .env.local, the one file that holds a secret: written whole (parsed with Node's dotenv parser,
+ * never edited by regex), mode 0600, and listed in .gitignore so it is never committed.
+ */
+import { chmod, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { writeFileAtomic } from './store.ts';
+
+export const ENV_LOCAL = '.env.local';
+
+export async function readEnvFile(path: string): Promise<Record<string, string>> {
+  try {
+    return parseEnv(await readFile(path, 'utf8')) as Record<string, string>;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw err;
+  }
+}
+
+function quote(value: string): string {
+  return /^[A-Za-z0-9_./:@+-]*$/.test(value) ? value : JSON.stringify(value);
+}
+
+/** Sets (or, with undefined, removes) keys and keeps every other variable in the file. */
+export async function updateEnvFile(path: string, changes: Record<string, string | undefined>, header: string): Promise<void> {
+  const merged: Record<string, string> = { ...(await readEnvFile(path)) };
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined) delete merged[k];
+    else merged[k] = v;
+  }
+  const body = Object.entries(merged)
+    .map(([k, v]) => `${k}=${quote(v)}`)
+    .join('\n');
+  await writeFileAtomic(path, `# ${header}\n${body}\n`, 0o600);
+  await chmod(path, 0o600); // an existing file keeps its mode on rename targets elsewhere; be explicit
+}
+
+/** Makes sure the folder's .gitignore lists the file (creates .gitignore when there is none). */
+export async function ensureGitIgnored(dir: string, entry: string): Promise<boolean> {
+  const path = join(dir, '.gitignore');
+  let content = '';
+  try {
+    content = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const lines = content.split(/\r?\n/).map((l) => l.trim());
+  if (lines.includes(entry) || lines.includes(`/${entry}`)) return false;
+  await writeFileAtomic(path, `${content}${content && !content.endsWith('\n') ? '\n' : ''}${entry}\n`);
+  return true;
+}

@@ -1,0 +1,102 @@
+/**
+ * Reading and writing deployment files: atomic (temp file, fsync, rename) so a run killed
+ * mid-write never leaves half a file, and serialised so parallel steps never lose an update.
+ */
+import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { UsageError } from '../errors.ts';
+import { DEPLOYMENT_FILE_PATTERN, DeploymentSchema, deploymentFileName, type Deployment, type ResourceKey, type Resources } from './deployment.ts';
+
+export async function writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  const handle = await open(tmp, 'w', mode);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+export async function readDeployment(path: string): Promise<Deployment> {
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read deployment file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      suggestion: 'Run `mcp-obo init` to create one, or pass --deployment <file>.',
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new UsageError(`deployment file ${path} is not valid JSON`);
+  }
+  const parsed = DeploymentSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new UsageError(`deployment file ${path} is not valid: ${first?.path.join('.') || '(root)'}: ${first?.message}`, {
+      suggestion: 'Fix the file by hand or run `mcp-obo init` again.',
+    });
+  }
+  return parsed.data;
+}
+
+/** The deployment file to use: the one named, or the only one in the folder. */
+export async function locateDeployment(cwd: string, explicit: string | undefined): Promise<string> {
+  if (explicit) {
+    if (DEPLOYMENT_FILE_PATTERN.test(basename(explicit)) || explicit.endsWith('.json')) return resolve(cwd, explicit);
+    return join(cwd, `mcp-obo.${explicit}.json`); // a name like "contoso-dev"
+  }
+  const found = (await readdir(cwd)).filter((f) => DEPLOYMENT_FILE_PATTERN.test(f)).sort();
+  if (found.length === 1) return join(cwd, found[0]!);
+  if (found.length === 0) {
+    throw new UsageError(`no deployment file (mcp-obo.<prefix>-<env>.json) in ${cwd}`, { suggestion: 'Run `mcp-obo init` first, or pass --deployment <file>.' });
+  }
+  throw new UsageError(`several deployments in ${cwd}: ${found.join(', ')}`, {
+    suggestion: `Choose one with --deployment, e.g. --deployment ${found[0]!.replace(/^mcp-obo\.|\.json$/g, '')}.`,
+  });
+}
+
+/** A loaded deployment that saves itself after every change, one write at a time. */
+export class DeploymentStore {
+  private queue: Promise<void> = Promise.resolve();
+  readonly path: string;
+  private current: Deployment;
+
+  constructor(path: string, deployment: Deployment) {
+    this.path = path;
+    this.current = deployment;
+  }
+
+  static async open(path: string): Promise<DeploymentStore> {
+    return new DeploymentStore(path, await readDeployment(path));
+  }
+
+  static defaultPath(cwd: string, d: Pick<Deployment, 'prefix' | 'env'>): string {
+    return join(cwd, deploymentFileName(d));
+  }
+
+  get deployment(): Deployment {
+    return this.current;
+  }
+
+  async update(mutate: (d: Deployment) => Deployment): Promise<void> {
+    this.current = DeploymentSchema.parse({ ...mutate(this.current), updatedAt: new Date().toISOString() });
+    const snapshot = JSON.stringify(this.current, null, 2) + '\n';
+    const write = this.queue.then(() => writeFileAtomic(this.path, snapshot));
+    this.queue = write.catch(() => {});
+    await write;
+  }
+
+  setResource<K extends ResourceKey>(key: K, value: Resources[K] | undefined): Promise<void> {
+    return this.update((d) => ({ ...d, resources: { ...d.resources, [key]: value } }));
+  }
+}
