@@ -1,4 +1,5 @@
-// In-process entry point of the test emulator: Entra ID, managed identity, Graph /me, Azure DevOps.
+// In-process entry point of the test emulator: Entra ID, managed identity, Microsoft Graph (directory and /me),
+// Azure Resource Manager, Azure DevOps.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
@@ -8,21 +9,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Directory } from './core/directory.ts';
 import { FaultRegistry } from './core/faults.ts';
+import { GraphStore } from './core/graphStore.ts';
+import { ArmInventory } from './core/inventory.ts';
 import { KeyStore } from './core/keys.ts';
 import { Router } from './core/router.ts';
 import { Pipeline } from './core/server.ts';
+import { Timing } from './core/timing.ts';
 import { createTls } from './core/tls.ts';
+import { registerArm } from './services/arm/index.ts';
 import { registerControl } from './services/control.ts';
 import { registerDevops } from './services/devops.ts';
 import { registerEntra } from './services/entra/index.ts';
 import { mintUserToken, type TokenEnv } from './services/entra/issue.ts';
 import { makeFaultBody } from './services/faultBodies.ts';
-import { registerGraph } from './services/graph.ts';
+import { registerGraph } from './services/graph/index.ts';
 import { registerMi } from './services/mi.ts';
-import type { ConsentKey, MintOptions, RequestLogEntry, User } from './types.ts';
+import { armSwitches, type ArmSwitches, graphSwitches, type GraphSwitches, type SwitchEnv } from './services/switches.ts';
+import type { ConsentKey, EmulatorState, Latency, MintOptions, Propagation, RequestLogEntry, User } from './types.ts';
 
-export type { ConsentKey, FaultEntry, FaultRule, MintOptions, RequestLogEntry, User } from './types.ts';
+export type { ArmErrorInfo, ConsentKey, EmulatorState, FaultEntry, FaultRule, GraphState, Latency, MintOptions, Propagation, RequestLogEntry, User } from './types.ts';
 export type { FaultRegistry } from './core/faults.ts';
+export type { ArmSwitches, GraphSwitches } from './services/switches.ts';
 
 export interface EmulatorOptions {
   /** HTTPS port (default: random). */
@@ -45,6 +52,8 @@ export interface Emulator {
   serverApp: { clientId: string; clientSecret: string };
   managedIdentity: { clientId: string; principalId: string; resourceId: string };
   defaultUser: User;
+  /** The user the CLI acts as (through a fake `az` later); today the default user. */
+  cliUser: User;
   addUser(partial?: Partial<User>): User;
   setUser(oid: string, patch: Partial<User>): User;
   setConsent(app: ConsentKey, granted: boolean): void;
@@ -53,6 +62,16 @@ export interface Emulator {
   rotateKeys(): void;
   retireOldKeys(): void;
   requests: RequestLogEntry[];
+  /** ARM switches: provider registration, write denial, taken registry names, PrincipalNotFound, Retry-After, LRO failure. */
+  arm: ArmSwitches;
+  /** Graph switches: verified domains, write denial, app-creation policy, DevOps service principal, deployer roles. */
+  graph: GraphSwitches;
+  /** Propagation windows in ms (default 0): Graph objects by id, new MI principals in ARM, new secrets at the token endpoint. */
+  setPropagation(p: Propagation): void;
+  /** Per ARM resource type (e.g. 'Microsoft.App/managedEnvironments') or 'graph': sync writes answer after it, LROs stay InProgress for it. */
+  setLatency(l: Latency): void;
+  /** Entra, ARM inventory and Graph directory, as GET /_emulator/state returns them. */
+  state(): EmulatorState;
   /** Connection details as printed by main.ts (also GET /_emulator/info). */
   info(): Record<string, unknown>;
   close(): Promise<void>;
@@ -111,6 +130,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const identityEndpoint = `http://127.0.0.1:${miPort}/msi/token`;
   const dir = new Directory(url);
   const tokens: TokenEnv = { dir, keys, lifetimeSec: opts.tokenLifetimeSec ?? 3600 };
+  const timing = new Timing();
+  const store = new GraphStore(dir, timing);
+  const inv = new ArmInventory();
+  const switches: SwitchEnv = { timing, inv, store, arm: armSwitches(inv), graph: graphSwitches(store) };
+  const state = (): EmulatorState => ({ entra: dir.snapshot(), arm: inv.snapshot(), graph: store.snapshot() });
   late.faultBody = makeFaultBody(url);
 
   const info = (): Record<string, unknown> => ({
@@ -122,9 +146,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     defaultUser: structuredClone(dir.defaultUser),
   });
 
-  registerControl(router, { tokens, faults, log, info });
+  registerControl(router, { tokens, faults, log, info, state, switches });
   registerEntra(router, tokens);
-  registerGraph(router, tokens);
+  registerGraph(router, { ...tokens, store, timing });
+  registerArm(router, { ...tokens, inv, store, timing });
   registerDevops(router, tokens);
   registerMi(miRouter, { ...tokens, identityHeader });
   ready = true;
@@ -136,6 +161,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     serverApp: { clientId: dir.serverApp.clientId, clientSecret: dir.serverApp.secrets[0]! },
     managedIdentity: { ...dir.managedIdentity },
     defaultUser: dir.defaultUser,
+    cliUser: dir.defaultUser,
     addUser: (partial) => dir.addUser(partial),
     setUser: (oid, patch) => dir.setUser(oid, patch),
     setConsent: (app, granted) => dir.setConsent(app, granted),
@@ -144,10 +170,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     rotateKeys: () => keys.rotate(),
     retireOldKeys: () => keys.retire(),
     requests: log,
+    arm: switches.arm,
+    graph: switches.graph,
+    setPropagation: (p) => timing.setPropagation(p),
+    setLatency: (l) => timing.setLatency(l),
+    state,
     info,
     close: () => {
       closing ??= (async () => {
         pipeline.cancelTimers();
+        timing.cancel();
         await Promise.all([closeServer(https), closeServer(mi)]);
         await rm(tempDir, { recursive: true, force: true });
       })();

@@ -51,6 +51,20 @@ export interface Application {
   /** Scenario switch: consent granted per downstream resource. */
   consentGranted: Record<ConsentKey, boolean>;
   appRoleAssignmentRequired: boolean;
+  /** Created through Graph: consent comes from oauth2PermissionGrants, assignment from appRoleAssignedTo. */
+  graphManaged?: boolean;
+  /** Secret value -> epoch ms before which the token endpoint rejects it (secret propagation). */
+  secretNotBefore?: Record<string, number>;
+}
+
+/** What the token endpoint asks the Graph directory about (set by the Graph store). */
+export interface DirectoryLink {
+  /** Assignment-required check for Graph-managed apps: the user or one of its groups holds an appRoleAssignment. */
+  isAssigned(app: Application, user: User): boolean;
+  /** Delegated scopes admin-consented (AllPrincipals grant) for app -> resource; `declared` = resource in requiredResourceAccess. */
+  grantedScopes(app: Application, resourceAppId: string): { declared: boolean; scopes: string[] };
+  /** Application permissions (role values) the app's service principal holds on the resource. */
+  appRoles(app: Application, resourceAppId: string): string[];
 }
 
 export interface ManagedIdentity {
@@ -118,4 +132,39 @@ export interface RequestLogEntry {
   body: unknown;
   headers: Record<string, string>;
   listener: 'https' | 'mi';
+}
+
+export interface Propagation {
+  /** Objects created through Graph are invisible to reads/updates by id for this long. */
+  graphMs?: number;
+  /** A new managed identity's principal is unknown to the directory (ARM PrincipalNotFound) for this long. */
+  principalMs?: number;
+  /** A secret added with addPassword is rejected by the token endpoint for this long. */
+  secretMs?: number;
+}
+
+/** Latency per ARM resource type (`Microsoft.App/managedEnvironments`, ...) or `graph` (Graph writes), in ms. */
+export type Latency = Record<string, number>;
+
+export interface ArmErrorInfo {
+  code: string;
+  message: string;
+}
+
+export type JsonObject = Record<string, unknown>;
+
+export interface GraphState {
+  applications: JsonObject[];
+  servicePrincipals: JsonObject[];
+  groups: JsonObject[];
+  oauth2PermissionGrants: JsonObject[];
+  deletedItems: JsonObject[];
+  users: JsonObject[];
+}
+
+export interface EmulatorState {
+  entra: unknown;
+  /** Every ARM resource exactly as its GET returns it (role assignments included). */
+  arm: JsonObject[];
+  graph: GraphState;
 }

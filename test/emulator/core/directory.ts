@@ -1,7 +1,8 @@
 // Directory state of the emulated tenant: applications, users, the managed identity, resources.
 import { randomBytes } from 'node:crypto';
 import { guid, GUID_RE, isRecord } from './http.ts';
-import type { Application, ConsentKey, ManagedIdentity, User } from '../types.ts';
+import { FIRST_PARTY } from './wellKnown.ts';
+import type { Application, ConsentKey, DirectoryLink, ManagedIdentity, User } from '../types.ts';
 
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 export const DEVOPS_APP_ID = '499b84ac-1321-427f-aa17-267ca6975798';
@@ -69,6 +70,10 @@ export class Directory {
   readonly users = new Map<string, User>();
   readonly applications: Application[] = [];
   readonly managedIdentity: ManagedIdentity;
+  /** User-assigned identities created through ARM (served by the MI endpoint too). */
+  readonly extraIdentities: ManagedIdentity[] = [];
+  /** Set by the Graph store: assignment, consent and app roles of Graph-managed apps. */
+  link: DirectoryLink | undefined;
   readonly deployer: Application;
   readonly serverApp: Application;
   readonly defaultUser: User;
@@ -122,6 +127,20 @@ export class Directory {
     return app;
   }
 
+  /** Make an application (created through Graph) known to the token endpoint. */
+  registerApp(app: Application): void {
+    if (!this.applications.includes(app)) this.applications.push(app);
+  }
+
+  unregisterApp(app: Application): void {
+    const i = this.applications.indexOf(app);
+    if (i !== -1) this.applications.splice(i, 1);
+  }
+
+  managedIdentities(): ManagedIdentity[] {
+    return [this.managedIdentity, ...this.extraIdentities];
+  }
+
   findApp(clientId: string): Application | undefined {
     const id = clientId.toLowerCase();
     return this.applications.find((a) => a.clientId === id);
@@ -162,12 +181,13 @@ export class Directory {
     const fixed: Resource[] = [
       {
         key: 'graph', appId: GRAPH_APP_ID, displayName: 'Microsoft Graph', identifiers: [GRAPH_RESOURCE, this.url, GRAPH_APP_ID],
-        scopes: ['User.Read', 'User.Read.All', 'User.ReadBasic.All', 'Mail.Read', 'Directory.Read.All', 'openid', 'profile', 'email', 'offline_access'],
+        scopes: FIRST_PARTY.graph.scopes.map((s) => s.value),
       },
-      { key: 'devops', appId: DEVOPS_APP_ID, displayName: 'Azure DevOps', identifiers: [DEVOPS_APP_ID, 'https://app.vssps.visualstudio.com'], scopes: ['user_impersonation'] },
+      { key: 'devops', appId: DEVOPS_APP_ID, displayName: 'Azure DevOps', identifiers: [DEVOPS_APP_ID, 'https://app.vssps.visualstudio.com'], scopes: FIRST_PARTY.devops.scopes.map((s) => s.value) },
       { key: 'arm', appId: '797f4846-ba00-4fd7-ba43-dac1f8f63013', displayName: 'Windows Azure Service Management API', identifiers: [ARM_RESOURCE, 'https://management.core.windows.net'], scopes: ['user_impersonation'] },
     ];
-    const apps: Resource[] = this.applications.map((a) => ({
+    // A Graph-managed app is a resource only once its service principal exists (AADSTS500011 before).
+    const apps: Resource[] = this.applications.filter((a) => !a.graphManaged || a.spObjectId !== '').map((a) => ({
       key: 'app', appId: a.clientId, displayName: a.displayName, identifiers: [a.clientId, ...a.identifierUris], scopes: a.publishedScopes, app: a,
     }));
     return [...fixed, ...apps];
@@ -181,7 +201,7 @@ export class Directory {
 
   snapshot(): { tenantId: string; tenantDomain: string; applications: Application[]; users: User[]; managedIdentities: ManagedIdentity[] } {
     return structuredClone({
-      tenantId: this.tenantId, tenantDomain: this.tenantDomain, applications: this.applications, users: [...this.users.values()], managedIdentities: [this.managedIdentity],
+      tenantId: this.tenantId, tenantDomain: this.tenantDomain, applications: this.applications, users: [...this.users.values()], managedIdentities: this.managedIdentities(),
     });
   }
 }

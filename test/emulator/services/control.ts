@@ -3,8 +3,9 @@ import { type Ctx, GUID_RE, isRecord, jsonBody, sendJson } from '../core/http.ts
 import { parseUserPatch } from '../core/directory.ts';
 import type { FaultRegistry } from '../core/faults.ts';
 import type { Router } from '../core/router.ts';
-import type { MintOptions, RequestLogEntry } from '../types.ts';
+import type { EmulatorState, MintOptions, RequestLogEntry } from '../types.ts';
 import { mintUserToken, type TokenEnv } from './entra/issue.ts';
+import { applyConfig, configSnapshot, type SwitchEnv } from './switches.ts';
 
 export interface ControlEnv {
   tokens: TokenEnv;
@@ -12,6 +13,9 @@ export interface ControlEnv {
   log: RequestLogEntry[];
   /** The same connection details main.ts prints. */
   info(): Record<string, unknown>;
+  /** Entra, ARM inventory and Graph directory (GET /_emulator/state). */
+  state(): EmulatorState;
+  switches: SwitchEnv;
 }
 
 const bad = (ctx: Ctx, message: string, status = 400): void => sendJson(ctx, status, { error: { code: status === 404 ? 'NotFound' : 'BadRequest', message } });
@@ -142,5 +146,18 @@ export function registerControl(router: Router, env: ControlEnv): void {
     sendJson(ctx, 204, undefined);
   });
 
-  router.get(new RegExp(`${P}/state$`), (ctx) => sendJson(ctx, 200, { entra: dir.snapshot() }));
+  router.get(new RegExp(`${P}/state$`), (ctx) => sendJson(ctx, 200, env.state()));
+
+  const configPath = new RegExp(`${P}/config$`);
+  router.get(configPath, (ctx) => sendJson(ctx, 200, configSnapshot(env.switches)));
+  router.post(configPath, (ctx) => {
+    const body = objectBody(ctx);
+    if (!body) return;
+    try {
+      applyConfig(env.switches, body);
+    } catch (e) {
+      return bad(ctx, (e as Error).message);
+    }
+    sendJson(ctx, 200, configSnapshot(env.switches));
+  });
 }

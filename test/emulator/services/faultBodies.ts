@@ -1,7 +1,7 @@
 // Service-appropriate error bodies for fault rules that give a status without a body.
 import type { FaultBody } from '../core/server.ts';
 import { aadErrorBody, aadFaultSpec } from './entra/errors.ts';
-import { graphCodeFor, graphErrorBody } from './graph.ts';
+import { graphCodeFor, graphErrorBody } from './graph/errors.ts';
 import { devopsErrorBody } from './devopsVersion.ts';
 import { miErrorBody } from './mi.ts';
 

@@ -26,18 +26,18 @@ async function token(env: MiEnv, ctx: Ctx): Promise<void> {
   const resource = q.get('resource');
   if (resource === null || resource === '') return fail(ctx, 400, "The request is missing the required query parameter 'resource'.");
   if (resource.endsWith('/.default')) return fail(ctx, 400, `The resource '${resource}' is a scope, not a resource. Remove the '/.default' suffix.`);
-  const mi = env.dir.managedIdentity;
   const selectors = (['client_id', 'mi_res_id', 'object_id', 'principal_id'] as const).filter((k) => q.has(k));
   if (selectors.length > 1) return fail(ctx, 400, 'Only one of client_id, mi_res_id, object_id and principal_id may be given.');
   const sel = selectors[0];
-  const v = sel ? q.get(sel)! : undefined;
-  const matches =
-    sel === 'client_id' ? v!.toLowerCase() === mi.clientId
-    : sel === 'mi_res_id' ? v!.toLowerCase() === mi.resourceId.toLowerCase()
-    : sel === 'object_id' || sel === 'principal_id' ? v!.toLowerCase() === mi.principalId
-    : false; // no system-assigned identity exists on the emulated app
-  if (!matches) return fail(ctx, 400, 'Unable to load the proper Managed Identity.');
-  const t = await issueManagedIdentity(env, resource);
+  const v = sel ? q.get(sel)!.toLowerCase() : undefined;
+  // The pre-provisioned identity, plus any user-assigned identity created through ARM. No system-assigned identity exists.
+  const mi = env.dir.managedIdentities().find((m) =>
+    sel === 'client_id' ? v === m.clientId
+    : sel === 'mi_res_id' ? v === m.resourceId.toLowerCase()
+    : sel === 'object_id' || sel === 'principal_id' ? v === m.principalId
+    : false);
+  if (!mi) return fail(ctx, 400, 'Unable to load the proper Managed Identity.');
+  const t = await issueManagedIdentity(env, resource, mi);
   sendJson(ctx, 200, { access_token: t.token, expires_on: String(t.exp), resource, token_type: 'Bearer', client_id: mi.clientId });
 }
 

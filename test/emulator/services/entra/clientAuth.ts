@@ -38,6 +38,9 @@ export function identifyClient(env: TokenEnv, ctx: Ctx, form: URLSearchParams): 
   if (!app) {
     throw aad(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${env.dir.tenantDomain}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
   }
+  if (app.graphManaged && app.spObjectId === '') {
+    throw aad(400, 'invalid_client', 7000229, `The client application ${app.clientId} is missing service principal in the tenant ${env.dir.tenantId}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`);
+  }
   return app;
 }
 
@@ -56,7 +59,8 @@ export async function authenticateClient(env: TokenEnv, ctx: Ctx, form: URLSearc
   if (secret === undefined || secret === null || secret === '') {
     throw aad(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
   }
-  if (!app.secrets.includes(secret)) {
+  // A secret added through Graph works only after its propagation delay.
+  if (!app.secrets.includes(secret) || (app.secretNotBefore?.[secret] ?? 0) > Date.now()) {
     throw aad(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`);
   }
   return { app, acr: '1' };

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { nowSec } from '../../core/http.ts';
 import { TOKEN_EXCHANGE_AUDIENCE, VSCODE_CLIENT_ID, type Directory, type Resource } from '../../core/directory.ts';
 import type { KeyStore } from '../../core/keys.ts';
-import type { Application, MintOptions, User } from '../../types.ts';
+import type { Application, ManagedIdentity, MintOptions, User } from '../../types.ts';
 
 export interface TokenEnv {
   dir: Directory;
@@ -97,30 +97,32 @@ export async function issueDelegated(env: TokenEnv, a: { app: Application; user:
   );
 }
 
-/** An app-only token (client_credentials). No roles are granted. */
+/** An app-only token (client_credentials). `roles` carries the app roles its service principal holds on the resource. */
 export async function issueAppOnly(env: TokenEnv, a: { app: Application; resource: Resource; aud: string; appidacr: '1' | '2' }): Promise<string> {
   const { dir } = env;
   const t = times(env);
   const sp = a.app.spObjectId;
+  const roles = dir.link?.appRoles(a.app, a.resource.appId) ?? [];
+  const withRoles = (c: Record<string, unknown>): Record<string, unknown> => (roles.length > 0 ? { ...c, roles } : c);
   if (a.resource.key === 'app') {
-    return env.keys.sign({
+    return env.keys.sign(withRoles({
       aud: a.resource.appId, iss: dir.v2Issuer, iat: t.iat, nbf: t.nbf, exp: t.exp, aio: aio(), azp: a.app.clientId, azpacr: a.appidacr, idtyp: 'app', oid: sp,
       rh: `0.${aio()}.`, sub: sp, tid: dir.tenantId, uti: uti(), ver: '2.0',
-    });
+    }));
   }
   return env.keys.sign(
-    {
+    withRoles({
       aud: a.aud, iss: dir.v1Issuer, iat: t.iat, nbf: t.nbf, exp: t.exp, aio: aio(), app_displayname: a.app.displayName, appid: a.app.clientId, appidacr: a.appidacr,
       azp: a.app.clientId, idp: dir.v1Issuer, idtyp: 'app', oid: sp, rh: `0.${aio()}.`, sub: sp, tid: dir.tenantId, uti: uti(), ver: '1.0',
-    },
+    }),
     { x5t: true },
   );
 }
 
 /** A managed-identity token. For the token-exchange audience it is a v2 token (used as a FIC assertion). */
-export async function issueManagedIdentity(env: TokenEnv, resource: string): Promise<{ token: string; exp: number }> {
+export async function issueManagedIdentity(env: TokenEnv, resource: string, identity?: ManagedIdentity): Promise<{ token: string; exp: number }> {
   const { dir } = env;
-  const mi = dir.managedIdentity;
+  const mi = identity ?? dir.managedIdentity;
   const t = times(env);
   const v2 = resource === TOKEN_EXCHANGE_AUDIENCE;
   const common = { aud: resource, iss: v2 ? dir.v2Issuer : dir.v1Issuer, iat: t.iat, nbf: t.nbf, exp: t.exp, aio: aio() };

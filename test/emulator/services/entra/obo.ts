@@ -63,13 +63,24 @@ async function validateAssertion(env: TokenEnv, app: Application, assertion: str
   return user;
 }
 
-/** The delegated scopes the app may get for the resource, or an AADSTS65001 error. */
-function consentedScopes(app: Application, req: ScopeRequest): string[] {
+/** The delegated scopes the app may get for the resource, or an AADSTS65001 / 650057 error. */
+function consentedScopes(env: TokenEnv, app: Application, req: ScopeRequest): string[] {
   const key = req.resource.key;
   const consent = () =>
     aad(400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${app.clientId}' named '${app.displayName}'. Send an interactive authorization request for this user and resource.`, { suberror: 'consent_required' });
-  if (key !== 'graph' && key !== 'devops') throw consent();
-  const granted = app.consentGranted[key] ? (app.delegatedPermissions[key] ?? []) : [];
+  let granted: string[];
+  const link = env.dir.link;
+  if (app.graphManaged && link) {
+    // Apps created through Graph: requiredResourceAccess must declare the resource (650057), an AllPrincipals grant consents (65001).
+    const g = link.grantedScopes(app, req.resource.appId);
+    if (!g.declared) {
+      throw aad(400, 'invalid_grant', 650057, `Invalid resource. The client has requested access to a resource which is not listed in the requested permissions in the client's application registration. Client app ID: ${app.clientId}(${app.displayName}). Resource value from request: ${req.identifier}. Resource app ID: ${req.resource.appId}.`);
+    }
+    granted = g.scopes;
+  } else {
+    if (key !== 'graph' && key !== 'devops') throw consent();
+    granted = app.consentGranted[key] ? (app.delegatedPermissions[key] ?? []) : [];
+  }
   if (granted.length === 0) throw consent();
   if (req.isDefault) return granted;
   const lower = new Set(granted.map((s) => s.toLowerCase()));
@@ -80,10 +91,12 @@ function consentedScopes(app: Application, req: ScopeRequest): string[] {
 export async function oboGrant(env: TokenEnv, client: AuthenticatedClient, assertion: string, req: ScopeRequest): Promise<TokenResponse> {
   const { app } = client;
   const user = await validateAssertion(env, app, assertion);
-  if (app.appRoleAssignmentRequired && !user.assigned) {
+  const link = env.dir.link;
+  const assigned = app.graphManaged && link ? link.isAssigned(app, user) : user.assigned;
+  if (app.appRoleAssignmentRequired && !assigned) {
     throw aad(400, 'invalid_grant', 50105, `The signed in user '{EUII Hidden}' is not assigned to a role for the application '${app.clientId}'(${app.displayName}).`);
   }
-  const scopes = consentedScopes(app, req);
+  const scopes = consentedScopes(env, app, req);
   if (user.mfaRequired) {
     const claims = JSON.stringify({ access_token: { capolids: { essential: true, values: [guid()] } } });
     throw aad(400, 'interaction_required', 50076, `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${req.resource.appId}'.`, { suberror: 'basic_action', claims });
