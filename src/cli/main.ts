@@ -7,6 +7,8 @@ import { McpOboError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { processContext, type CliContext } from './context.ts';
 import { registerServe } from '../commands/serve.ts';
+import { registerToken } from '../commands/token.ts';
+import { registerTest } from '../commands/test.ts';
 import { registerInit } from '../commands/init.ts';
 import { registerProvision } from '../commands/provision.ts';
 import { registerConsent } from '../commands/consent.ts';
@@ -24,6 +26,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerInit(program, ctx);
   registerProvision(program, ctx);
   registerConsent(program, ctx);
+  registerToken(program, ctx);
+  registerTest(program, ctx);
   registerServe(program, ctx);
   return program;
 }

@@ -4,7 +4,7 @@
  * Every problem found is reported at once; none of the checks writes.
  */
 import { McpOboError } from '../errors.ts';
-import { explain, isNotFound } from '../azure/errors.ts';
+import { codeOf, explain, isNotFound } from '../azure/errors.ts';
 import type { StepContext } from '../plan/types.ts';
 import { findApplication } from '../plan/steps/application.ts';
 import { optional } from '../plan/steps/util.ts';
@@ -27,7 +27,8 @@ export async function preflight(ctx: StepContext): Promise<void> {
         const sub = await (await ctx.azure.subscriptions()).subscriptions.get(d.subscriptionId);
         if (sub.state && sub.state !== 'Enabled') return `subscription ${d.subscriptionId} is ${sub.state}`;
       } catch (err) {
-        return explain(err, { subscriptionId: d.subscriptionId, action: 'reading the subscription' }).message;
+        const e = explain(err, { subscriptionId: d.subscriptionId, action: 'reading the subscription' });
+        return e.suggestion ? `${e.message}. ${e.suggestion}` : e.message;
       }
       return undefined;
     },
@@ -49,7 +50,15 @@ export async function preflight(ctx: StepContext): Promise<void> {
       }
       return undefined;
     },
-    async () => ((await findApplication(ctx)) ? undefined : canCreateApplications(ctx)),
+    async () => {
+      try {
+        if (await findApplication(ctx)) return undefined;
+      } catch (err) {
+        if (codeOf(err) === 'Authorization_RequestDenied') return `${DENIED} (it cannot even read app registrations)`;
+        throw err;
+      }
+      return canCreateApplications(ctx);
+    },
   ];
   const problems = (await Promise.all(checks.map((c) => c().catch((err: unknown) => (isNotFound(err) ? undefined : explain(err).message))))).filter(Boolean);
   if (problems.length) {
@@ -59,10 +68,16 @@ export async function preflight(ctx: StepContext): Promise<void> {
   }
 }
 
+const DENIED = 'your account cannot create app registrations in this tenant: ask an administrator for the Application Developer role, or to run `mcp-obo provision`';
+
 async function canCreateApplications(ctx: StepContext): Promise<string | undefined> {
-  const denied = 'your account cannot create app registrations in this tenant: ask an administrator for the Application Developer role, or to run `mcp-obo provision`';
+  const denied = DENIED;
   if (ctx.caller.kind === 'servicePrincipal') {
-    const roles = await ctx.graph.list<{ appRoleId: string }>(`/servicePrincipals/${ctx.caller.objectId}/appRoleAssignments`);
+    // A service principal without Graph application permissions cannot even read its own.
+    const roles = await ctx.graph.list<{ appRoleId: string }>(`/servicePrincipals/${ctx.caller.objectId}/appRoleAssignments`).catch((err: unknown) => {
+      if (codeOf(err) === 'Authorization_RequestDenied') return [];
+      throw err;
+    });
     return roles.some((r) => APP_ROLES_THAT_CREATE_APPS.includes(r.appRoleId)) ? undefined : `${denied} (the service principal needs the Microsoft Graph application permission Application.ReadWrite.OwnedBy or Application.ReadWrite.All)`;
   }
   const policy = await ctx.graph.get<{ defaultUserRolePermissions?: { allowedToCreateApps?: boolean } }>('/policies/authorizationPolicy');

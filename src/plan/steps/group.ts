@@ -61,7 +61,9 @@ export const groupAssignmentStep: Step = {
   async apply(ctx) {
     const group = need(ctx.store.deployment.resources.group, 'the users group');
     const sp = need(ctx.store.deployment.resources.servicePrincipal, 'the service principal');
-    const existing = (await ctx.graph.list<{ id: string; principalId: string }>(`/servicePrincipals/${sp.objectId}/appRoleAssignedTo`)).find((a) => a.principalId === group.objectId);
+    // The service principal may be seconds old: its assignments can 404 until it has replicated.
+    const assignments = await ctx.retry('group assignment', () => ctx.graph.list<{ id: string; principalId: string }>(`/servicePrincipals/${sp.objectId}/appRoleAssignedTo`), { propagation: true });
+    const existing = assignments.find((a) => a.principalId === group.objectId);
     const assignment =
       existing ??
       (await ctx.retry('group assignment', () => ctx.graph.post<{ id: string }>(`/servicePrincipals/${sp.objectId}/appRoleAssignedTo`, { principalId: group.objectId, resourceId: sp.objectId, appRoleId: DEFAULT_ROLE }), {

@@ -1,0 +1,76 @@
+/**
+ * The end-to-end checks of `mcp-obo test`, each a small function that says what it found and,
+ * when it fails, the likely cause and the fix.
+ */
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** The likely cause and the next step, when it failed. */
+  advice?: string;
+}
+
+export interface Expectations {
+  /** Base URL of the server (no trailing slash). */
+  url: string;
+  appId: string;
+  authorizationServer: string;
+  tools: string[];
+}
+
+type Fetch = typeof fetch;
+
+export async function checkHealth(e: Expectations, f: Fetch): Promise<CheckResult> {
+  const name = 'health';
+  let res: Response;
+  try {
+    res = await f(`${e.url}/health`, { signal: AbortSignal.timeout(15_000) });
+  } catch (err) {
+    return { name, ok: false, detail: `no answer from ${e.url} (${((err as Error).cause as Error)?.message ?? (err as Error).message})`, advice: 'The server is down or the URL is wrong: start it with `mcp-obo serve`, or check the deployment with `mcp-obo deploy` / `mcp-obo logs`.' };
+  }
+  const body = await res.text();
+  return res.status === 200 && /"status"\s*:\s*"healthy"/.test(body)
+    ? { name, ok: true, detail: '200 healthy' }
+    : { name, ok: false, detail: `HTTP ${res.status}: ${body.slice(0, 120)}`, advice: 'The server answers but is not healthy: look at its logs.' };
+}
+
+export async function checkMetadata(e: Expectations, f: Fetch): Promise<CheckResult> {
+  const name = 'protected-resource metadata';
+  const res = await f(`${e.url}/.well-known/oauth-protected-resource/mcp`);
+  if (res.status !== 200) return { name, ok: false, detail: `HTTP ${res.status}`, advice: 'This is not an mcp-obo server, or an old one: redeploy it.' };
+  const m = (await res.json()) as { resource?: string; authorization_servers?: string[]; scopes_supported?: string[] };
+  const scope = `api://${e.appId}/access_as_user`;
+  const problems: string[] = [];
+  if (m.resource !== `${e.url}/mcp`) problems.push(`resource is ${m.resource}, expected ${e.url}/mcp (set APP_URL on the server)`);
+  if (!m.authorization_servers?.includes(e.authorizationServer)) problems.push(`authorization_servers is ${JSON.stringify(m.authorization_servers)}, expected ${e.authorizationServer} (AZURE_TENANT_ID / AZURE_AUTHORITY_HOST on the server)`);
+  if (!m.scopes_supported?.includes(scope)) problems.push(`scopes_supported is ${JSON.stringify(m.scopes_supported)}, expected ${scope} (the server's AZURE_CLIENT_ID is not this deployment's app)`);
+  return problems.length ? { name, ok: false, detail: problems.join('; '), advice: 'The server is configured for another app, tenant or URL: fix its environment and restart or redeploy it.' } : { name, ok: true, detail: `resource ${m.resource}, scope ${scope}` };
+}
+
+export async function checkChallenge(e: Expectations, f: Fetch): Promise<CheckResult> {
+  const name = '401 challenge without a token';
+  const res = await f(`${e.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+  const challenge = res.headers.get('www-authenticate') ?? '';
+  const scope = `api://${e.appId}/access_as_user`;
+  if (res.status !== 401) return { name, ok: false, detail: `HTTP ${res.status} without a token`, advice: 'The server accepts unauthenticated requests: it is not running mcp-obo serve.' };
+  const missing = [!/^Bearer /.test(challenge) && 'Bearer scheme', !challenge.includes(`scope="${scope}"`) && `scope="${scope}"`, !/resource_metadata="[^"]+"/.test(challenge) && 'resource_metadata'].filter(Boolean);
+  return missing.length ? { name, ok: false, detail: `WWW-Authenticate lacks ${missing.join(', ')}: ${challenge}`, advice: 'MCP clients cannot discover how to sign in: update the server.' } : { name, ok: true, detail: '401 with scope and resource_metadata' };
+}
+
+export async function checkTamperedToken(e: Expectations, f: Fetch, token: string): Promise<CheckResult> {
+  const name = 'tampered token refused';
+  const [h, p, s] = token.split('.');
+  const flipped = `${h}.${p}.${(s ?? '').slice(0, -4)}${(s ?? '').slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+  const res = await f(`${e.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${flipped}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+  return res.status === 401 ? { name, ok: true, detail: '401' } : { name, ok: false, detail: `HTTP ${res.status} for a token with a broken signature`, advice: 'The server does not verify token signatures: do not expose it; redeploy mcp-obo.' };
+}
+
+/** Advice for a tool error text, by what Entra or the APIs said. */
+export function adviceForToolError(text: string): string {
+  if (/AADSTS65001|consent/i.test(text)) return 'Admin consent is missing: run `mcp-obo consent` (administrator).';
+  if (/AADSTS50105|not assigned/i.test(text)) return 'You are not in the app\'s users group: an administrator adds you to "MCP OAuth2 OBO Server Users (...)".';
+  if (/AADSTS7002(1|11|12|13)|AADSTS700024|federated/i.test(text)) return 'The federated credential does not match the managed identity: run `mcp-obo provision` to repair it, then redeploy.';
+  if (/AADSTS7000215|AADSTS7000222|secret/i.test(text)) return 'The client secret is wrong or expired: run `mcp-obo provision` to issue a new one into .env.local, then restart `mcp-obo serve`.';
+  if (/AADSTS50013|AADSTS500133/.test(text)) return 'Entra refused the user token for the exchange: the token was not for this app (wrong audience) or expired.';
+  return 'See the message; `mcp-obo logs` shows the server side.';
+}

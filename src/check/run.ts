@@ -1,0 +1,109 @@
+/** `mcp-obo test`: the checks in order, against a local or deployed server. */
+import type { CliContext } from '../cli/context.ts';
+import type { McpOboError} from '../errors.ts';
+import { UsageError } from '../errors.ts';
+import { resolveCloud } from '../cloud.ts';
+import { DeploymentStore, locateDeployment } from '../state/store.ts';
+import { acquireUserToken, type Run } from '../token/acquire.ts';
+import { adviceForToolError, checkChallenge, checkHealth, checkMetadata, checkTamperedToken, type CheckResult, type Expectations } from './checks.ts';
+
+export const EXPECTED_TOOLS = ['graph_get_profile', 'devops_get_profile', 'get_user_context'];
+
+export interface TestOptions {
+  deployment?: string;
+  url?: string;
+  json?: boolean;
+}
+
+export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Promise<CheckResult[]> {
+  const store = await DeploymentStore.open(await locateDeployment(ctx.cwd, opts.deployment));
+  const d = store.deployment;
+  const app = d.resources.application;
+  if (!app) throw new UsageError('the deployment has no app registration yet', { suggestion: 'Run `mcp-obo provision` first.' });
+  const base = (opts.url ?? d.mcpUrl?.replace(/\/mcp$/, ''))?.replace(/\/+$/, '');
+  if (!base) throw new UsageError('no server URL: the deployment is not deployed yet', { suggestion: 'Pass --url http://localhost:8000 to test a local `mcp-obo serve`, or run `mcp-obo deploy`.' });
+  const cloud = resolveCloud(d.cloud, ctx.env);
+  const e: Expectations = { url: base, appId: app.appId, authorizationServer: `${cloud.authorityHost}/${d.tenantId}/v2.0`, tools: EXPECTED_TOOLS };
+
+  const results: CheckResult[] = [];
+  const health = await checkHealth(e, fetch);
+  results.push(health);
+  if (!health.ok) return results;
+  results.push(await checkMetadata(e, fetch), await checkChallenge(e, fetch));
+
+  const scope = `api://${app.appId}/access_as_user`;
+  let token: string;
+  try {
+    token = ctx.env.MCP_OBO_TOKEN || (await acquireUserToken({ cloud, tenantId: d.tenantId, scope, run, notify: (m) => ctx.stderr.write(m + '\n') })).token;
+  } catch (err) {
+    results.push({ name: 'user token', ok: false, detail: (err as Error).message, advice: (err as McpOboError).suggestion ?? `Run \`az login --tenant ${d.tenantId}\`.` });
+    return results;
+  }
+  results.push(await checkTamperedToken(e, fetch, token));
+  results.push(...(await mcpChecks(e, token)));
+  return results;
+}
+
+/** Why the server refused a real user token, from its challenge. */
+async function refusal(e: Expectations, token: string): Promise<CheckResult | undefined> {
+  const res = await fetch(`${e.url}/mcp`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'mcp-obo-test', version: '1' } } }),
+  });
+  await res.body?.cancel();
+  if (res.status !== 401 && res.status !== 403) return undefined;
+  const description = /error_description="([^"]*)"/.exec(res.headers.get('www-authenticate') ?? '')?.[1] ?? `HTTP ${res.status}`;
+  const advice = /aud/i.test(description)
+    ? "The server refused your token: it was issued for another audience (the server's AZURE_CLIENT_ID is not this deployment's app)."
+    : /tenant/i.test(description)
+      ? "The server refused your token: it trusts another tenant (the server's AZURE_TENANT_ID / AZURE_AUTHORITY_HOST)."
+      : /scope/i.test(description) || res.status === 403
+        ? 'Your token lacks the access_as_user scope.'
+        : /expired|too old/i.test(description)
+          ? 'Your token expired: sign in again (`az login`).'
+          : 'The server refused your token; `mcp-obo token --decode` shows what it holds.';
+  return { name: 'initialize', ok: false, detail: `HTTP ${res.status}: ${description}`, advice };
+}
+
+async function mcpChecks(e: Expectations, token: string): Promise<CheckResult[]> {
+  const refused = await refusal(e, token);
+  if (refused) return [refused];
+  const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('@modelcontextprotocol/sdk/client/streamableHttp.js')]);
+  const client = new Client({ name: 'mcp-obo-test', version: '1' });
+  const transport = new StreamableHTTPClientTransport(new URL(`${e.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+  const out: CheckResult[] = [];
+  try {
+    await client.connect(transport);
+    out.push({ name: 'initialize', ok: true, detail: `${client.getServerVersion()?.name ?? '?'} ${client.getServerVersion()?.version ?? ''}`.trim() });
+  } catch (err) {
+    out.push({ name: 'initialize', ok: false, detail: (err as Error).message.slice(0, 200), advice: 'See the server logs (`mcp-obo logs`).' });
+    return out;
+  }
+  try {
+    const { tools } = await client.listTools();
+    const names = tools.map((t) => t.name);
+    const missing = e.tools.filter((t) => !names.includes(t));
+    out.push(missing.length ? { name: 'tools/list', ok: false, detail: `missing ${missing.join(', ')} (has ${names.join(', ')})`, advice: 'The server runs another version: redeploy it.' } : { name: 'tools/list', ok: true, detail: names.join(', ') });
+    for (const tool of e.tools.filter((t) => names.includes(t))) {
+      const r = (await client.callTool({ name: tool, arguments: {} })) as { isError?: boolean; content?: { type: string; text?: string }[] };
+      const text = (r.content ?? []).map((c) => c.text ?? '').join(' ');
+      out.push(r.isError ? { name: `tools/call ${tool}`, ok: false, detail: text.slice(0, 300), advice: adviceForToolError(text) } : { name: `tools/call ${tool}`, ok: true, detail: 'ok' });
+    }
+  } finally {
+    await client.close();
+  }
+  return out;
+}
+
+export function printResults(results: CheckResult[], ctx: CliContext, json: boolean): void {
+  if (json) {
+    ctx.stdout.write(JSON.stringify({ ok: results.every((r) => r.ok), checks: results }) + '\n');
+    return;
+  }
+  const w = Math.max(...results.map((r) => r.name.length));
+  for (const r of results) {
+    ctx.stdout.write(`${r.ok ? '✔' : '✖'} ${r.name.padEnd(w)}  ${r.detail}\n`);
+    if (!r.ok && r.advice) ctx.stdout.write(`  ${' '.repeat(w)}  → ${r.advice}\n`);
+  }
+}

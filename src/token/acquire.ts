@@ -1,0 +1,92 @@
+/**
+ * A user access token for the server's scope, as the signed-in user: through the Azure CLI
+ * (pre-authorised on the app, so no consent prompt), else a device-code sign-in with the Azure
+ * CLI's public client id. The token is returned, never written anywhere.
+ */
+import type { Cloud } from '../cloud.ts';
+import { isMicrosoftAuthority } from '../cloud.ts';
+import { McpOboError } from '../errors.ts';
+import { AZURE_CLI_CLIENT_ID } from '../graph/constants.ts';
+
+export type Run = (file: string, args: string[]) => Promise<{ stdout: string; stderr: string; exitCode: number }>;
+
+export interface AcquireOptions {
+  cloud: Cloud;
+  tenantId: string;
+  scope: string;
+  run: Run;
+  /** Where the device-code instructions go (stderr). */
+  notify: (message: string) => void;
+  /** 'cli' only, 'device' only, or the CLI then the device code. */
+  method?: 'auto' | 'cli' | 'device';
+}
+
+/** The Azure CLI cannot help (missing, not signed in): the device code may. */
+class AzureCliUnavailable extends Error {}
+
+export interface UserToken {
+  token: string;
+  via: 'azure-cli' | 'device-code';
+}
+
+export async function acquireUserToken(o: AcquireOptions): Promise<UserToken> {
+  const method = o.method ?? 'auto';
+  let cliError: Error | undefined;
+  if (method !== 'device') {
+    try {
+      return { token: await viaAzureCli(o), via: 'azure-cli' };
+    } catch (err) {
+      if (method === 'cli' || !(err instanceof AzureCliUnavailable)) throw err;
+      cliError = err;
+    }
+  }
+  try {
+    return { token: await viaDeviceCode(o), via: 'device-code' };
+  } catch (err) {
+    throw new McpOboError(`could not get a user token: ${(err as Error).message}`, {
+      suggestion: cliError ? `Azure CLI: ${cliError.message}. Run \`az login --tenant ${o.tenantId}\` and retry.` : `Run \`az login --tenant ${o.tenantId}\` and retry.`,
+      cause: err,
+    });
+  }
+}
+
+async function viaAzureCli(o: AcquireOptions): Promise<string> {
+  let result: Awaited<ReturnType<Run>>;
+  try {
+    result = await o.run('az', ['account', 'get-access-token', '--scope', o.scope, '--tenant', o.tenantId, '--output', 'json']);
+  } catch (err) {
+    throw new AzureCliUnavailable(`Azure CLI not available (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (result.exitCode !== 0) {
+    const stderr = result.stderr.trim().split('\n').filter(Boolean);
+    const aadsts = /AADSTS(\d+)/.exec(result.stderr)?.[1];
+    if (aadsts === '65001' || aadsts === '50105' || aadsts === '500011') {
+      throw new McpOboError(`Entra refused a token for ${o.scope} (AADSTS${aadsts})`, {
+        suggestion:
+          aadsts === '50105'
+            ? 'You are not in the app\'s users group: ask an administrator to add you ("MCP OAuth2 OBO Server Users (...)").'
+            : aadsts === '500011'
+              ? 'The app has no service principal in this tenant yet: run `mcp-obo provision`.'
+              : 'Consent is missing: run `mcp-obo consent` (administrator).',
+      });
+    }
+    throw new AzureCliUnavailable(`az account get-access-token failed: ${stderr.at(-1) ?? `exit ${result.exitCode}`}`);
+  }
+  const parsed = JSON.parse(result.stdout) as { accessToken?: string };
+  if (!parsed.accessToken) throw new AzureCliUnavailable('az account get-access-token returned no token');
+  return parsed.accessToken;
+}
+
+async function viaDeviceCode(o: AcquireOptions): Promise<string> {
+  const { PublicClientApplication } = await import('@azure/msal-node');
+  const pca = new PublicClientApplication({
+    auth: {
+      clientId: AZURE_CLI_CLIENT_ID,
+      authority: `${o.cloud.authorityHost}/${o.tenantId}`,
+      ...(isMicrosoftAuthority(o.cloud.authorityHost) ? {} : { knownAuthorities: [new URL(o.cloud.authorityHost).host] }),
+    },
+  });
+  const result = await pca.acquireTokenByDeviceCode({ scopes: [o.scope], deviceCodeCallback: (r) => o.notify(r.message) });
+  if (!result?.accessToken) throw new Error('the device-code sign-in returned no token');
+  return result.accessToken;
+}

@@ -1,0 +1,174 @@
+/**
+ * `init --yes` then `provision`, the built CLI as a subprocess against the emulator: what gets
+ * created and with which settings, idempotence, dry run, resuming a killed run, and the faults
+ * Azure really has (replication delays, throttling).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { BIN, runCli } from '../helpers/serve.ts';
+import { cliEnv, deploymentFile, init, ndjson, scratch, writes } from '../helpers/cli.ts';
+
+let emu: Emulator;
+before(async () => {
+  emu = await startEmulator();
+});
+after(() => emu?.close());
+
+type Obj = Record<string, unknown> & { id: string };
+const byTag = (id: string) => (r: Obj) => (r.tags as Record<string, string> | undefined)?.['mcp-obo-id'] === id;
+
+test('init --yes then provision creates every resource with the settings of the walkthrough', async () => {
+  const cwd = await scratch();
+  await init(emu, cwd, { id: 'ab12' });
+  const r = await runCli(['provision', '--json'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const summary = ndjson(r.stdout).find((e) => e.event === 'summary') as { steps: { id: string; status: string; action: string }[] };
+  assert.ok(summary.steps.every((s) => s.status === 'done'), JSON.stringify(summary.steps));
+
+  const d = await deploymentFile(cwd);
+  const state = emu.state();
+  const arm = state.arm as Obj[];
+  const ours = arm.filter(byTag('ab12'));
+  const type = (t: string) => ours.find((x) => String(x.type).toLowerCase() === t.toLowerCase()) as Obj & { properties: Record<string, unknown>; sku?: { name: string }; name: string };
+
+  const rg = arm.find((x) => String(x.id).toLowerCase() === `/subscriptions/${emu.subscriptionId}/resourcegroups/rg-e2e-dev-ab12`);
+  assert.ok(rg, 'resource group');
+  assert.equal((rg!.tags as Record<string, string>)['mcp-obo-id'], 'ab12');
+  const ws = type('Microsoft.OperationalInsights/workspaces');
+  assert.equal(ws.name, 'log-e2e-dev-ab12');
+  const env = type('Microsoft.App/managedEnvironments');
+  assert.equal(env.name, 'cae-e2e-dev-ab12');
+  assert.equal((env.properties.appLogsConfiguration as { logAnalyticsConfiguration: { customerId: string } }).logAnalyticsConfiguration.customerId, (ws.properties as { customerId: string }).customerId);
+  const acr = type('Microsoft.ContainerRegistry/registries');
+  assert.equal(acr.name, 'acre2edevab12');
+  assert.equal(acr.sku?.name, 'Basic');
+  assert.equal(acr.properties.adminUserEnabled, false);
+  const mi = type('Microsoft.ManagedIdentity/userAssignedIdentities');
+  assert.equal(mi.name, 'id-e2e-dev-ab12');
+  const principalId = (mi.properties as { principalId: string }).principalId;
+  const pull = arm.filter((x) => String(x.type) === 'Microsoft.Authorization/roleAssignments' && (x.properties as { principalId: string }).principalId === principalId);
+  assert.equal(pull.length, 1, 'one AcrPull assignment');
+  assert.match(String((pull[0]!.properties as { roleDefinitionId: string }).roleDefinitionId), /7f951dda-4ed3-4680-a7ca-43fe172d538d$/);
+  assert.equal(String((pull[0]!.properties as { scope: string }).scope).toLowerCase(), acr.id.toLowerCase());
+
+  const g = state.graph as unknown as Record<string, Obj[]>;
+  const app = g.applications!.find((a) => a.displayName === 'MCP OAuth2 OBO Server (e2e-dev-ab12)') as Obj & Record<string, any>;
+  assert.ok(app, 'app registration');
+  assert.equal(app.signInAudience, 'AzureADMyOrg');
+  assert.deepEqual(app.identifierUris, [`api://${app.appId}`]);
+  assert.equal(app.api.requestedAccessTokenVersion, 2);
+  const scope = app.api.oauth2PermissionScopes.find((s: { value: string }) => s.value === 'access_as_user');
+  assert.ok(scope?.isEnabled);
+  assert.deepEqual(app.api.preAuthorizedApplications.map((p: { appId: string }) => p.appId).sort(), ['04b07795-8ddb-461a-bbee-02f9e1bf7b46', 'aebc6443-996d-45c2-90f0-388ff96faa56']);
+  for (const p of app.api.preAuthorizedApplications) assert.deepEqual(p.delegatedPermissionIds, [scope.id]);
+  assert.deepEqual([...app.web.redirectUris].sort(), ['http://127.0.0.1:33418/', 'https://vscode.dev/redirect']);
+  const rra = Object.fromEntries(app.requiredResourceAccess.map((r: { resourceAppId: string; resourceAccess: { id: string }[] }) => [r.resourceAppId, r.resourceAccess.map((a) => a.id).sort()]));
+  assert.deepEqual(rra['00000003-0000-0000-c000-000000000000'], ['14dad69e-099b-42c9-810b-d002981feec1', '37f7f235-527c-4136-accd-4a02d197296e', '64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0', 'e1fe6dd8-ba31-4d61-89e7-88639da4683d']);
+  assert.deepEqual(rra['499b84ac-1321-427f-aa17-267ca6975798'], ['4ee63f9b-9e65-476c-a487-9fea1e00c7ef']);
+  assert.ok(app.tags.includes('mcp-obo-id:ab12'));
+  const fics = app.federatedIdentityCredentials as { issuer: string; subject: string; audiences: string[] }[];
+  assert.equal(fics.length, 1);
+  assert.deepEqual({ ...fics[0], id: undefined, name: undefined, description: undefined }, { issuer: `${emu.url}/${emu.tenantId}/v2.0`, subject: principalId, audiences: ['api://AzureADTokenExchange'], id: undefined, name: undefined, description: undefined });
+
+  const sp = g.servicePrincipals!.find((s) => s.appId === app.appId) as Obj & Record<string, any>;
+  assert.equal(sp.appRoleAssignmentRequired, true);
+  const group = g.groups!.find((x) => x.displayName === 'MCP OAuth2 OBO Server Users (e2e-dev-ab12)') as Obj & Record<string, any>;
+  assert.ok(group && group.securityEnabled && !group.mailEnabled);
+  assert.ok(sp.appRoleAssignedTo.some((a: { principalId: string }) => a.principalId === group.id), 'group assigned to the app');
+
+  assert.equal(d.resources.application.appId, app.appId);
+  assert.equal(d.resources.identity.principalId, principalId);
+  const envLocal = await readFile(join(cwd, '.env.local'), 'utf8');
+  assert.match(envLocal, new RegExp(`AZURE_CLIENT_ID=${app.appId}`));
+  assert.match(envLocal, /AZURE_CLIENT_SECRET=/);
+  assert.equal((await stat(join(cwd, '.env.local'))).mode & 0o777, 0o600);
+  assert.match(await readFile(join(cwd, '.gitignore'), 'utf8'), /^\.env\.local$/m);
+  const secret = /AZURE_CLIENT_SECRET=(.*)/.exec(envLocal)![1]!;
+  assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), 'the secret is never printed');
+  assert.ok(!JSON.stringify(d).includes(secret), 'the deployment file holds no secret');
+
+  // Idempotent: a second run writes nothing and says so.
+  emu.requests.length = 0;
+  const again = await runCli(['provision', '--json'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 60_000 });
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(writes(emu.requests).map((w) => `${w.method} ${w.path}`), []);
+  const steps = (ndjson(again.stdout).find((e) => e.event === 'summary') as { steps: { id: string; action: string }[] }).steps;
+  for (const s of steps) assert.equal(s.action, s.id === 'groupMember' ? 'skip' : 'unchanged', s.id);
+});
+
+test('--dry-run prints the plan and makes no write call', async () => {
+  const cwd = await scratch();
+  await init(emu, cwd, { id: 'dr01' });
+  emu.requests.length = 0;
+  const r = await runCli(['provision', '--dry-run'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(writes(emu.requests).map((w) => `${w.method} ${w.path}`), []);
+  assert.match(r.stdout, /Plan \(nothing was changed\)/);
+  assert.match(r.stdout, /resource group\s+create/);
+  assert.match(r.stdout, /app registration\s+create/);
+  assert.deepEqual((await deploymentFile(cwd)).resources, {});
+});
+
+test('a run killed half-way is completed by the next, with no duplicates', async () => {
+  const cwd = await scratch();
+  await init(emu, cwd, { id: 'kl01' });
+  const hang = emu.faults.add({ method: 'PUT', path: '/managedEnvironments/cae-e2e-dev-kl01$', hang: true });
+  const child = spawn(process.execPath, [BIN, 'provision'], { cwd, env: cliEnv(emu, 'deployer'), stdio: 'ignore' });
+  const deadline = Date.now() + 60_000;
+  while (!emu.requests.some((q) => q.method === 'PUT' && q.path.endsWith('/managedEnvironments/cae-e2e-dev-kl01')) || !(await deploymentFile(cwd)).resources.federatedCredential) {
+    if (Date.now() > deadline) throw new Error('the run never reached the environment');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  emu.faults.remove(hang);
+  const partial = await deploymentFile(cwd);
+  assert.equal(partial.resources.environment, undefined, 'the environment was not finished');
+
+  const r = await runCli(['provision'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const state = emu.state();
+  const g = state.graph as unknown as Record<string, Obj[]>;
+  assert.equal(g.applications!.filter((a) => (a.tags as string[]).includes('mcp-obo-id:kl01')).length, 1);
+  assert.equal(g.groups!.filter((x) => x.displayName === 'MCP OAuth2 OBO Server Users (e2e-dev-kl01)').length, 1);
+  const app = g.applications!.find((a) => (a.tags as string[]).includes('mcp-obo-id:kl01'))!;
+  assert.equal((app.federatedIdentityCredentials as unknown[]).length, 1);
+  assert.equal((app.passwordCredentials as unknown[]).length, 1, 'one secret');
+  const mi = (state.arm as Obj[]).find((x) => x.name === 'id-e2e-dev-kl01') as Obj & { properties: { principalId: string } };
+  assert.equal((state.arm as Obj[]).filter((x) => x.type === 'Microsoft.Authorization/roleAssignments' && (x.properties as { principalId: string }).principalId === mi.properties.principalId).length, 1);
+  assert.ok((await deploymentFile(cwd)).resources.environment);
+});
+
+test('replication delays and throttling are waited out', async () => {
+  const cwd = await scratch();
+  await init(emu, cwd, { id: 'pd01' });
+  emu.setPropagation({ graphMs: 1500, principalMs: 1500 });
+  emu.arm.forcePrincipalNotFound(2);
+  emu.faults.add({ method: 'POST', path: '^/v1.0/groups$', status: 429, retryAfter: 1, times: 1 });
+  emu.faults.add({ method: 'PUT', path: '/workspaces/log-e2e-dev-pd01$', status: 503, times: 1 });
+  try {
+    const r = await runCli(['provision'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const d = await deploymentFile(cwd);
+    for (const key of ['acrPull', 'servicePrincipal', 'groupAssignment', 'federatedCredential', 'clientSecret']) assert.ok(d.resources[key], key);
+    assert.ok(emu.requests.some((q) => q.status === 400 && /roleAssignments/.test(q.path)), 'PrincipalNotFound was seen');
+    assert.ok(emu.requests.some((q) => q.status === 429 && q.path === '/v1.0/groups'), 'throttled');
+  } finally {
+    emu.setPropagation({ graphMs: 0, principalMs: 0 });
+    emu.faults.clear();
+  }
+});
+
+test('signed in as a user (Azure CLI), the user is added to the users group', async () => {
+  const cwd = await scratch();
+  await init(emu, cwd, { id: 'us01' }, cliEnv(emu, 'user'));
+  const r = await runCli(['provision'], cliEnv(emu, 'user'), { cwd, timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const group = (emu.state().graph as unknown as Record<string, Obj[]>).groups!.find((x) => x.displayName === 'MCP OAuth2 OBO Server Users (e2e-dev-us01)')!;
+  assert.deepEqual(group.members, [emu.cliUser.oid]);
+  assert.equal((await deploymentFile(cwd)).resources.groupMember.userObjectId, emu.cliUser.oid);
+});

@@ -1,0 +1,127 @@
+/**
+ * The whole walkthrough as a user would run it: init, provision, consent, serve the app locally
+ * with the .env.local provision wrote, then `mcp-obo token` and `mcp-obo test` against it.
+ * Then the failures `mcp-obo test` must explain.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { runCli, startServe, type ServeProcess } from '../helpers/serve.ts';
+import { cliEnv, deploymentFile, init, scratch } from '../helpers/cli.ts';
+import { trustCa } from '../helpers/trust.ts';
+
+let emu: Emulator;
+let cwd: string;
+let serve: ServeProcess;
+let env: Record<string, string>;
+
+before(async () => {
+  emu = await startEmulator();
+  trustCa(emu.caPem);
+  cwd = await scratch();
+  env = cliEnv(emu, 'user');
+  await init(emu, cwd, { id: 'wk01' }, env);
+  const p = await runCli(['provision', '--consent'], env, { cwd, timeoutMs: 120_000 });
+  assert.equal(p.code, 0, p.stderr);
+  // serve reads .env.local from its folder; only the DevOps endpoint is not part of it.
+  serve = await startServe({ PATH: env.PATH!, HOME: env.HOME!, NODE_EXTRA_CA_CERTS: emu.caCertPath, MCP_OBO_DEVOPS_ENDPOINT: `${emu.url}/devops` }, [], { cwd });
+});
+after(async () => {
+  await serve?.stop();
+  await emu?.close();
+});
+
+test('mcp-obo test passes against the locally served, freshly provisioned app', async () => {
+  const r = await runCli(['test', '--url', serve.url.replace('127.0.0.1', 'localhost'), '--json'], env, { cwd, timeoutMs: 60_000 });
+  const out = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+  assert.equal(r.code, 0, JSON.stringify(out.checks, null, 1) + r.stderr);
+  assert.deepEqual(out.checks.map((c) => c.name), [
+    'health',
+    'protected-resource metadata',
+    '401 challenge without a token',
+    'tampered token refused',
+    'initialize',
+    'tools/list',
+    'tools/call graph_get_profile',
+    'tools/call devops_get_profile',
+    'tools/call get_user_context',
+  ]);
+});
+
+test('mcp-obo token prints only the token; --decode the claims; --curl runnable commands; nothing on disk', async () => {
+  const before = (await readdir(cwd)).sort();
+  const d = await deploymentFile(cwd, 'e2e-dev');
+  const t = await runCli(['token'], env, { cwd });
+  assert.equal(t.code, 0, t.stderr);
+  const token = t.stdout.trim();
+  assert.match(token, /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { aud: string; scp: string };
+  assert.equal(claims.aud, d.resources.application.appId);
+  assert.equal(claims.scp, 'access_as_user');
+
+  const dec = await runCli(['token', '--decode'], env, { cwd });
+  const s = JSON.parse(dec.stdout) as { audience: string; scopes: string[]; expiresInMinutes: number; objectId: string };
+  assert.equal(s.audience, d.resources.application.appId);
+  assert.deepEqual(s.scopes, ['access_as_user']);
+  assert.equal(s.objectId, emu.cliUser.oid);
+  assert.ok(s.expiresInMinutes > 30);
+  assert.doesNotMatch(dec.stdout, /eyJ/, '--decode does not print the token');
+
+  const curl = await runCli(['token', '--curl', '--url', serve.url], env, { cwd });
+  const commands = curl.stdout.split('\n# ').filter((c) => c.includes('curl '));
+  assert.equal(commands.length, 3);
+  const { execFile } = await import('node:child_process');
+  const last = commands[2]!.replace(/^tools\/call\n/, '');
+  const result = await new Promise<string>((resolve, reject) => execFile('bash', ['-c', last], (err, stdout) => (err ? reject(err) : resolve(stdout))));
+  assert.equal((JSON.parse(result) as { result: { structuredContent: { name: string } } }).result.structuredContent.name, emu.cliUser.displayName);
+
+  assert.deepEqual((await readdir(cwd)).sort(), before, 'no file written');
+  for (const f of before) assert.ok(!(await readFile(`${cwd}/${f}`, 'utf8')).includes(token), `${f} holds no token`);
+});
+
+test('mcp-obo test explains: consent missing, user not in the group, server down', async () => {
+  const d = await deploymentFile(cwd, 'e2e-dev');
+  const g = emu.state().graph as unknown as { oauth2PermissionGrants: { id: string; clientId: string }[] };
+  const grants = g.oauth2PermissionGrants.filter((x) => x.clientId === d.resources.servicePrincipal.objectId);
+  const admin = await emu.mintUserToken({ aud: 'https://graph.microsoft.com', scp: 'DelegatedPermissionGrant.ReadWrite.All' });
+  for (const x of grants) await fetch(`${emu.url}/v1.0/oauth2PermissionGrants/${x.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+  const noConsent = await runCli(['test', '--url', serve.url.replace('127.0.0.1', 'localhost')], env, { cwd, timeoutMs: 60_000 });
+  assert.equal(noConsent.code, 1);
+  assert.match(noConsent.stdout, /✖ tools\/call graph_get_profile .*AADSTS65001/);
+  assert.match(noConsent.stdout, /→ Admin consent is missing: run `mcp-obo consent`/);
+  assert.equal((await runCli(['consent'], env, { cwd })).code, 0);
+
+  const stranger = emu.addUser();
+  const notAssigned = await runCli(['test', '--url', serve.url.replace('127.0.0.1', 'localhost')], { ...env, MCP_OBO_FAKE_AZ_USER: stranger.oid }, { cwd, timeoutMs: 60_000 });
+  assert.equal(notAssigned.code, 1);
+  assert.match(notAssigned.stdout + notAssigned.stderr, /users group/);
+
+  const down = await runCli(['test', '--url', 'http://127.0.0.1:9'], env, { cwd, timeoutMs: 60_000 });
+  assert.equal(down.code, 1);
+  assert.match(down.stdout, /✖ health .*no answer/);
+  assert.match(down.stdout, /start it with `mcp-obo serve`/);
+});
+
+test('mcp-obo test: a server configured for another app is caught (wrong audience)', async () => {
+  const other = await startServe({
+    PATH: env.PATH!,
+    HOME: env.HOME!,
+    NODE_EXTRA_CA_CERTS: emu.caCertPath,
+    AZURE_TENANT_ID: emu.tenantId,
+    AZURE_CLIENT_ID: emu.serverApp.clientId,
+    AZURE_CLIENT_SECRET: emu.serverApp.clientSecret,
+    AZURE_AUTHORITY_HOST: emu.url,
+    MCP_OBO_GRAPH_ENDPOINT: emu.url,
+  });
+  try {
+    const r = await runCli(['test', '--url', other.url.replace('127.0.0.1', 'localhost'), '--json'], env, { cwd, timeoutMs: 60_000 });
+    assert.equal(r.code, 1);
+    const out = JSON.parse(r.stdout) as { checks: { name: string; ok: boolean; advice?: string }[] };
+    const failed = out.checks.filter((c) => !c.ok).map((c) => c.name);
+    assert.ok(failed.includes('protected-resource metadata') && failed.includes('initialize'), failed.join(', '));
+    assert.match(out.checks.find((c) => c.name === 'initialize')!.advice!, /another audience/);
+  } finally {
+    await other.stop();
+  }
+});
