@@ -13,6 +13,7 @@ import { startEmulator } from '../test/emulator/index.ts';
 import { serverEnv } from '../test/helpers/serve.ts';
 import { trustCa } from '../test/helpers/trust.ts';
 import { freePort, median, pool, rssMiB, startProcess, throughput, timeCommand } from './lib.ts';
+import { benchProvision } from './provision.ts';
 
 const BIN = fileURLToPath(new URL('../bin/mcp-obo', import.meta.url));
 // Run the server as the image does: the Dockerfile's NODE_OPTIONS included.
@@ -107,6 +108,11 @@ try {
   results.push({ metric: `RSS after ${USERS} users`, value: `${after1.toFixed(0)} MiB`, baseline: `idle: ${idle.toFixed(0)} MiB`, ratio: `${(after1 / idle).toFixed(2)}x`, target: '<= 250 MB', ok: after1 <= 250 });
   results.push({ metric: `RSS after ${USERS + Math.round(USERS / 2)} users (${secs} s)`, value: `${after2.toFixed(0)} MiB`, baseline: `after ${USERS}: ${after1.toFixed(0)} MiB`, ratio: `${(after2 / after1).toFixed(2)}x`, target: 'flat (<= 1.15x)', ok: after2 / after1 <= 1.15 && after2 <= 250 });
   ours.proc.kill('SIGTERM');
+
+  // 5. Provisioning: the parallel plan against the same steps one after another.
+  const p = await benchProvision(emu);
+  results.push({ metric: 'provision, parallel plan', value: `${(p.parallelMs / 1000).toFixed(1)} s`, baseline: `longest chain: ${(p.chain.ms / 1000).toFixed(1)} s (${p.chain.path.join(' > ')})`, ratio: `${(p.parallelMs / p.chain.ms).toFixed(2)}x`, target: '<= 1.2x chain', ok: p.parallelMs / p.chain.ms <= 1.2 });
+  results.push({ metric: 'provision, one step at a time', value: `${(p.sequentialMs / 1000).toFixed(1)} s`, baseline: `parallel: ${(p.parallelMs / 1000).toFixed(1)} s`, ratio: `${(p.parallelMs / p.sequentialMs).toFixed(2)}x`, target: 'far below 1x', ok: p.parallelMs / p.sequentialMs < 0.7 });
 } finally {
   await emu.close();
 }
