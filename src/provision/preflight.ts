@@ -82,6 +82,9 @@ async function canCreateApplications(ctx: StepContext): Promise<string | undefin
   }
   const policy = await ctx.graph.get<{ defaultUserRolePermissions?: { allowedToCreateApps?: boolean } }>('/policies/authorizationPolicy');
   if (policy.defaultUserRolePermissions?.allowedToCreateApps !== false) return undefined;
-  const memberOf = await ctx.graph.list<{ '@odata.type'?: string; roleTemplateId?: string }>('/me/memberOf');
+  const memberOf = await ctx.graph.list<{ '@odata.type'?: string; roleTemplateId?: string }>('/me/memberOf').catch((err: unknown) => {
+    if (codeOf(err) === 'Authorization_RequestDenied') return [];
+    throw err;
+  });
   return memberOf.some((m) => m.roleTemplateId && DIRECTORY_ROLES_THAT_CREATE_APPS.includes(m.roleTemplateId)) ? undefined : denied;
 }

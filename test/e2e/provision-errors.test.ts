@@ -120,3 +120,18 @@ test('a corrupt deployment file is a usage error, not a crash', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /is not valid/);
 });
+
+test('a user not allowed to register applications: refused before anything is created', async () => {
+  emu.graph.allowedToCreateApps(false);
+  try {
+    const cwd = await scratch();
+    await init(emu, cwd, { id: 'nu01' }, cliEnv(emu, 'user'));
+    emu.requests.length = 0;
+    const r = await runCli(['provision'], cliEnv(emu, 'user'), { cwd, timeoutMs: 60_000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /cannot create app registrations .*Application Developer role/);
+    assert.deepEqual(writes(emu.requests), []);
+  } finally {
+    emu.graph.allowedToCreateApps(true);
+  }
+});

@@ -1,0 +1,52 @@
+/** Timeouts against a real (emulated) Entra and Graph that stop answering: retryable errors, no hang. */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { createOboClient } from '../../src/server/obo/client.ts';
+import { OboError } from '../../src/server/obo/errors.ts';
+import { createRequester, DownstreamError } from '../../src/server/downstream/http.ts';
+import { createGraphApi } from '../../src/server/downstream/graph.ts';
+import { fetchOidcDocument } from '../../src/server/auth/discovery.ts';
+import { silentLogger } from '../../src/server/logger.ts';
+import { systemClock } from '../../src/clock.ts';
+import { trustCa } from '../helpers/trust.ts';
+
+let emu: Emulator;
+before(async () => {
+  emu = await startEmulator();
+  trustCa(emu.caPem);
+});
+after(() => emu?.close());
+
+test('an OBO exchange that does not answer becomes a retryable timeout error', async () => {
+  const oidc = await fetchOidcDocument(`${emu.url}/${emu.tenantId}/v2.0/.well-known/openid-configuration`);
+  const obo = createOboClient({
+    clientId: emu.serverApp.clientId,
+    authority: `${emu.url}/${emu.tenantId}`,
+    authorityMetadata: async () => JSON.stringify(oidc),
+    credential: { clientSecret: emu.serverApp.clientSecret },
+    graphEndpoint: emu.url,
+    clock: systemClock,
+    logger: silentLogger,
+    timeoutMs: 300,
+  });
+  emu.faults.add({ method: 'POST', path: '/oauth2/v2.0/token$', hang: true });
+  try {
+    const started = Date.now();
+    await assert.rejects(obo.getToken(await emu.mintUserToken(), 'graph'), (err: unknown) => err instanceof OboError && err.failure === 'timeout' && err.retryable && /within 0.3 s/.test(err.message));
+    assert.ok(Date.now() - started < 2000);
+  } finally {
+    emu.faults.clear();
+  }
+  assert.match(await obo.getToken(await emu.mintUserToken(), 'graph'), /^eyJ/, 'works again once Entra answers');
+});
+
+test('a slow Graph becomes a retryable timeout error', async () => {
+  const graph = createGraphApi(emu.url, createRequester({ clock: systemClock, timeoutMs: 200 }));
+  emu.faults.add({ method: 'GET', path: '^/v1.0/me$', delayMs: 2000 });
+  try {
+    await assert.rejects(graph.getMe('token'), (err: unknown) => err instanceof DownstreamError && err.kind === 'timeout' && err.retryable);
+  } finally {
+    emu.faults.clear();
+  }
+});
