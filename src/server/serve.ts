@@ -19,11 +19,13 @@ export async function runServe(opts: ServeOptions, ctx: CliContext): Promise<voi
     logger.warn('config.secret_ignored', { advice: 'AZURE_CLIENT_SECRET is ignored when a managed identity is available; remove it from the app.' });
   }
 
+  // Listen for signals before listening on the port: a SIGTERM right after start must still be graceful.
+  const shutdown = ctx.waitForShutdown();
   const running = await startServer(config, { logger });
   try {
     // A failure to load the app after listening ends the process rather than serving only /health.
     const loadFailure = running.ready.then(() => new Promise<never>(() => {}));
-    const signal = await Promise.race([ctx.waitForShutdown(), loadFailure]);
+    const signal = await Promise.race([shutdown, loadFailure]);
     logger.info('server.stopping', { signal });
   } finally {
     await running.close();
