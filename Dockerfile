@@ -1,14 +1,13 @@
 # syntax=docker/dockerfile:1
-# The bundled MCP server. Multi-stage: compile with dev dependencies, ship production ones only.
+# The bundled MCP server, built from the compiled package (dist/ + npm-shrinkwrap.json): the same
+# context works from this repository after `npm run build` and from the published npm package,
+# which is what `mcp-obo deploy` uploads. Multi-stage: production dependencies only.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-FROM ${NODE_IMAGE} AS build
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --ignore-scripts
-COPY tsconfig.json tsconfig.build.json ./
-COPY src ./src
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+COPY package.json npm-shrinkwrap.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
@@ -17,9 +16,9 @@ ENV NODE_ENV=production
 # throughput, RSS bounded after 20,000 users); raise both for larger containers.
 ENV NODE_OPTIONS="--max-semi-space-size=16 --max-old-space-size=160"
 WORKDIR /app
-COPY --from=build /app/package.json ./package.json
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY dist ./dist
 COPY bin ./bin
 # Compile the server's modules once at build time, so every container starts from a warm cache.
 ENV NODE_COMPILE_CACHE=/app/.node-compile-cache

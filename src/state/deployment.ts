@@ -24,6 +24,7 @@ export const ResourcesSchema = z
     groupMember: z.object({ userObjectId: guid.nullable() }),
     federatedCredential: z.object({ id: z.string(), name: z.string(), subject: guid }),
     clientSecret: z.object({ keyId: guid, endDateTime: z.string(), envFile: z.string() }),
+    containerApp: armResource.extend({ fqdn: z.string(), image: z.string(), revision: z.string() }),
   })
   .partial();
 

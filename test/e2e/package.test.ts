@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -35,6 +36,7 @@ test('the tarball ships bin, dist and the Dockerfile, and no tests, emulator, so
   assert.ok(files.includes('bin/mcp-obo'));
   assert.ok(files.includes('dist/cli/main.js'));
   assert.ok(files.includes('Dockerfile'));
+  assert.ok(files.includes('npm-shrinkwrap.json'), 'the image installs exactly the tested dependency tree');
   assert.ok(files.includes('README.md'));
   for (const f of files) assert.doesNotMatch(f, /^(test|src|bench|\.ci)\/|emulator|\.map$|\.env/, f);
 });
@@ -48,8 +50,13 @@ test('npx mcp-obo --help works from the installed tarball', async () => {
 test('the installed package serves exactly as the image runs it (serve --host 0.0.0.0), with production dependencies only', async () => {
   const pkg = JSON.parse(await readFile(join(dir, 'node_modules/mcp-obo/package.json'), 'utf8')) as { version: string };
   assert.ok(pkg.version);
-  const dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8');
+  const installed = join(dir, 'node_modules/mcp-obo');
+  const dockerfile = await readFile(join(installed, 'Dockerfile'), 'utf8');
   assert.match(dockerfile, /CMD \["serve", "--host", "0.0.0.0", "--port", "8000"\]/);
+  // Everything the Dockerfile copies from its context is in the installed package (deploy uploads it).
+  for (const [, src] of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+    for (const path of src!.split(' ')) assert.ok(existsSync(join(installed, path)), `COPY source ${path} is in the package`);
+  }
   const serve = await startServe(serverEnv(emu), ['--host', '0.0.0.0'], { cwd: dir, bin: join(dir, 'node_modules/mcp-obo/bin/mcp-obo') });
   try {
     const port = new URL(serve.url).port;
