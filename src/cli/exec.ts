@@ -8,3 +8,11 @@ export const execaRun: Run = async (file, args) => {
   if (r.exitCode === undefined) throw (r.cause as Error | undefined) ?? new Error(r.shortMessage);
   return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode };
 };
+
+/** The same, with optional input on stdin (docker build contexts, passwords). */
+export const execaExec = async (file: string, args: string[], opts: { input?: Buffer | string } = {}) => {
+  const { execa } = await import('execa');
+  const r = await execa(file, args, { reject: false, timeout: 60 * 60_000, ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }) });
+  if (r.exitCode === undefined) throw (r.cause as Error | undefined) ?? new Error(r.shortMessage);
+  return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode };
+};

@@ -7,6 +7,7 @@ import { McpOboError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { processContext, type CliContext } from './context.ts';
 import { registerServe } from '../commands/serve.ts';
+import { registerDeploy } from '../commands/deploy.ts';
 import { registerToken } from '../commands/token.ts';
 import { registerTest } from '../commands/test.ts';
 import { registerInit } from '../commands/init.ts';
@@ -26,6 +27,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerInit(program, ctx);
   registerProvision(program, ctx);
   registerConsent(program, ctx);
+  registerDeploy(program, ctx);
   registerToken(program, ctx);
   registerTest(program, ctx);
   registerServe(program, ctx);

@@ -1,0 +1,43 @@
+/** `mcp-obo deploy` and `mcp-obo logs`: flags only; the work is in deploy/. */
+import type { Command } from 'commander';
+import type { CliContext } from '../cli/context.ts';
+
+export function registerDeploy(program: Command, ctx: CliContext): void {
+  program
+    .command('deploy')
+    .summary('build the server image (no local Docker needed) and roll out a new revision')
+    .description(
+      'Builds the image in the deployment\'s registry with ACR Tasks (or with local Docker, or takes --image), tags it ' +
+        'immutably, creates or updates the Container App (managed identity for the registry and for Entra, external ingress ' +
+        'on 8000, health probes, no secrets), and waits until the new revision answers /health at its public URL.',
+    )
+    .option('--deployment <name|file>', 'which deployment (default: the only mcp-obo.*.json here)')
+    .option('--build <where>', 'remote (ACR Tasks, default) or local (your Docker engine)')
+    .option('--image <ref>', 'deploy this existing image and build nothing')
+    .option('--context <dir>', 'build this folder (with its Dockerfile) instead of the bundled server')
+    .option('--cpu <cores>', 'CPU per replica (default 0.25)')
+    .option('--memory <size>', 'memory per replica, matching the CPU (default 0.5Gi)')
+    .option('--min-replicas <n>', 'minimum replicas; 0 scales to zero when idle (default 0)')
+    .option('--max-replicas <n>', 'maximum replicas (default 10)')
+    .option('--log-level <level>', 'server LOG_LEVEL (default info)')
+    .option('--vscode', 'add the server to .vscode/mcp.json without asking')
+    .option('--json', 'JSON status lines and a JSON summary on stdout')
+    .addHelpText('after', '\nExamples:\n  mcp-obo deploy --vscode\n  mcp-obo deploy --build local\n  mcp-obo deploy --image myacr.azurecr.io/mcp-obo:1.2.3 --min-replicas 1')
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      const [{ runDeploy }, { inquirerPrompter, nonInteractive }, { execaExec }] = await Promise.all([import('../deploy/run.ts'), import('../cli/prompts.ts'), import('../cli/exec.ts')]);
+      const prompter = ctx.isTTY && !opts.json ? inquirerPrompter({ input: process.stdin, output: ctx.stderr }) : nonInteractive;
+      await runDeploy(opts, ctx, { prompter, exec: execaExec });
+    });
+
+  program
+    .command('logs')
+    .summary("stream the running app's console logs")
+    .option('--deployment <name|file>', 'which deployment (default: the only mcp-obo.*.json here)')
+    .option('--tail <n>', 'lines of history to show (default 50)')
+    .option('-f, --follow', 'keep streaming until Ctrl-C')
+    .addHelpText('after', '\nExamples:\n  mcp-obo logs\n  mcp-obo logs --follow --tail 200')
+    .action(async (opts: { deployment?: string; tail?: string; follow?: boolean }) => {
+      const { runLogs } = await import('../deploy/logs-command.ts');
+      await runLogs(opts, ctx);
+    });
+}

@@ -1,0 +1,86 @@
+/**
+ * The Container App: the managed identity attached and used to pull from the registry (no
+ * password), external ingress on 8000, scale and size from flags, health probes, and the
+ * variables the server needs. No secret is ever put in the app's configuration.
+ */
+import type { ContainerApp } from '@azure/arm-appcontainers';
+import { resolveCloud } from '../cloud.ts';
+import type { Deployment } from '../state/deployment.ts';
+import { names } from '../state/naming.ts';
+import { UsageError } from '../errors.ts';
+
+export interface AppShape {
+  image: string;
+  cpu: number;
+  memory: string;
+  minReplicas: number;
+  maxReplicas: number;
+  logLevel: string;
+}
+
+/** CPU / memory pairs Container Apps accepts on the consumption plan. */
+export const SIZES: Record<string, string> = { '0.25': '0.5Gi', '0.5': '1Gi', '0.75': '1.5Gi', '1': '2Gi', '1.25': '2.5Gi', '1.5': '3Gi', '1.75': '3.5Gi', '2': '4Gi' };
+
+export function validateShape(s: AppShape): AppShape {
+  if (SIZES[String(s.cpu)] !== s.memory) {
+    throw new UsageError(`--cpu ${s.cpu} with --memory ${s.memory} is not a size Container Apps offers`, {
+      suggestion: `Use one of: ${Object.entries(SIZES).map(([c, m]) => `${c}/${m}`).join(', ')}.`,
+    });
+  }
+  if (!Number.isInteger(s.minReplicas) || !Number.isInteger(s.maxReplicas) || s.minReplicas < 0 || s.maxReplicas < 1 || s.maxReplicas > 300 || s.minReplicas > s.maxReplicas) {
+    throw new UsageError(`--min-replicas ${s.minReplicas} / --max-replicas ${s.maxReplicas} are not valid (0 <= min <= max, 1 <= max <= 300)`);
+  }
+  return s;
+}
+
+/** V8 heap flags sized for the container's memory (the image's defaults fit 0.5 GiB). */
+function nodeOptions(memory: string): string | undefined {
+  const gib = Number(memory.replace(/Gi$/, ''));
+  if (gib === 0.5) return undefined;
+  return `--max-semi-space-size=16 --max-old-space-size=${Math.round(gib * 1024 * 0.35)}`;
+}
+
+export function containerAppBody(d: Deployment, shape: AppShape): ContainerApp {
+  const r = d.resources;
+  const n = names(d);
+  const mi = r.identity!;
+  const app = r.application!;
+  const cloud = resolveCloud(d.cloud, {});
+  const env = [
+    { name: 'AZURE_TENANT_ID', value: d.tenantId },
+    { name: 'AZURE_CLIENT_ID', value: app.appId },
+    { name: 'AZURE_MI_CLIENT_ID', value: mi.clientId },
+    { name: 'LOG_LEVEL', value: shape.logLevel },
+    // The server defaults to the public cloud; other clouds name their hosts.
+    ...(d.cloud === 'AzureCloud' ? [] : [{ name: 'AZURE_AUTHORITY_HOST', value: cloud.authorityHost }, { name: 'MCP_OBO_GRAPH_ENDPOINT', value: cloud.graphEndpoint }]),
+    ...(nodeOptions(shape.memory) ? [{ name: 'NODE_OPTIONS', value: nodeOptions(shape.memory)! }] : []),
+  ];
+  const probe = (type: 'Liveness' | 'Readiness' | 'Startup', extra: object) => ({ type, httpGet: { path: '/health', port: 8000, scheme: 'HTTP' as const }, ...extra });
+  return {
+    location: d.location,
+    tags: { [n.tagKey]: d.id, 'mcp-obo-deployment': `${d.prefix}-${d.env}`, 'managed-by': 'mcp-obo' },
+    identity: { type: 'UserAssigned', userAssignedIdentities: { [mi.id]: {} } },
+    managedEnvironmentId: r.environment!.id,
+    configuration: {
+      activeRevisionsMode: 'Single',
+      ingress: { external: true, targetPort: 8000, transport: 'auto', allowInsecure: false },
+      registries: [{ server: r.registry!.loginServer, identity: mi.id }],
+    },
+    template: {
+      containers: [
+        {
+          name: 'mcp-obo',
+          image: shape.image,
+          resources: { cpu: shape.cpu, memory: shape.memory },
+          env,
+          probes: [
+            probe('Startup', { periodSeconds: 2, failureThreshold: 30, timeoutSeconds: 3 }),
+            probe('Readiness', { periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 3 }),
+            probe('Liveness', { periodSeconds: 15, failureThreshold: 3, timeoutSeconds: 5 }),
+          ],
+        },
+      ],
+      scale: { minReplicas: shape.minReplicas, maxReplicas: shape.maxReplicas, rules: [{ name: 'http-concurrency', http: { metadata: { concurrentRequests: '50' } } }] },
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Building the image in the deployment's registry with ACR Tasks, as `az acr build` does: upload
+ * the context to the registry's upload URL, schedule a Docker build run, follow its log, and fail
+ * with the log's tail when the build fails. No local Docker needed.
+ */
+import type { Clock } from '../clock.ts';
+import type { AzureClients } from '../azure/clients.ts';
+import { codeOf } from '../azure/errors.ts';
+import { McpOboError } from '../errors.ts';
+import type { BuildContext } from './context.ts';
+
+export interface RemoteBuildInput {
+  azure: AzureClients;
+  clock: Clock;
+  resourceGroup: string;
+  registry: string;
+  loginServer: string;
+  /** repository:tag, e.g. mcp-obo:20261126120000-abcdef123456 */
+  imageName: string;
+  context: BuildContext;
+  /** Streams the build log as it arrives (stderr). */
+  onLog: (text: string) => void;
+  fetch?: typeof fetch;
+}
+
+const TERMINAL = new Set(['Succeeded', 'Failed', 'Canceled', 'Error', 'Timeout']);
+
+export async function remoteBuild(i: RemoteBuildInput): Promise<string> {
+  const f = i.fetch ?? fetch;
+  const acr = await i.azure.registry();
+  const upload = await acr.registries.getBuildSourceUploadUrl(i.resourceGroup, i.registry);
+  if (!upload.uploadUrl || !upload.relativePath) throw new McpOboError('the registry gave no upload URL for the build context');
+  const put = await f(upload.uploadUrl, {
+    method: 'PUT',
+    headers: { 'x-ms-blob-type': 'BlockBlob', 'x-ms-version': '2021-08-06', 'content-type': 'application/octet-stream', 'content-length': String(i.context.archive.length) },
+    body: new Uint8Array(i.context.archive),
+  });
+  if (put.status !== 201) throw new McpOboError(`uploading the build context failed (HTTP ${put.status})`, { suggestion: 'Retry `mcp-obo deploy`; if it persists, check the registry in the portal.' });
+
+  let run;
+  try {
+    run = await acr.registries.beginScheduleRunAndWait(
+      i.resourceGroup,
+      i.registry,
+      {
+        type: 'DockerBuildRequest',
+        imageNames: [i.imageName],
+        isPushEnabled: true,
+        sourceLocation: upload.relativePath,
+        dockerFilePath: i.context.dockerfile,
+        platform: { os: 'Linux', architecture: 'amd64' },
+        timeout: 3600,
+      },
+      { updateIntervalInMs: i.azure.pollIntervalMs },
+    );
+  } catch (err) {
+    if (codeOf(err) === 'TasksOperationsNotAllowed') {
+      throw new McpOboError('this subscription does not allow ACR Tasks (remote builds), as on free trials', {
+        suggestion: 'Build with your local Docker instead: `mcp-obo deploy --build local`, or deploy an existing image with `--image <ref>`.',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  const runId = run.runId;
+  if (!runId) throw new McpOboError('the registry did not return a build run id');
+
+  const { logLink } = await acr.runs.getLogSasUrl(i.resourceGroup, i.registry, runId);
+  let offset = 0;
+  let log = '';
+  const readLog = async () => {
+    if (!logLink) return undefined;
+    const res = await f(logLink, { headers: { range: `bytes=${offset}-` } });
+    if (res.status === 200 || res.status === 206) {
+      const text = await res.text();
+      if (res.status === 200) {
+        // The service ignored the range: skip what was already shown.
+        const fresh = text.slice(offset);
+        offset = text.length;
+        log = text;
+        if (fresh) i.onLog(fresh);
+      } else if (text) {
+        offset += Buffer.byteLength(text);
+        log += text;
+        i.onLog(text);
+      }
+    } else await res.body?.cancel();
+    return res.headers.get('x-ms-meta-complete') ?? res.headers.get('x-ms-meta-Complete') ?? undefined;
+  };
+
+  let status = run.status ?? 'Queued';
+  for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
+    const complete = await readLog();
+    const current = await acr.runs.get(i.resourceGroup, i.registry, runId);
+    status = current.status ?? status;
+    if (TERMINAL.has(status) && (complete || !logLink)) break;
+    if (TERMINAL.has(status)) {
+      await readLog(); // the last lines, written as the run ended
+      break;
+    }
+    await i.clock.sleep(Math.min(wait, i.azure.pollIntervalMs * 10));
+  }
+  if (status !== 'Succeeded') {
+    const tail = log.trimEnd().split('\n').slice(-15).join('\n');
+    throw new McpOboError(`the image build ${status.toLowerCase()} (run ${runId})${tail ? `; the end of its log:\n${tail}` : ''}`, {
+      suggestion: 'Fix the Dockerfile or build context, then rerun `mcp-obo deploy`.',
+    });
+  }
+  return `${i.loginServer}/${i.imageName}`;
+}
