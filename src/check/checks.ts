@@ -5,6 +5,8 @@
 export interface CheckResult {
   name: string;
   ok: boolean;
+  /** Not run (no signed-in user to run it as); not a failure. */
+  skipped?: boolean;
   detail: string;
   /** The likely cause and the next step, when it failed. */
   advice?: string;
@@ -63,6 +65,25 @@ export async function checkTamperedToken(e: Expectations, f: Fetch, token: strin
   const flipped = `${h}.${p}.${(s ?? '').slice(0, -4)}${(s ?? '').slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
   const res = await f(`${e.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${flipped}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
   return res.status === 401 ? { name, ok: true, detail: '401' } : { name, ok: false, detail: `HTTP ${res.status} for a token with a broken signature`, advice: 'The server does not verify token signatures: do not expose it; redeploy mcp-obo.' };
+}
+
+/** A token that looks right (audience, issuer, tenant, scope) but is signed by a key Entra never had. */
+export async function checkForgedToken(e: Expectations, f: Fetch, tenantId: string): Promise<CheckResult> {
+  const name = 'forged token refused';
+  const { SignJWT, generateKeyPair } = await import('jose');
+  const { privateKey } = await generateKeyPair('RS256');
+  const now = Math.floor(Date.now() / 1000);
+  const forged = await new SignJWT({ scp: 'access_as_user', tid: tenantId, oid: '00000000-0000-0000-0000-000000000001', ver: '2.0', azp: '04b07795-8ddb-461a-bbee-02f9e1bf7b46' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'mcp-obo-test-forged', typ: 'JWT' })
+    .setIssuer(e.authorizationServer)
+    .setAudience(e.appId)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(now + 600)
+    .sign(privateKey);
+  const res = await f(`${e.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${forged}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+  await res.body?.cancel();
+  return res.status === 401 ? { name, ok: true, detail: '401' } : { name, ok: false, detail: `HTTP ${res.status} for a token signed by an unknown key`, advice: 'The server does not verify token signatures against Entra\'s keys: do not expose it; redeploy mcp-obo.' };
 }
 
 /** Advice for a tool error text, by what Entra or the APIs said. */

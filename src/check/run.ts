@@ -1,11 +1,10 @@
 /** `mcp-obo test`: the checks in order, against a local or deployed server. */
 import type { CliContext } from '../cli/context.ts';
-import type { McpOboError} from '../errors.ts';
-import { UsageError } from '../errors.ts';
+import { McpOboError, UsageError } from '../errors.ts';
 import { resolveCloud } from '../cloud.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import { acquireUserToken, type Run } from '../token/acquire.ts';
-import { adviceForToolError, checkChallenge, checkHealth, checkMetadata, checkTamperedToken, type CheckResult, type Expectations } from './checks.ts';
+import { adviceForToolError, checkChallenge, checkForgedToken, checkHealth, checkMetadata, checkTamperedToken, type CheckResult, type Expectations } from './checks.ts';
 
 export const EXPECTED_TOOLS = ['graph_get_profile', 'devops_get_profile', 'get_user_context'];
 
@@ -29,13 +28,18 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
   const health = await checkHealth(e, fetch);
   results.push(health);
   if (!health.ok) return results;
-  results.push(await checkMetadata(e, fetch), await checkChallenge(e, fetch));
+  results.push(await checkMetadata(e, fetch), await checkChallenge(e, fetch), await checkForgedToken(e, fetch, d.tenantId));
 
   const scope = `api://${app.appId}/access_as_user`;
   let token: string;
   try {
-    token = ctx.env.MCP_OBO_TOKEN || (await acquireUserToken({ cloud, tenantId: d.tenantId, scope, run, notify: (m) => ctx.stderr.write(m + '\n') })).token;
+    // Without a terminal nobody can complete a device-code sign-in: only the Azure CLI (or MCP_OBO_TOKEN).
+    token = ctx.env.MCP_OBO_TOKEN || (await acquireUserToken({ cloud, tenantId: d.tenantId, scope, run, notify: (m) => ctx.stderr.write(m + '\n'), method: ctx.isTTY ? 'auto' : 'cli' })).token;
   } catch (err) {
+    if (!ctx.isTTY && !(err instanceof McpOboError && /AADSTS/.test(err.message))) {
+      results.push({ name: 'checks as a signed-in user', ok: true, skipped: true, detail: `skipped: no signed-in user (${(err as Error).message.split('\n')[0]}); set MCP_OBO_TOKEN or sign in with az to run them` });
+      return results;
+    }
     results.push({ name: 'user token', ok: false, detail: (err as Error).message, advice: (err as McpOboError).suggestion ?? `Run \`az login --tenant ${d.tenantId}\`.` });
     return results;
   }
@@ -103,7 +107,7 @@ export function printResults(results: CheckResult[], ctx: CliContext, json: bool
   }
   const w = Math.max(...results.map((r) => r.name.length));
   for (const r of results) {
-    ctx.stdout.write(`${r.ok ? '✔' : '✖'} ${r.name.padEnd(w)}  ${r.detail}\n`);
+    ctx.stdout.write(`${r.skipped ? '○' : r.ok ? '✔' : '✖'} ${r.name.padEnd(w)}  ${r.detail}\n`);
     if (!r.ok && r.advice) ctx.stdout.write(`  ${' '.repeat(w)}  → ${r.advice}\n`);
   }
 }

@@ -19,8 +19,9 @@ export function registerInit(program: Command, ctx: CliContext): void {
     .option('--cloud <cloud>', 'AzureCloud, AzureUSGovernment or AzureChinaCloud (env MCP_OBO_CLOUD)')
     .option('-y, --yes', 'never ask; fail if a value is missing')
     .option('--force', 'overwrite an existing deployment file with other settings')
+    .option('--github-workflow', 'also write .github/workflows/mcp-obo-{prefix}-{env}.yml (deploy with OIDC, no stored secret)')
     .option('--json', 'print the deployment as JSON')
-    .addHelpText('after', '\nExamples:\n  mcp-obo init\n  mcp-obo init --yes --tenant $TENANT --subscription $SUB --location eastus --prefix contoso --env dev')
+    .addHelpText('after', '\nExamples:\n  mcp-obo init\n  mcp-obo init --yes --tenant $TENANT --subscription $SUB --location eastus --prefix contoso --env dev\n  mcp-obo init --github-workflow')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const [{ runInit }, { azureCatalog }, { inquirerPrompter, nonInteractive }, { resolveCloud }] = await Promise.all([
         import('../provision/init.ts'),
@@ -32,6 +33,10 @@ export function registerInit(program: Command, ctx: CliContext): void {
       const prompter = interactive ? inquirerPrompter({ input: process.stdin, output: ctx.stderr }) : nonInteractive;
       const cloud = resolveCloud(opts.cloud as string | undefined, ctx.env);
       const d = await runInit(opts, ctx, prompter, interactive ? azureCatalog(ctx, cloud, (opts.tenant as string) ?? ctx.env.AZURE_TENANT_ID) : undefined);
+      if (opts.githubWorkflow) {
+        const { writeGithubWorkflow } = await import('../provision/workflow.ts');
+        ctx.stderr.write(`wrote ${await writeGithubWorkflow(d, ctx.cwd, Boolean(opts.force))} (see its comments for the one-time set-up)\n`);
+      }
       if (opts.json) ctx.stdout.write(JSON.stringify(d) + '\n');
       else {
         ctx.stdout.write(`Deployment ${d.prefix}-${d.env}-${d.id} (${d.location}) written to mcp-obo.${d.prefix}-${d.env}.json\n`);

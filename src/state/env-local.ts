@@ -4,10 +4,17 @@
  */
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { writeFileAtomic } from './store.ts';
 
 export const ENV_LOCAL = '.env.local';
+
+/** The comment block that opens the file, from templates/env.local. */
+export async function envLocalHeader(deployment: string): Promise<string> {
+  const template = await readFile(fileURLToPath(new URL('../../templates/env.local', import.meta.url)), 'utf8');
+  return template.replaceAll('{{DEPLOYMENT}}', deployment).trimEnd();
+}
 
 export async function readEnvFile(path: string): Promise<Record<string, string>> {
   try {
@@ -22,7 +29,7 @@ function quote(value: string): string {
   return /^[A-Za-z0-9_./:@+-]*$/.test(value) ? value : JSON.stringify(value);
 }
 
-/** Sets (or, with undefined, removes) keys and keeps every other variable in the file. */
+/** Sets (or, with undefined, removes) keys and keeps every other variable in the file; `header` is comment lines. */
 export async function updateEnvFile(path: string, changes: Record<string, string | undefined>, header: string): Promise<void> {
   const merged: Record<string, string> = { ...(await readEnvFile(path)) };
   for (const [k, v] of Object.entries(changes)) {
@@ -32,7 +39,7 @@ export async function updateEnvFile(path: string, changes: Record<string, string
   const body = Object.entries(merged)
     .map(([k, v]) => `${k}=${quote(v)}`)
     .join('\n');
-  await writeFileAtomic(path, `# ${header}\n${body}\n`, 0o600);
+  await writeFileAtomic(path, `${header}\n${body}\n`, 0o600);
   await chmod(path, 0o600); // an existing file keeps its mode on rename targets elsewhere; be explicit
 }
 

@@ -40,6 +40,7 @@ test('mcp-obo test passes against the locally served, freshly provisioned app', 
     'health',
     'protected-resource metadata',
     '401 challenge without a token',
+    'forged token refused',
     'tampered token refused',
     'initialize',
     'tools/list',
@@ -101,6 +102,19 @@ test('mcp-obo test explains: consent missing, user not in the group, server down
   assert.equal(down.code, 1);
   assert.match(down.stdout, /✖ health .*no answer/);
   assert.match(down.stdout, /start it with `mcp-obo serve`/);
+});
+
+test('mcp-obo test in a pipeline with no signed-in user: the user checks are skipped, the rest must pass', async () => {
+  const r = await runCli(['test', '--url', serve.url.replace('127.0.0.1', 'localhost'), '--json'], cliEnv(emu, 'nobody'), { cwd, timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const out = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; ok: boolean; skipped?: boolean }[] };
+  assert.deepEqual(out.checks.map((c) => [c.name, c.ok, Boolean(c.skipped)]), [
+    ['health', true, false],
+    ['protected-resource metadata', true, false],
+    ['401 challenge without a token', true, false],
+    ['forged token refused', true, false],
+    ['checks as a signed-in user', true, true],
+  ]);
 });
 
 test('mcp-obo test: a server configured for another app is caught (wrong audience)', async () => {

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Step, StepContext } from '../types.ts';
 import { isMicrosoftAuthority } from '../../cloud.ts';
-import { ensureGitIgnored, readEnvFile, updateEnvFile } from '../../state/env-local.ts';
+import { ensureGitIgnored, envLocalHeader, readEnvFile, updateEnvFile } from '../../state/env-local.ts';
 import { need } from './util.ts';
 
 const LIFETIME_DAYS = 180;
@@ -62,7 +62,7 @@ export const clientSecretStep: Step = {
         AZURE_AUTHORITY_HOST: isMicrosoftAuthority(ctx.cloud.authorityHost) && d.cloud === 'AzureCloud' ? undefined : ctx.cloud.authorityHost,
         MCP_OBO_GRAPH_ENDPOINT: d.cloud === 'AzureCloud' && ctx.cloud.graphEndpoint === 'https://graph.microsoft.com' ? undefined : ctx.cloud.graphEndpoint,
       },
-      `mcp-obo ${ctx.names.slug}: local settings for \`mcp-obo serve\`. Holds a secret: never commit this file.`,
+      await envLocalHeader(ctx.names.slug),
     );
     await ensureGitIgnored(ctx.cwd, ctx.options.secretEnvFile);
     await ctx.store.setResource('clientSecret', { keyId: password.keyId, endDateTime: password.endDateTime ?? endDateTime, envFile: ctx.options.secretEnvFile });
