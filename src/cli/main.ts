@@ -7,6 +7,7 @@ import { McpOboError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { processContext, type CliContext } from './context.ts';
 import { registerServe } from '../commands/serve.ts';
+import { registerCleanup } from '../commands/cleanup.ts';
 import { registerDeploy } from '../commands/deploy.ts';
 import { registerToken } from '../commands/token.ts';
 import { registerTest } from '../commands/test.ts';
@@ -31,6 +32,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerToken(program, ctx);
   registerTest(program, ctx);
   registerServe(program, ctx);
+  registerCleanup(program, ctx);
   return program;
 }
 

@@ -4,7 +4,7 @@ import { McpOboError, UsageError } from '../errors.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import { connect } from './connect.ts';
 import { adminConsentUrl, grantConsent, verifyConsent } from './consent.ts';
-import { stepContext } from './run.ts';
+import { azureRetry } from './run.ts';
 
 export async function runConsent(opts: { deployment?: string; verify?: boolean; json?: boolean }, ctx: CliContext): Promise<void> {
   const store = await DeploymentStore.open(await locateDeployment(ctx.cwd, opts.deployment));
@@ -13,8 +13,7 @@ export async function runConsent(opts: { deployment?: string; verify?: boolean; 
   const app = d.resources.application;
   if (!sp || !app) throw new UsageError('the app registration is not provisioned yet', { suggestion: 'Run `mcp-obo provision` first.' });
   const conn = await connect(d, ctx);
-  const sctx = await stepContext(store, conn, ctx, {});
-  const input = { graph: conn.graph, clientSpId: sp.objectId, appId: app.appId, tenantId: d.tenantId, authorityHost: conn.cloud.authorityHost, retry: sctx.retry };
+  const input = { graph: conn.graph, clientSpId: sp.objectId, appId: app.appId, tenantId: d.tenantId, authorityHost: conn.cloud.authorityHost, retry: azureRetry(conn.clock) };
   const statuses = opts.verify ? await verifyConsent(input) : await grantConsent(input);
   const missing = statuses.filter((s) => s.status === 'missing');
   if (opts.json) ctx.stdout.write(JSON.stringify({ granted: missing.length === 0, permissions: statuses, adminConsentUrl: adminConsentUrl(input) }) + '\n');

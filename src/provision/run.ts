@@ -30,6 +30,20 @@ export interface ProvisionOptions {
   concurrency?: number;
 }
 
+/** The retry policy of every Azure and Entra write: backoff, Retry-After, replication delays when asked. */
+export function azureRetry(clock: Connection['clock'], onRetry?: (label: string, attempt: number, waitMs: number, reason: string) => void): StepContext['retry'] {
+  return (label, fn, o) =>
+    retry(fn, {
+      clock,
+      classify: o?.propagation ? classifyProvisioning : (err) => classifyTransient(err),
+      maxAttempts: 30,
+      baseMs: 1000,
+      maxDelayMs: 15_000,
+      deadlineMs: 10 * 60_000,
+      onRetry: (attempt, waitMs, reason) => onRetry?.(label, attempt, waitMs, reason),
+    });
+}
+
 export async function stepContext(store: DeploymentStore, conn: Connection, ctx: CliContext, opts: { dryRun?: boolean; secret?: boolean; onRetry?: (label: string, attempt: number, waitMs: number, reason: string) => void }): Promise<StepContext> {
   const d = store.deployment;
   return {
@@ -43,16 +57,7 @@ export async function stepContext(store: DeploymentStore, conn: Connection, ctx:
     dryRun: opts.dryRun ?? false,
     caller: conn.caller,
     options: { secret: opts.secret ?? true, secretEnvFile: ENV_LOCAL },
-    retry: (label, fn, o) =>
-      retry(fn, {
-        clock: conn.clock,
-        classify: o?.propagation ? classifyProvisioning : (err) => classifyTransient(err),
-        maxAttempts: 30,
-        baseMs: 1000,
-        maxDelayMs: 15_000,
-        deadlineMs: 10 * 60_000,
-        onRetry: (attempt, waitMs, reason) => opts.onRetry?.(label, attempt, waitMs, reason),
-      }),
+    retry: azureRetry(conn.clock, opts.onRetry),
   };
 }
 

@@ -1,0 +1,104 @@
+/**
+ * What belongs to a deployment id, found in the subscription, the tenant and the working folder.
+ * Ours means marked with the id: the `mcp-obo-id` tag on resource groups, the `mcp-obo-id:{id}`
+ * tag on the app registration, the `mcpobo-{prefix}-{env}-{id}` mail nickname on the group.
+ * Look-alikes (the name pattern with the id as a whole token, but no marker) are reported as
+ * not ours and kept unless asked. Reads only.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AzureClients } from '../azure/clients.ts';
+import type { GraphApi } from '../graph/client.ts';
+import { readEnvFile, ENV_LOCAL } from '../state/env-local.ts';
+import { DEPLOYMENT_FILE_PATTERN } from '../state/deployment.ts';
+
+export type Kind = 'resourceGroup' | 'application' | 'servicePrincipal' | 'group' | 'permissionGrant' | 'localFile';
+
+export interface Found {
+  kind: Kind;
+  /** What a user recognises: a name or a path. */
+  name: string;
+  /** ARM id, Graph object id, or file path. */
+  id: string;
+  ours: boolean;
+  /** Why it is not ours, for kept look-alikes. */
+  note?: string;
+  /** For local files: what would be removed from it. */
+  detail?: string;
+}
+
+const APP_PREFIX = 'MCP OAuth2 OBO Server (';
+const GROUP_PREFIX = 'MCP OAuth2 OBO Server Users (';
+
+/** `{prefix}-{env}-{id}` with exactly this id as its last token. */
+export function slugHasId(slug: string, id: string): boolean {
+  const parts = slug.split('-');
+  return parts.length === 3 && parts[2] === id && /^[a-z0-9]+$/.test(parts[0]!) && /^[a-z0-9]+$/.test(parts[1]!);
+}
+
+function slugIn(name: string, prefix: string): string | undefined {
+  return name.startsWith(prefix) && name.endsWith(')') ? name.slice(prefix.length, -1) : undefined;
+}
+
+export async function discoverArm(azure: AzureClients, id: string): Promise<Found[]> {
+  const client = await azure.resources();
+  const out: Found[] = [];
+  for await (const rg of client.resourceGroups.list()) {
+    const name = rg.name ?? '';
+    const tagged = rg.tags?.['mcp-obo-id'] === id;
+    const lookalike = name.startsWith('rg-') && slugHasId(name.slice(3), id);
+    if (tagged || lookalike) out.push({ kind: 'resourceGroup', name, id: rg.id!, ours: tagged, note: tagged ? undefined : 'no mcp-obo-id tag' });
+  }
+  return out;
+}
+
+export async function discoverEntra(graph: GraphApi, id: string): Promise<Found[]> {
+  const out: Found[] = [];
+  const apps = await graph.list<{ id: string; appId: string; displayName: string; tags?: string[] }>(`/applications?$filter=startswith(displayName,'${APP_PREFIX}')&$select=id,appId,displayName,tags`);
+  for (const app of apps) {
+    const slug = slugIn(app.displayName, APP_PREFIX);
+    const tagged = app.tags?.includes(`mcp-obo-id:${id}`) ?? false;
+    if (!tagged && !(slug && slugHasId(slug, id))) continue;
+    out.push({ kind: 'application', name: app.displayName, id: app.id, ours: tagged, note: tagged ? undefined : 'no mcp-obo-id tag' });
+    if (!tagged) continue;
+    const sps = await graph.list<{ id: string; displayName: string }>(`/servicePrincipals?$filter=appId eq '${app.appId}'&$select=id,displayName`);
+    for (const sp of sps) {
+      out.push({ kind: 'servicePrincipal', name: `${sp.displayName} (service principal)`, id: sp.id, ours: true });
+      const grants = await graph.list<{ id: string; scope?: string; resourceId: string }>(`/oauth2PermissionGrants?$filter=clientId eq '${sp.id}'`);
+      for (const g of grants) out.push({ kind: 'permissionGrant', name: `consent grant "${(g.scope ?? '').trim()}"`, id: g.id, ours: true });
+    }
+  }
+  const groups = await graph.list<{ id: string; displayName: string; mailNickname?: string }>(`/groups?$filter=startswith(displayName,'${GROUP_PREFIX}')&$select=id,displayName,mailNickname`);
+  for (const g of groups) {
+    const slug = slugIn(g.displayName, GROUP_PREFIX);
+    if (!slug || !slugHasId(slug, id)) continue;
+    const ours = g.mailNickname === `mcpobo-${slug}`;
+    out.push({ kind: 'group', name: g.displayName, id: g.id, ours, note: ours ? undefined : 'mail nickname is not mcp-obo\'s' });
+  }
+  return out;
+}
+
+/** Local files a deployment wrote: its deployment file, the secret lines of .env.local, the VS Code entry. */
+export async function discoverLocal(cwd: string, id: string, appIds: string[]): Promise<Found[]> {
+  const out: Found[] = [];
+  for (const f of (await readdir(cwd)).filter((x) => DEPLOYMENT_FILE_PATTERN.test(x))) {
+    const d = JSON.parse(await readFile(join(cwd, f), 'utf8').catch(() => '{}')) as { id?: string };
+    if (d.id === id) out.push({ kind: 'localFile', name: f, id: join(cwd, f), ours: true, detail: 'the deployment file' });
+  }
+  const env = await readEnvFile(join(cwd, ENV_LOCAL));
+  if (env.AZURE_CLIENT_ID && appIds.includes(env.AZURE_CLIENT_ID)) {
+    out.push({ kind: 'localFile', name: ENV_LOCAL, id: join(cwd, ENV_LOCAL), ours: true, detail: 'AZURE_* settings and the client secret' });
+  }
+  const vscode = join(cwd, '.vscode', 'mcp.json');
+  if (existsSync(vscode)) {
+    try {
+      const servers = (JSON.parse(await readFile(vscode, 'utf8')) as { servers?: Record<string, unknown> }).servers ?? {};
+      const key = Object.keys(servers).find((k) => /^mcp-obo-/.test(k) && slugHasId(k.slice('mcp-obo-'.length), id));
+      if (key) out.push({ kind: 'localFile', name: '.vscode/mcp.json', id: vscode, ours: true, detail: `the "${key}" server entry` });
+    } catch {
+      // Not plain JSON (comments): left alone.
+    }
+  }
+  return out;
+}

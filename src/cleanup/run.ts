@@ -1,0 +1,113 @@
+/**
+ * `mcp-obo cleanup`: find what a deployment id made, show it, confirm, delete it in a safe order,
+ * and report what remains. `--list` finds every mcp-obo deployment, for lost ids.
+ */
+import type { CliContext } from '../cli/context.ts';
+import type { Prompter } from '../cli/prompts.ts';
+import { McpOboError, UsageError } from '../errors.ts';
+import { connect } from '../provision/connect.ts';
+import { azureRetry } from '../provision/run.ts';
+import { DeploymentSchema, type Deployment } from '../state/deployment.ts';
+import { ID, validateGuid } from '../state/naming.ts';
+import { locateDeployment, readDeployment } from '../state/store.ts';
+import { discoverArm, discoverEntra, discoverLocal, type Found } from './discover.ts';
+import { removeAll } from './remove.ts';
+import { listDeployments, printDeployments } from './list.ts';
+
+export interface CleanupOptions {
+  deployment?: string;
+  id?: string;
+  tenant?: string;
+  subscription?: string;
+  cloud?: string;
+  includeUntagged?: boolean;
+  yes?: boolean;
+  dryRun?: boolean;
+  purge?: boolean;
+  wait?: boolean;
+  json?: boolean;
+  list?: boolean;
+}
+
+interface Target {
+  id: string | undefined;
+  tenantId: string;
+  subscriptionId: string;
+  cloud: Deployment['cloud'];
+  appId?: string;
+}
+
+/** What to clean and where to look: the deployment file, or --id / --list with the tenant and subscription. */
+async function target(o: CleanupOptions, ctx: CliContext): Promise<Target> {
+  if (o.id !== undefined && !ID.test(o.id)) throw new UsageError(`--id "${o.id}" is not a deployment id (4-8 lower-case letters and digits)`);
+  let fromFile: Deployment | undefined;
+  try {
+    fromFile = await readDeployment(await locateDeployment(ctx.cwd, o.deployment));
+  } catch (err) {
+    if (o.deployment || (o.id === undefined && !o.list)) throw err;
+  }
+  if (fromFile && (o.id === undefined || fromFile.id === o.id)) {
+    return { id: fromFile.id, tenantId: fromFile.tenantId, subscriptionId: fromFile.subscriptionId, cloud: fromFile.cloud, appId: fromFile.resources.application?.appId };
+  }
+  const where = o.list ? '--list' : '--id';
+  const tenant = o.tenant ?? ctx.env.MCP_OBO_TENANT ?? ctx.env.AZURE_TENANT_ID ?? fromFile?.tenantId;
+  const subscription = o.subscription ?? ctx.env.MCP_OBO_SUBSCRIPTION ?? ctx.env.AZURE_SUBSCRIPTION_ID ?? fromFile?.subscriptionId;
+  if (!tenant || !subscription) throw new UsageError(`${where} needs the tenant and subscription to search`, { suggestion: 'Pass --tenant and --subscription (or set AZURE_TENANT_ID and AZURE_SUBSCRIPTION_ID).' });
+  const cloud = DeploymentSchema.shape.cloud.parse(o.cloud ?? ctx.env.MCP_OBO_CLOUD ?? 'AzureCloud');
+  return { id: o.id, tenantId: validateGuid('--tenant', tenant), subscriptionId: validateGuid('--subscription', subscription), cloud };
+}
+
+export async function runCleanup(o: CleanupOptions, ctx: CliContext, prompter: Prompter): Promise<void> {
+  if (o.list && (o.yes || o.purge || o.dryRun)) throw new UsageError('--list only lists: it cannot be combined with --yes, --purge or --dry-run');
+  const t = await target(o, ctx);
+  const conn = await connect(t, ctx);
+
+  if (o.list) {
+    printDeployments(await listDeployments(conn.azure, conn.graph), ctx, Boolean(o.json));
+    return;
+  }
+
+  const id = t.id!;
+  const [arm, entra] = await Promise.all([discoverArm(conn.azure, id), discoverEntra(conn.graph, id)]);
+  const appIds = (await Promise.all(entra.filter((f) => f.kind === 'application' && f.ours).map((a) => conn.graph.get<{ appId: string }>(`/applications/${a.id}?$select=appId`).then((x) => x.appId)))).filter(Boolean);
+  const local = await discoverLocal(ctx.cwd, id, [...appIds, ...(t.appId ? [t.appId] : [])]);
+  const found = [...arm, ...entra, ...local];
+  const doomed = found.filter((f) => f.ours || (o.includeUntagged && f.kind !== 'localFile'));
+  const kept = found.filter((f) => !doomed.includes(f));
+  show(ctx, o, id, doomed, kept);
+
+  if (doomed.length === 0) return;
+  if (o.dryRun) return;
+  if (!o.yes) {
+    if (!prompter.interactive) throw new UsageError('cleanup deletes these objects: without a terminal it needs --yes', { suggestion: 'Rerun with --yes (or --dry-run to only list).' });
+    if (!(await prompter.confirm({ message: `Delete these ${doomed.length} objects${o.purge ? ' (and purge them)' : ''}?`, default: false, flag: '--yes' }))) {
+      ctx.stderr.write('Nothing was deleted.\n');
+      return;
+    }
+  }
+  const results = await removeAll(doomed, { azure: conn.azure, graph: conn.graph, wait: o.wait ?? true, purge: Boolean(o.purge), retry: azureRetry(conn.clock), onProgress: (m) => (o.json ? undefined : ctx.stderr.write(m + '\n')) });
+  const failed = results.filter((r) => !r.ok);
+  if (o.json) ctx.stdout.write(JSON.stringify({ event: 'summary', id, deleted: results.filter((r) => r.ok).map((r) => ({ ...r.item, purged: r.purged })), remaining: failed.map((r) => ({ ...r.item, reason: r.error })) }) + '\n');
+  if (failed.length) {
+    throw new McpOboError(`cleanup of ${id} is incomplete; ${failed.length} object(s) remain:\n  - ${failed.map((r) => `${r.item.name}: ${r.error}`).join('\n  - ')}`, {
+      suggestion: 'Fix the reasons above (often missing rights), then rerun `mcp-obo cleanup`; it picks up what remains.',
+    });
+  }
+  if (!o.json) ctx.stdout.write(`Deployment ${id} is cleaned up${o.wait === false ? ' (resource group deletion continues in Azure)' : ''}.\n`);
+}
+
+function show(ctx: CliContext, o: CleanupOptions, id: string, doomed: Found[], kept: Found[]): void {
+  if (o.json) {
+    ctx.stdout.write(JSON.stringify({ event: 'found', id, delete: doomed, kept }) + '\n');
+    return;
+  }
+  if (doomed.length === 0 && kept.length === 0) {
+    ctx.stdout.write(`Nothing found for deployment ${id}: nothing to clean up.\n`);
+    return;
+  }
+  const w = Math.max(...[...doomed, ...kept].map((f) => f.kind.length));
+  if (doomed.length) ctx.stdout.write(`${o.dryRun ? 'Would delete' : 'To delete'} (deployment ${id}):\n`);
+  for (const f of doomed) ctx.stdout.write(`  ${f.kind.padEnd(w)}  ${f.name}${f.detail ? ` (${f.detail})` : ''}${f.ours ? '' : ` [untagged: ${f.note}]`}\n`);
+  if (kept.length) ctx.stdout.write(`Not ours, kept (use --include-untagged to delete):\n`);
+  for (const f of kept) ctx.stdout.write(`  ${f.kind.padEnd(w)}  ${f.name} (${f.note})\n`);
+}
