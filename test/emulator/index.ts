@@ -1,5 +1,6 @@
-// In-process entry point of the test emulator: Entra ID, managed identity, Microsoft Graph (directory and /me),
-// Azure Resource Manager, Azure DevOps.
+// In-process entry point of the test emulator: Entra ID (incl. device code), managed identity, Microsoft Graph
+// (directory and /me), Azure Resource Manager (incl. ACR Tasks and Container Apps that really run the built
+// server), Blob Storage for build sources and run logs, the Container Apps log stream, Azure DevOps.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
@@ -7,6 +8,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AcrStore } from './core/acrStore.ts';
+import { BlobStore } from './core/blobs.ts';
 import { Directory } from './core/directory.ts';
 import { FaultRegistry } from './core/faults.ts';
 import { GraphStore } from './core/graphStore.ts';
@@ -16,9 +19,14 @@ import { Router } from './core/router.ts';
 import { Pipeline } from './core/server.ts';
 import { Timing } from './core/timing.ts';
 import { createTls } from './core/tls.ts';
+import { registerLogStream } from './services/aca/logstream.ts';
+import { AcaRuntime } from './services/aca/runtime.ts';
 import { registerArm } from './services/arm/index.ts';
+import { registerBlob } from './services/blob.ts';
 import { registerControl } from './services/control.ts';
+import { type AcaSwitches, type AcrSwitches, type DeviceCodeSwitches, deploySwitches } from './services/deploySwitches.ts';
 import { registerDevops } from './services/devops.ts';
+import { DeviceCodes } from './services/entra/deviceCode.ts';
 import { registerEntra } from './services/entra/index.ts';
 import { mintUserToken, type TokenEnv } from './services/entra/issue.ts';
 import { makeFaultBody } from './services/faultBodies.ts';
@@ -30,6 +38,8 @@ import type { ConsentKey, EmulatorState, Latency, MintOptions, Propagation, Requ
 export type { ArmErrorInfo, ConsentKey, EmulatorState, FaultEntry, FaultRule, GraphState, Latency, MintOptions, Propagation, RequestLogEntry, User } from './types.ts';
 export type { FaultRegistry } from './core/faults.ts';
 export type { ArmSwitches, GraphSwitches } from './services/switches.ts';
+export type { AcaSwitches, AcrSwitches, DeviceCodeSwitches } from './services/deploySwitches.ts';
+export type { AcrImage } from './core/acrStore.ts';
 
 export interface EmulatorOptions {
   /** HTTPS port (default: random). */
@@ -66,11 +76,20 @@ export interface Emulator {
   arm: ArmSwitches;
   /** Graph switches: verified domains, write denial, app-creation policy, DevOps service principal, deployer roles. */
   graph: GraphSwitches;
+  /** ACR: Tasks refusal, build failure, registry contents (images, pushImage). */
+  acr: AcrSwitches;
+  /** Container Apps: replica readiness timeout, replicas' console output. */
+  aca: AcaSwitches;
+  /** Device-code sign-in: who approves (default: cliUser on the first poll), interval, lifetime, approve(). */
+  deviceCode: DeviceCodeSwitches;
   /** Propagation windows in ms (default 0): Graph objects by id, new MI principals in ARM, new secrets at the token endpoint. */
   setPropagation(p: Propagation): void;
-  /** Per ARM resource type (e.g. 'Microsoft.App/managedEnvironments') or 'graph': sync writes answer after it, LROs stay InProgress for it. */
+  /**
+   * Per ARM resource type (e.g. 'Microsoft.App/managedEnvironments') or 'graph': sync writes answer after it, LROs stay InProgress
+   * for it. 'Microsoft.ContainerRegistry/registries/runs' is a build's duration (default 200 ms).
+   */
   setLatency(l: Latency): void;
-  /** Entra, ARM inventory and Graph directory, as GET /_emulator/state returns them. */
+  /** Entra, ARM inventory, Graph directory and registry contents, as GET /_emulator/state returns them. */
   state(): EmulatorState;
   /** Connection details as printed by main.ts (also GET /_emulator/info). */
   info(): Record<string, unknown>;
@@ -130,11 +149,18 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const identityEndpoint = `http://127.0.0.1:${miPort}/msi/token`;
   const dir = new Directory(url);
   const tokens: TokenEnv = { dir, keys, lifetimeSec: opts.tokenLifetimeSec ?? 3600 };
-  const timing = new Timing();
+  const timing = new Timing({ 'Microsoft.ContainerRegistry/registries/runs': 200 });
   const store = new GraphStore(dir, timing);
   const inv = new ArmInventory();
-  const switches: SwitchEnv = { timing, inv, store, arm: armSwitches(inv), graph: graphSwitches(store) };
-  const state = (): EmulatorState => ({ entra: dir.snapshot(), arm: inv.snapshot(), graph: store.snapshot() });
+  const acr = new AcrStore();
+  const blobs = new BlobStore(url);
+  const miHeaders = new Map<string, () => string[]>();
+  const aca = new AcaRuntime({ url, caCertPath, identityEndpoint, tls: { certPem: tls.certPem, keyPem: tls.keyPem }, workDir: join(tempDir, 'aca'), inv, acr, store, miHeaders });
+  const codes = new DeviceCodes();
+  const deployEnv = { inv, acr, aca, codes, dir };
+  const deploy = deploySwitches(deployEnv);
+  const switches: SwitchEnv = { timing, inv, store, arm: armSwitches(inv), graph: graphSwitches(store), deploy, deployEnv };
+  const state = (): EmulatorState => ({ entra: dir.snapshot(), arm: inv.snapshot(), graph: store.snapshot(), acr: acr.snapshot() });
   late.faultBody = makeFaultBody(url);
 
   const info = (): Record<string, unknown> => ({
@@ -147,11 +173,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   });
 
   registerControl(router, { tokens, faults, log, info, state, switches });
-  registerEntra(router, tokens);
+  registerEntra(router, tokens, codes);
   registerGraph(router, { ...tokens, store, timing });
-  registerArm(router, { ...tokens, inv, store, timing });
+  registerBlob(router, blobs);
+  // Before ARM: the log stream's paths start with /subscriptions/ too.
+  registerLogStream(router, { inv, aca, subscriptionId: dir.subscriptionId });
+  registerArm(router, { ...tokens, inv, store, timing, acr, blobs, aca });
   registerDevops(router, tokens);
-  registerMi(miRouter, { ...tokens, identityHeader });
+  registerMi(miRouter, { ...tokens, identityHeader, appHeaders: miHeaders });
   ready = true;
 
   let closing: Promise<void> | undefined;
@@ -172,6 +201,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     requests: log,
     arm: switches.arm,
     graph: switches.graph,
+    acr: deploy.acr,
+    aca: deploy.aca,
+    deviceCode: deploy.deviceCode,
     setPropagation: (p) => timing.setPropagation(p),
     setLatency: (l) => timing.setLatency(l),
     state,
@@ -180,6 +212,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       closing ??= (async () => {
         pipeline.cancelTimers();
         timing.cancel();
+        await aca.close();
         await Promise.all([closeServer(https), closeServer(mi)]);
         await rm(tempDir, { recursive: true, force: true });
       })();

@@ -65,6 +65,13 @@ export interface DirectoryLink {
   grantedScopes(app: Application, resourceAppId: string): { declared: boolean; scopes: string[] };
   /** Application permissions (role values) the app's service principal holds on the resource. */
   appRoles(app: Application, resourceAppId: string): string[];
+  /** A Graph-created app that allows public client flows (isFallbackPublicClient). */
+  isPublicClient(clientAppId: string): boolean;
+  /**
+   * Delegated scopes (values) a client may get for a user on a Graph-managed API: the API's
+   * preAuthorizedApplications entry for the client, plus oauth2PermissionGrants (AllPrincipals or this user).
+   */
+  userConsent(clientAppId: string, resourceAppId: string, userOid: string): string[];
 }
 
 export interface ManagedIdentity {
@@ -164,7 +171,9 @@ export interface GraphState {
 
 export interface EmulatorState {
   entra: unknown;
-  /** Every ARM resource exactly as its GET returns it (role assignments included). */
+  /** Every ARM resource exactly as its GET returns it (role assignments, ACR runs and container app revisions included). */
   arm: JsonObject[];
   graph: GraphState;
+  /** Registry contents by registry name: repository, tag, digest, run id, image config. */
+  acr: Record<string, unknown[]>;
 }

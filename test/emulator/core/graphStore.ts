@@ -253,6 +253,20 @@ export class GraphStore {
         const grant = [...this.grants.values()].find((g) => g.consentType === 'AllPrincipals' && g.clientId === client?.obj.id && g.resourceId === resource?.obj.id);
         return { declared: rra.length > 0, scopes: String(grant?.scope ?? '').split(' ').filter(Boolean) };
       },
+      isPublicClient: (clientAppId: string): boolean => this.appByAppId(clientAppId)?.obj.isFallbackPublicClient === true,
+      userConsent: (clientAppId: string, resourceAppId: string, userOid: string): string[] => {
+        const api = (this.appByAppId(resourceAppId)?.obj.api ?? {}) as JsonObject;
+        const scopes = (api.oauth2PermissionScopes ?? []) as JsonObject[];
+        const pre = ((api.preAuthorizedApplications ?? []) as JsonObject[]).find((p) => lc(p.appId) === lc(clientAppId));
+        const out = new Set(((pre?.delegatedPermissionIds ?? []) as string[]).map((id) => scopes.find((x) => lc(x.id) === lc(id))?.value).filter((v): v is string => typeof v === 'string'));
+        const client = this.spByAppId(clientAppId);
+        const resource = this.spByAppId(resourceAppId);
+        for (const g of this.grants.values()) {
+          if (!client || g.clientId !== client.obj.id || g.resourceId !== resource?.obj.id) continue;
+          if (g.consentType === 'AllPrincipals' || lc(g.principalId) === lc(userOid)) String(g.scope ?? '').split(' ').filter(Boolean).forEach((v) => out.add(v));
+        }
+        return [...out];
+      },
       appRoles: (app: Application, resourceAppId: string): string[] => {
         const res = this.spByAppId(resourceAppId);
         if (!res || app.spObjectId === '') return [];

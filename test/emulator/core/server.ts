@@ -18,6 +18,9 @@ export interface PipelineEnv {
 }
 
 const CONTROL_RE = /^\/_emulator(\/|$)/i;
+/** Blob uploads (build contexts) may be larger than API bodies; the log shows their size only. */
+const BLOB_RE = /^\/_blob\//;
+const MAX_BLOB_BYTES = 256 * 1024 * 1024;
 
 export class Pipeline {
   readonly #env: PipelineEnv;
@@ -58,12 +61,13 @@ export class Pipeline {
         if (entry) entry.status = res.statusCode;
       });
     }
-    const raw = await readBody(req);
+    const isBlob = target !== null && BLOB_RE.test(target.path);
+    const raw = await readBody(req, isBlob ? MAX_BLOB_BYTES : undefined);
     const ctx: Ctx = {
       req, res, listener, method, path: target?.path ?? rawTarget, query: new URLSearchParams(target?.rawQuery ?? ''),
       headers: req.headers, rawBody: raw ?? Buffer.alloc(0), params: [], extraHeaders: {},
     };
-    if (entry) entry.body = raw === null ? '<body too large>' : bodyForLog(req.headers, raw);
+    if (entry) entry.body = raw === null ? '<body too large>' : isBlob && raw.length > 0 ? `<${raw.length} bytes>` : bodyForLog(req.headers, raw);
     if (!target) return sendJson(ctx, 400, { error: { code: 'BadRequest', message: 'Only origin-form request targets are served.' } });
     if (raw === null) return sendJson(ctx, 413, { error: { code: 'RequestEntityTooLarge', message: 'Request body too large.' } });
     try {

@@ -148,6 +148,18 @@ export function registerControl(router: Router, env: ControlEnv): void {
 
   router.get(new RegExp(`${P}/state$`), (ctx) => sendJson(ctx, 200, env.state()));
 
+  router.post(new RegExp(`${P}/devicecode/([^/]+)/approve$`), (ctx) => {
+    const body = objectBody(ctx, true);
+    if (!body) return;
+    if (body.user !== undefined && (typeof body.user !== 'string' || !GUID_RE.test(body.user))) return bad(ctx, 'user must be an oid (GUID)');
+    try {
+      env.switches.deploy.deviceCode.approve(ctx.params[0]!, body.user as string | undefined);
+    } catch (e) {
+      return bad(ctx, (e as Error).message, 404);
+    }
+    sendJson(ctx, 200, { userCode: ctx.params[0]!.toUpperCase(), user: (body.user as string | undefined) ?? dir.defaultUser.oid });
+  });
+
   const configPath = new RegExp(`${P}/config$`);
   router.get(configPath, (ctx) => sendJson(ctx, 200, configSnapshot(env.switches)));
   router.post(configPath, (ctx) => {

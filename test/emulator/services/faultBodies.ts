@@ -4,6 +4,7 @@ import { aadErrorBody, aadFaultSpec } from './entra/errors.ts';
 import { graphCodeFor, graphErrorBody } from './graph/errors.ts';
 import { devopsErrorBody } from './devopsVersion.ts';
 import { miErrorBody } from './mi.ts';
+import { storageErrorXml } from './blob.ts';
 
 const JSON_CT = 'application/json; charset=utf-8';
 
@@ -22,6 +23,10 @@ export function makeFaultBody(url: string): (path: string, status: number) => Fa
     if (/^\/(v1\.0|beta)(\/|$)/i.test(path)) return json(graphErrorBody(graphCodeFor(status), `Injected fault (HTTP ${status}).`));
     if (/^\/devops(\/|$)/i.test(path)) return json(devopsErrorBody('VssServiceException', `Injected fault (HTTP ${status}).`));
     if (/^\/msi\//i.test(path)) return json(miErrorBody(status, `Injected fault (HTTP ${status}).`));
+    if (/^\/_blob\//.test(path)) {
+      const code = status === 503 ? 'ServerBusy' : status >= 500 ? 'InternalError' : status === 403 ? 'AuthenticationFailed' : status === 404 ? 'BlobNotFound' : 'InvalidInput';
+      return { body: storageErrorXml(code, `Injected fault (HTTP ${status}).`), contentType: 'application/xml' };
+    }
     return json({ error: { code: armCodeFor(status), message: `Injected fault (HTTP ${status}).` } });
   };
 }

@@ -7,6 +7,8 @@ export const MI_API_VERSION = '2019-08-01';
 
 export interface MiEnv extends TokenEnv {
   identityHeader: string;
+  /** IDENTITY_HEADER values of container apps -> the identity resource ids attached to that app. */
+  appHeaders: Map<string, () => string[]>;
 }
 
 export function miErrorBody(status: number, message: string): Record<string, unknown> {
@@ -18,7 +20,10 @@ function fail(ctx: Ctx, status: number, message: string): void {
 }
 
 async function token(env: MiEnv, ctx: Ctx): Promise<void> {
-  if (header(ctx, 'x-identity-header') !== env.identityHeader) return fail(ctx, 401, 'The X-IDENTITY-HEADER request header is missing or does not match IDENTITY_HEADER.');
+  const h = header(ctx, 'x-identity-header');
+  // A container app's replicas get their own header: only the identities attached to that app are served.
+  const attached = h !== undefined && h !== env.identityHeader ? env.appHeaders.get(h) : undefined;
+  if (h !== env.identityHeader && !attached) return fail(ctx, 401, 'The X-IDENTITY-HEADER request header is missing or does not match IDENTITY_HEADER.');
   const q = ctx.query;
   const apiVersion = q.get('api-version');
   if (apiVersion === null) return fail(ctx, 400, "The request is missing the required query parameter 'api-version'.");
@@ -31,7 +36,8 @@ async function token(env: MiEnv, ctx: Ctx): Promise<void> {
   const sel = selectors[0];
   const v = sel ? q.get(sel)!.toLowerCase() : undefined;
   // The pre-provisioned identity, plus any user-assigned identity created through ARM. No system-assigned identity exists.
-  const mi = env.dir.managedIdentities().find((m) =>
+  const allowed = attached ? new Set(attached().map((id) => id.toLowerCase())) : undefined;
+  const mi = env.dir.managedIdentities().filter((m) => !allowed || allowed.has(m.resourceId.toLowerCase())).find((m) =>
     sel === 'client_id' ? v === m.clientId
     : sel === 'mi_res_id' ? v === m.resourceId.toLowerCase()
     : sel === 'object_id' || sel === 'principal_id' ? v === m.principalId

@@ -7,6 +7,7 @@ import type { Timing } from '../core/timing.ts';
 import { FIRST_PARTY } from '../core/wellKnown.ts';
 import type { ArmErrorInfo, Latency, Propagation } from '../types.ts';
 import { canonicalNamespace } from './arm/catalog.ts';
+import { applyDeployConfig, deployConfigSnapshot, type DeploySwitchEnv, type deploySwitches } from './deploySwitches.ts';
 
 export interface ArmSwitches {
   /** Mark a resource provider namespace NotRegistered: PUTs of its types fail 409 MissingSubscriptionRegistration until it is registered. */
@@ -86,6 +87,9 @@ export interface SwitchEnv {
   graph: GraphSwitches;
   inv: ArmInventory;
   store: GraphStore;
+  /** ACR Tasks, Container Apps and device-code switches. */
+  deploy: ReturnType<typeof deploySwitches>;
+  deployEnv: DeploySwitchEnv;
 }
 
 const strings = (v: unknown, name: string): string[] => {
@@ -99,7 +103,8 @@ const only = (o: Record<string, unknown>, keys: string[], name: string): void =>
 
 /** Apply `POST /_emulator/config` (validated; throws TypeError). */
 export function applyConfig(env: SwitchEnv, body: Record<string, unknown>): void {
-  only(body, ['propagation', 'latency', 'arm', 'graph'], 'config');
+  only(body, ['propagation', 'latency', 'arm', 'graph', 'acr', 'aca', 'deviceCode'], 'config');
+  applyDeployConfig(env.deploy, body);
   if (body.propagation !== undefined) {
     if (!isRecord(body.propagation)) throw new TypeError('propagation must be an object');
     only(body.propagation, ['graphMs', 'principalMs', 'secretMs'], 'propagation');
@@ -163,5 +168,6 @@ export function configSnapshot(env: SwitchEnv): Record<string, unknown> {
       verifiedDomains: [...env.store.verifiedDomains], denyWrites: [...env.store.deniedWriters], allowedToCreateApps: env.store.allowedToCreateApps,
       devopsServicePrincipal: env.store.spByAppId(FIRST_PARTY.devops.appId) !== undefined,
     },
+    ...deployConfigSnapshot(env.deployEnv),
   };
 }

@@ -1,20 +1,26 @@
 // Azure Resource Manager: bearer validation, api-version, subscription check and a dispatcher over the
 // decoded, case-insensitive path. Resource types live in sibling modules.
 import { type Ctx, guid, GUID_RE, header, isRecord, jsonBody, mediaType, sendJson } from '../../core/http.ts';
+import type { AcrStore } from '../../core/acrStore.ts';
+import type { BlobStore } from '../../core/blobs.ts';
 import { ARM_RESOURCE } from '../../core/directory.ts';
 import type { GraphStore } from '../../core/graphStore.ts';
 import type { ArmInventory } from '../../core/inventory.ts';
 import type { Router } from '../../core/router.ts';
 import type { Timing } from '../../core/timing.ts';
 import type { JsonObject } from '../../types.ts';
+import type { AcaRuntime } from '../aca/runtime.ts';
 import type { TokenEnv } from '../entra/issue.ts';
 import { bearerToken, verifyBearer } from '../entra/verify.ts';
+import { registerAcrTasks } from './acrTasks.ts';
+import { registerContainerApps } from './containerApps.ts';
 import { ArmError, armError, authorizationFailed, invalidContent } from './errors.ts';
 import { registerIdentities } from './identities.ts';
 import { registerLro } from './lro.ts';
 import { registerManagedEnvironments } from './managedEnvironments.ts';
 import { registerRegistries } from './registries.ts';
 import { registerResourceGroups } from './resourceGroups.ts';
+import { registerRevisions } from './revisions.ts';
 import { registerRoleAssignments } from './roleAssignments.ts';
 import { registerSubscriptions } from './subscriptions.ts';
 import { registerWorkspaces } from './workspaces.ts';
@@ -23,6 +29,12 @@ export interface ArmEnv extends TokenEnv {
   inv: ArmInventory;
   store: GraphStore;
   timing: Timing;
+  /** Registry contents and ACR Tasks switches. */
+  acr: AcrStore;
+  /** Build sources and run logs (the storage behind ACR Tasks). */
+  blobs: BlobStore;
+  /** Container Apps replicas, ingress and log streams. */
+  aca: AcaRuntime;
 }
 
 export interface ACtx {
@@ -128,7 +140,10 @@ async function dispatch(env: ArmEnv, routes: ArmRoutes, ctx: Ctx, reqHeaders: Re
 
 export function registerArm(router: Router, env: ArmEnv): void {
   const routes = new ArmRoutes();
-  for (const reg of [registerSubscriptions, registerResourceGroups, registerLro, registerWorkspaces, registerManagedEnvironments, registerRegistries, registerIdentities, registerRoleAssignments]) {
+  for (const reg of [
+    registerSubscriptions, registerResourceGroups, registerLro, registerWorkspaces, registerManagedEnvironments, registerRegistries, registerIdentities, registerRoleAssignments,
+    registerAcrTasks, registerContainerApps, registerRevisions,
+  ]) {
     reg(routes);
   }
   const handler = async (ctx: Ctx): Promise<void> => {

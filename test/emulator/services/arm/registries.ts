@@ -6,6 +6,7 @@ import { childId, getResource, requireLocation, requireRegistered, rgOf, systemD
 import { armError } from './errors.ts';
 import { type ACtx, type ArmRoutes, RG, SUB } from './index.ts';
 import { lroHeaders, startLro } from './lro.ts';
+import { registryRemoved } from './acrTasks.ts';
 
 const TYPE = 'Microsoft.ContainerRegistry/registries';
 const NAME_RE = /^[a-zA-Z0-9]{5,50}$/;
@@ -100,8 +101,10 @@ export function registerRegistries(routes: ArmRoutes): void {
     const op = startLro(a, {
       type: TYPE, resourceId: id,
       finish: (status) => {
-        if (status === 'Succeeded') a.inv.remove(id);
-        else (reg.properties as JsonObject).provisioningState = 'Succeeded';
+        if (status === 'Succeeded') {
+          registryRemoved(a, reg);
+          a.inv.remove(id);
+        } else (reg.properties as JsonObject).provisioningState = 'Succeeded';
       },
     });
     a.send(202, undefined, lroHeaders(a, op, 'Microsoft.ContainerRegistry', String(reg.location), { location: true }));

@@ -3,6 +3,8 @@ import type { JsonObject } from '../../types.ts';
 import { regionOf, REGIONS } from './catalog.ts';
 import { latency, rgId, rgOf, tagsOf } from './common.ts';
 import { armError, locationRequired, rgNotFound } from './errors.ts';
+import { registryRemoved } from './acrTasks.ts';
+import { containerAppRemoved } from './containerApps.ts';
 import { identityRemoved } from './identities.ts';
 import { type ArmRoutes, SUB } from './index.ts';
 import { locationHeader, startLro } from './lro.ts';
@@ -84,7 +86,11 @@ export function registerResourceGroups(routes: ArmRoutes): void {
           return;
         }
         // Everything inside goes too: resources, role assignments scoped below, identities' principals.
-        for (const r of a.inv.below(String(rg.id))) identityRemoved(a, r);
+        for (const r of a.inv.below(String(rg.id))) {
+          identityRemoved(a, r);
+          registryRemoved(a, r);
+          containerAppRemoved(a, r);
+        }
         a.inv.remove(String(rg.id));
       },
     });
@@ -103,7 +109,8 @@ export function registerResourceGroups(routes: ArmRoutes): void {
     const filter = a.ctx.query.get('$filter');
     const m = filter === null ? null : /^\s*resourceType\s+eq\s+'([^']*)'\s*$/i.exec(filter);
     if (filter !== null && !m) throw armError(400, 'InvalidFilterInQueryString', `Invalid $filter '${filter}' specified in the query string.`);
-    const value = a.inv.below(String(rg.id)).filter((r) => r.type !== 'Microsoft.Authorization/roleAssignments' && (!m || String(r.type).toLowerCase() === m[1]!.toLowerCase()));
+    // Top-level resources only: no role assignments, no child resources (runs, revisions).
+    const value = a.inv.below(String(rg.id)).filter((r) => r.type !== 'Microsoft.Authorization/roleAssignments' && String(r.type).split('/').length === 2 && (!m || String(r.type).toLowerCase() === m[1]!.toLowerCase()));
     a.send(200, { value: value.map(generic) });
   });
 }

@@ -5,6 +5,7 @@ import { authenticateClient, identifyClient } from './clientAuth.ts';
 import { v1Configuration, v2Configuration } from './discovery.ts';
 import { aad, AadError, entraHeaders, missingParam, sendAadError, tenantNotFound } from './errors.ts';
 import { issueAppOnly, type TokenEnv } from './issue.ts';
+import { deviceCodeGrant, type DeviceCodes, refreshTokenGrant, registerDeviceCode } from './deviceCode.ts';
 import { checkOboParams, oboGrant, type TokenResponse } from './obo.ts';
 import { parseScope } from './scopes.ts';
 
@@ -37,7 +38,7 @@ async function onBehalfOf(env: TokenEnv, ctx: Ctx, form: URLSearchParams): Promi
   return oboGrant(env, client, assertion, req);
 }
 
-async function tokenEndpoint(env: TokenEnv, ctx: Ctx): Promise<void> {
+async function tokenEndpoint(env: TokenEnv, codes: DeviceCodes, ctx: Ctx): Promise<void> {
   const trace = guid();
   try {
     const tenant = ctx.params[0]!;
@@ -46,7 +47,7 @@ async function tokenEndpoint(env: TokenEnv, ctx: Ctx): Promise<void> {
     const form = formBody(ctx) ?? new URLSearchParams();
     const grant = form.get('grant_type');
     if (grant === null || grant === '') throw missingParam('grant_type');
-    let body: TokenResponse;
+    let body: TokenResponse | Record<string, unknown>;
     switch (grant) {
       case 'client_credentials':
         body = await clientCredentials(env, ctx, form);
@@ -54,7 +55,13 @@ async function tokenEndpoint(env: TokenEnv, ctx: Ctx): Promise<void> {
       case JWT_BEARER_GRANT:
         body = await onBehalfOf(env, ctx, form);
         break;
-      // DEVICE_CODE_GRANT goes here, together with POST /{tid}/oauth2/v2.0/devicecode (registered below).
+      case DEVICE_CODE_GRANT:
+      case 'device_code': // what msal sends; Entra accepts both spellings
+        body = await deviceCodeGrant(env, codes, form);
+        break;
+      case 'refresh_token':
+        body = await refreshTokenGrant(env, codes, form);
+        break;
       default:
         throw aad(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grant}'.`);
     }
@@ -73,7 +80,7 @@ function withTenant(env: TokenEnv, fn: (ctx: Ctx) => void): (ctx: Ctx) => void {
   };
 }
 
-export function registerEntra(router: Router, env: TokenEnv): void {
+export function registerEntra(router: Router, env: TokenEnv, codes: DeviceCodes): void {
   const { dir, keys } = env;
   const T = '([^/]+)';
   router.get(new RegExp(`^/${T}/v2\\.0/\\.well-known/openid-configuration$`, 'i'), withTenant(env, (ctx) => sendJson(ctx, 200, v2Configuration(dir), DISCOVERY_CACHE)));
@@ -81,9 +88,9 @@ export function registerEntra(router: Router, env: TokenEnv): void {
   router.get(new RegExp(`^/${T}/discovery/v2\\.0/keys$`, 'i'), withTenant(env, (ctx) => sendJson(ctx, 200, keys.jwks(dir.v2Issuer), DISCOVERY_CACHE)));
   router.get(new RegExp(`^/${T}/discovery/keys$`, 'i'), withTenant(env, (ctx) => sendJson(ctx, 200, keys.jwks(), DISCOVERY_CACHE)));
   const tokenPath = new RegExp(`^/${T}/oauth2/v2\\.0/token$`, 'i');
-  router.post(tokenPath, (ctx) => tokenEndpoint(env, ctx));
+  router.post(tokenPath, (ctx) => tokenEndpoint(env, codes, ctx));
   router.on('*', tokenPath, (ctx) => {
     sendAadError(ctx, dir.url, aad(405, 'invalid_request', 900561, `The endpoint only accepts POST requests. Received a ${ctx.method} request.`), { allow: 'POST' });
   });
-  // Later: router.post(new RegExp(`^/${T}/oauth2/v2\\.0/devicecode$`, 'i'), …) for the device-code flow.
+  registerDeviceCode(router, env, codes);
 }

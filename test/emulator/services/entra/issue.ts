@@ -75,7 +75,10 @@ export async function mintUserToken(env: TokenEnv, o: MintOptions = {}): Promise
 }
 
 /** A delegated access token issued by OBO for `resource`, in the shape that resource accepts. */
-export async function issueDelegated(env: TokenEnv, a: { app: Application; user: User; resource: Resource; aud: string; scopes: string[]; appidacr: '1' | '2' }): Promise<string> {
+export async function issueDelegated(
+  env: TokenEnv,
+  a: { app: Pick<Application, 'clientId' | 'displayName'>; user: User; resource: Resource; aud: string; scopes: string[]; appidacr: '0' | '1' | '2' },
+): Promise<string> {
   const { dir } = env;
   const t = times(env);
   const { app, user } = a;
@@ -95,6 +98,15 @@ export async function issueDelegated(env: TokenEnv, a: { app: Application; user:
     },
     { x5t: true },
   );
+}
+
+/** An OpenID Connect ID token for a public client's sign-in (device code). */
+export async function issueIdToken(env: TokenEnv, clientId: string, user: User): Promise<string> {
+  const t = times(env);
+  return env.keys.sign({
+    aud: clientId, iss: env.dir.v2Issuer, iat: t.iat, nbf: t.nbf, exp: t.exp, name: user.displayName, oid: user.oid, preferred_username: user.userPrincipalName,
+    rh: `0.${aio()}.`, sub: pairwise(user.oid, clientId), tid: env.dir.tenantId, uti: uti(), ver: '2.0',
+  });
 }
 
 /** An app-only token (client_credentials). `roles` carries the app roles its service principal holds on the resource. */

@@ -1,0 +1,147 @@
+/**
+ * `mcp-obo deploy` against the emulator: a remote build in the registry, the Container App with
+ * its settings, a revision that really runs the built server (as the image runs it) behind an
+ * HTTPS ingress, then `mcp-obo test` and `mcp-obo logs` against it.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { runCli } from '../helpers/serve.ts';
+import { cliEnv, deploymentFile, init, ndjson, scratch } from '../helpers/cli.ts';
+import { trustCa } from '../helpers/trust.ts';
+
+let emu: Emulator;
+let cwd: string;
+let env: Record<string, string>;
+type Obj = Record<string, any> & { id: string };
+
+const app = () => (emu.state().arm as Obj[]).find((x) => x.type === 'Microsoft.App/containerApps' && x.name === 'ca-e2e-dev-dp01') as Obj;
+
+before(async () => {
+  emu = await startEmulator();
+  trustCa(emu.caPem);
+  cwd = await scratch();
+  env = cliEnv(emu, 'user');
+  await init(emu, cwd, { id: 'dp01' }, env);
+  const p = await runCli(['provision', '--consent'], env, { cwd, timeoutMs: 120_000 });
+  assert.equal(p.code, 0, p.stderr);
+});
+after(() => emu?.close());
+
+test('bad deploy flags fail before any call (exit 2)', async () => {
+  emu.requests.length = 0;
+  for (const [args, pattern] of [
+    [['--cpu', '0.3'], /--cpu 0.3 with --memory 0.5Gi is not a size/],
+    [['--image', 'not an image'], /is not an image reference/],
+    [['--build', 'cloud'], /--build must be remote or local/],
+    [['--min-replicas', '5', '--max-replicas', '2'], /--min-replicas 5 \/ --max-replicas 2/],
+  ] as const) {
+    const r = await runCli(['deploy', ...args], env, { cwd });
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+  }
+  assert.equal(emu.requests.length, 0);
+});
+
+test('deploy: remote build, container app with identity, ingress, probes, no secret; a healthy revision', async () => {
+  const r = await runCli(['deploy', '--json', '--vscode'], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const summary = ndjson(r.stdout).find((e) => e.event === 'summary') as { mcpUrl: string; image: string; revision: string };
+  const d = await deploymentFile(cwd);
+  assert.equal(d.mcpUrl, summary.mcpUrl);
+  assert.match(summary.image, new RegExp(`^${d.resources.registry.loginServer}/mcp-obo:\\d{14}-[0-9a-f]{12}$`), 'immutable tag');
+
+  const a = app();
+  const mi = d.resources.identity;
+  assert.equal(a.identity.type, 'UserAssigned');
+  assert.deepEqual(Object.keys(a.identity.userAssignedIdentities).map((k) => k.toLowerCase()), [mi.id.toLowerCase()]);
+  const cfg = a.properties.configuration;
+  assert.deepEqual(cfg.registries.map((x: Obj) => [x.server, String(x.identity).toLowerCase()]), [[d.resources.registry.loginServer, mi.id.toLowerCase()]]);
+  assert.ok(!cfg.registries[0].passwordSecretRef, 'no registry password');
+  assert.ok(!cfg.secrets || cfg.secrets.length === 0, 'no secrets in the app');
+  assert.equal(cfg.ingress.external, true);
+  assert.equal(cfg.ingress.targetPort, 8000);
+  const tpl = a.properties.template;
+  assert.deepEqual([tpl.scale.minReplicas, tpl.scale.maxReplicas], [0, 10]);
+  const c = tpl.containers[0];
+  assert.equal(c.image, summary.image);
+  assert.deepEqual([c.resources.cpu, c.resources.memory], [0.25, '0.5Gi']);
+  assert.ok(c.probes.some((p: Obj) => p.type === 'Liveness' && p.httpGet.path === '/health' && p.httpGet.port === 8000));
+  assert.ok(c.probes.some((p: Obj) => p.type === 'Readiness' && p.httpGet.path === '/health'));
+  const vars = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.value]));
+  assert.deepEqual(vars, { AZURE_TENANT_ID: emu.tenantId, AZURE_CLIENT_ID: d.resources.application.appId, AZURE_MI_CLIENT_ID: mi.clientId, LOG_LEVEL: 'info' });
+  assert.ok(!JSON.stringify(a).includes('AZURE_CLIENT_SECRET'));
+
+  const health = await fetch(`https://${d.resources.containerApp.fqdn}/health`);
+  assert.equal(health.status, 200);
+  const meta = (await (await fetch(`https://${d.resources.containerApp.fqdn}/.well-known/oauth-protected-resource/mcp`)).json()) as { resource: string };
+  assert.equal(meta.resource, summary.mcpUrl);
+  const vscode = JSON.parse(await readFile(join(cwd, '.vscode', 'mcp.json'), 'utf8')) as { servers: Record<string, { url: string; type: string }> };
+  assert.deepEqual(vscode.servers['mcp-obo-e2e-dev-dp01'], { type: 'http', url: summary.mcpUrl });
+});
+
+test('mcp-obo test passes against the deployed revision (managed identity + federated credential + OBO)', async () => {
+  const r = await runCli(['test', '--json'], env, { cwd, timeoutMs: 60_000 });
+  const out = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+  assert.equal(r.code, 0, JSON.stringify(out.checks, null, 1));
+  assert.ok(out.checks.some((c) => c.name === 'tools/call get_user_context' && c.ok));
+  // The token exchange used the managed identity's token, not a secret.
+  const exchanges = emu.requests.filter((q) => q.method === 'POST' && /oauth2\/v2.0\/token$/.test(q.path) && (q.body as Record<string, string>)?.requested_token_use === 'on_behalf_of');
+  assert.ok(exchanges.length > 0);
+  for (const x of exchanges) {
+    assert.equal((x.body as Record<string, string>).client_secret, undefined);
+    assert.ok((x.body as Record<string, string>).client_assertion);
+  }
+});
+
+test('mcp-obo logs shows the server\'s own log lines', async () => {
+  const r = await runCli(['logs', '--tail', '100'], env, { cwd, timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /"event":"server.listening"/);
+  assert.match(r.stdout, /"credential":"managed-identity"/);
+  assert.doesNotMatch(r.stdout, /eyJ[\w-]{10,}/, 'no token in the logs');
+});
+
+test('a second deploy makes a new revision with a new tag', async () => {
+  const before = await deploymentFile(cwd);
+  const r = await runCli(['deploy', '--json'], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const after = await deploymentFile(cwd);
+  assert.notEqual(after.resources.containerApp.revision, before.resources.containerApp.revision);
+  assert.notEqual(after.resources.containerApp.image, before.resources.containerApp.image);
+});
+
+test('--image deploys an existing image and builds nothing', async () => {
+  const image = (await deploymentFile(cwd)).resources.containerApp.image;
+  emu.requests.length = 0;
+  const r = await runCli(['deploy', '--image', image, '--min-replicas', '1', '--json'], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!emu.requests.some((q) => /listBuildSourceUploadUrl|scheduleRun/i.test(q.path)), 'no build');
+  assert.equal(app().properties.template.scale.minReplicas, 1);
+});
+
+test('a failing build shows the end of its log and exits 1; nothing is rolled out', async () => {
+  const revision = (await deploymentFile(cwd)).resources.containerApp.revision;
+  emu.acr.failNextBuild('npm ERR! network request failed (emulated)');
+  emu.requests.length = 0;
+  const r = await runCli(['deploy'], env, { cwd, timeoutMs: 180_000 });
+  assert.ok(!emu.requests.some((q) => q.method === 'PUT' && /\/containerApps\//i.test(q.path)), 'no rollout after a failed build');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /the image build failed/);
+  assert.match(r.stderr, /npm ERR! network request failed \(emulated\)/);
+  assert.equal((await deploymentFile(cwd)).resources.containerApp.revision, revision);
+});
+
+test('a subscription without ACR Tasks is told to build locally', async () => {
+  emu.acr.tasksNotAllowed(true);
+  try {
+    const r = await runCli(['deploy'], env, { cwd, timeoutMs: 120_000 });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /does not allow ACR Tasks/);
+    assert.match(r.stderr, /--build local/);
+  } finally {
+    emu.acr.tasksNotAllowed(false);
+  }
+});
