@@ -32,7 +32,16 @@ const RUNNING = new Set(['Running', 'RunningAtMaxScale']);
 export async function rollOut(i: RolloutInput): Promise<Rollout> {
   const client = await i.azure.containerApps();
   const deadline = i.clock.now() + (i.timeoutMs ?? 10 * 60_000);
-  const app = await client.containerApps.createOrUpdate(i.resourceGroup, i.name, i.body, { updateIntervalInMs: i.azure.pollIntervalMs });
+  let app: ContainerApp;
+  try {
+    app = await client.containerApps.createOrUpdate(i.resourceGroup, i.name, i.body, { updateIntervalInMs: i.azure.pollIntervalMs });
+  } catch (err) {
+    // The operation fails when its new revision does (ContainerAppOperationError): explain it by that revision.
+    const latest = (await client.containerApps.get(i.resourceGroup, i.name).catch(() => undefined))?.latestRevisionName;
+    const rev = latest ? await client.containerAppsRevisions.getRevision(i.resourceGroup, i.name, latest).catch(() => undefined) : undefined;
+    if (latest && rev && (rev.provisioningState === 'Failed' || rev.runningState === 'Failed')) return fail(i, latest, rev, (err as Error).message.split('\n')[0]);
+    throw err;
+  }
   const revision = app.latestRevisionName;
   const fqdn = app.configuration?.ingress?.fqdn;
   if (!revision || !fqdn) throw new McpOboError(`container app ${i.name} has no revision or ingress host after the update`);

@@ -145,3 +145,19 @@ test('a subscription without ACR Tasks is told to build locally', async () => {
     emu.acr.tasksNotAllowed(false);
   }
 });
+
+test('an identity without AcrPull: the failed revision is explained, with the fix', async () => {
+  const d = await deploymentFile(cwd);
+  const token = await emu.mintUserToken({ aud: 'https://management.azure.com', scp: 'user_impersonation' });
+  const del = await fetch(`${emu.url}${d.resources.acrPull.id}?api-version=2022-04-01`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+  assert.ok(del.status === 200 || del.status === 204, `delete role assignment: ${del.status}`);
+  const r = await runCli(['deploy', '--json'], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /revision .* is not healthy/);
+  assert.match(r.stderr, /UNAUTHORIZED|pull/i);
+  assert.match(r.stderr, /mcp-obo provision/);
+  // provision puts the role back; the next deploy is healthy again.
+  assert.equal((await runCli(['provision'], env, { cwd, timeoutMs: 120_000 })).code, 0);
+  const again = await runCli(['deploy', '--json'], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(again.code, 0, again.stderr);
+});

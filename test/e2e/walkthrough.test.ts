@@ -139,3 +139,17 @@ test('mcp-obo test: a server configured for another app is caught (wrong audienc
     await other.stop();
   }
 });
+
+test('mcp-obo token without the Azure CLI signs in with a device code (instructions on stderr, token on stdout)', async () => {
+  const r = await runCli(['token', '--device-code'], env, { cwd, timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /To sign in, use a web browser to open the page .* and enter the code [A-Z0-9]+ to authenticate/);
+  const token = r.stdout.trim();
+  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { aud: string; azp: string };
+  assert.equal(claims.aud, (await deploymentFile(cwd, 'e2e-dev')).resources.application.appId);
+  assert.equal(claims.azp, '04b07795-8ddb-461a-bbee-02f9e1bf7b46');
+  // And automatically when there is no Azure CLI login.
+  const auto = await runCli(['token'], { ...env, MCP_OBO_FAKE_AZ: 'logged-out' }, { cwd, timeoutMs: 60_000 });
+  assert.equal(auto.code, 0, auto.stderr);
+  assert.match(auto.stderr, /enter the code/);
+});
