@@ -161,3 +161,25 @@ test('an identity without AcrPull: the failed revision is explained, with the fi
   const again = await runCli(['deploy', '--json'], env, { cwd, timeoutMs: 180_000 });
   assert.equal(again.code, 0, again.stderr);
 });
+
+test('mcp-obo test names a missing federated credential, and provision repairs it', async () => {
+  const d = await deploymentFile(cwd);
+  const token = await emu.mintUserToken({ aud: 'https://graph.microsoft.com', scp: 'Application.ReadWrite.All' });
+  const del = await fetch(`${emu.url}/v1.0/applications/${d.resources.application.objectId}/federatedIdentityCredentials/${d.resources.federatedCredential.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+  assert.equal(del.status, 204);
+  const r = await runCli(['test'], env, { cwd, timeoutMs: 60_000 });
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /AADSTS7002(11|13)|federated/);
+  assert.match(r.stdout, /→ The federated credential does not match the managed identity: run `mcp-obo provision`/);
+  assert.equal((await runCli(['provision'], env, { cwd, timeoutMs: 120_000 })).code, 0);
+  // Each run gets a new user token, so the server's OBO cache cannot answer for it: the exchange is real.
+  const ok = await runCli(['test'], env, { cwd, timeoutMs: 60_000 });
+  assert.equal(ok.code, 0, ok.stdout);
+});
+
+test('--build local without a running Docker engine says so and how to build remotely', async () => {
+  const r = await runCli(['deploy', '--build', 'local'], env, { cwd, timeoutMs: 60_000 });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /docker (is not available|version failed)/);
+  assert.match(r.stderr, /Start the Docker engine|Install and start Docker/);
+});
