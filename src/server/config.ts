@@ -24,6 +24,12 @@ export interface ServerConfig {
   publicUrl: string;
   /** No public URL was configured: it is http://localhost:{the port actually bound}. */
   publicUrlIsLocalDefault: boolean;
+  /**
+   * The canonical MCP URL when it is also an Application ID URI of the app (a verified custom
+   * domain, set by `deploy --domain`): scopes are then advertised under it, and tokens whose
+   * audience is it are accepted. Clients sending RFC 8707 `resource` need this.
+   */
+  identifierUri: string | undefined;
   maxTokenAgeSeconds: number;
   logLevel: LogLevel;
   /** Log user names and e-mail addresses (opt-in); by default users appear only by oid. */
@@ -62,6 +68,7 @@ export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfi
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${value(env, 'LOG_LEVEL')}")`);
   }
 
+  const publicUrl = publicUrlOf(env, port);
   return {
     tenantId,
     clientId,
@@ -71,7 +78,8 @@ export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfi
     devopsEndpoint: httpsUrl(env, 'MCP_OBO_DEVOPS_ENDPOINT', DEFAULTS.devopsEndpoint, { originOnly: false }),
     host,
     port,
-    publicUrl: publicUrlOf(env, port),
+    publicUrl,
+    identifierUri: identifierUriOf(env, publicUrl),
     publicUrlIsLocalDefault: value(env, 'APP_URL') === undefined && value(env, 'CONTAINER_APP_NAME') === undefined && value(env, 'CONTAINER_APP_ENV_DNS_SUFFIX') === undefined,
     maxTokenAgeSeconds: maxHours * 3600,
     logLevel: logLevelRaw as LogLevel,
@@ -86,7 +94,7 @@ export function derived(config: ServerConfig) {
   return {
     authority: `${config.authorityHost}/${config.tenantId}`,
     authorizationServer: `${config.authorityHost}/${config.tenantId}/v2.0`,
-    scope: `api://${config.clientId}/access_as_user`,
+    scope: `${config.identifierUri ?? `api://${config.clientId}`}/access_as_user`,
     resource,
     resourceMetadataUrl: `${publicOrigin.origin}/.well-known/oauth-protected-resource${publicOrigin.pathname.replace(/\/$/, '')}/mcp`,
     /** Host names (no port) admitted by the DNS-rebinding check. */
@@ -182,6 +190,18 @@ function publicUrlOf(env: Env, port: number): string {
     }
   }
   return `http://localhost:${port}`;
+}
+
+function identifierUriOf(env: Env, publicUrl: string): string | undefined {
+  const v = value(env, 'MCP_OBO_IDENTIFIER_URI');
+  if (v === undefined) return undefined;
+  if (v !== `${publicUrl}/mcp`) {
+    throw new ConfigError('MCP_OBO_IDENTIFIER_URI', `must be the server's canonical MCP URL ${publicUrl}/mcp (got "${v}")`, {
+      suggestion: 'Set APP_URL to the custom domain too; `mcp-obo deploy --domain` sets both.',
+    });
+  }
+  if (!v.startsWith('https://')) throw new ConfigError('MCP_OBO_IDENTIFIER_URI', `must be an https URL on a verified domain (got "${v}")`);
+  return v;
 }
 
 function credentialOf(env: Env): ServerCredential {

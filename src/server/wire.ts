@@ -33,6 +33,7 @@ export function wireApp(config: ServerConfig, { clock, logger, fetch: fetchImpl 
     tenantId: config.tenantId,
     clientId: config.clientId,
     resource: d.resource,
+    identifierUri: config.identifierUri,
     maxTokenAgeSeconds: config.maxTokenAgeSeconds,
     clock,
     issuers: [

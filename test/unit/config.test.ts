@@ -100,3 +100,13 @@ test('a bad value never echoes the client secret', () => {
     assert.doesNotMatch((err as Error).message, /s3cret/);
   }
 });
+
+test('MCP_OBO_IDENTIFIER_URI: the canonical URL as an identifier URI puts the scope under it', () => {
+  const c = parseServerConfig({ ...base, APP_URL: 'https://mcp.contoso.com', MCP_OBO_IDENTIFIER_URI: 'https://mcp.contoso.com/mcp' });
+  assert.equal(c.identifierUri, 'https://mcp.contoso.com/mcp');
+  assert.equal(derived(c).scope, 'https://mcp.contoso.com/mcp/access_as_user');
+  assert.equal(derived(c).resource, 'https://mcp.contoso.com/mcp');
+  assert.equal(derived(parseServerConfig(base)).scope, `api://${CLIENT}/access_as_user`);
+  rejects({ ...base, APP_URL: 'https://mcp.contoso.com', MCP_OBO_IDENTIFIER_URI: 'https://other.contoso.com/mcp' }, 'MCP_OBO_IDENTIFIER_URI', /canonical MCP URL https:\/\/mcp\.contoso\.com\/mcp/);
+  rejects({ ...base, MCP_OBO_IDENTIFIER_URI: 'https://mcp.contoso.com/mcp' }, 'MCP_OBO_IDENTIFIER_URI');
+});

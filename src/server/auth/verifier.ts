@@ -24,6 +24,8 @@ export interface VerifierOptions {
   clientId: string;
   /** Canonical MCP resource URL (reported as AuthInfo.resource). */
   resource: string;
+  /** The canonical URL when it is also an identifier URI of the app: an accepted audience and scope prefix. */
+  identifierUri?: string;
   issuers: TrustedIssuer[];
   maxTokenAgeSeconds: number;
   clock: Clock;
@@ -42,8 +44,9 @@ export interface UserClaims {
 const EMBEDDED_KEY_PARAMS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 
 export function createVerifier(opts: VerifierOptions): OAuthTokenVerifier {
-  const audiences = [opts.clientId, `api://${opts.clientId}`];
-  const scopePrefix = `api://${opts.clientId}/`;
+  // Exactly the audiences Entra puts in tokens for this app: its client id (v2), or the identifier URI the client used (v1).
+  const audiences = [opts.clientId, `api://${opts.clientId}`, ...(opts.identifierUri ? [opts.identifierUri] : [])];
+  const scopePrefixes = [`api://${opts.clientId}/`, ...(opts.identifierUri ? [`${opts.identifierUri}/`] : [])];
   const tolerance = opts.clockToleranceSeconds ?? 300;
 
   return {
@@ -87,7 +90,7 @@ export function createVerifier(opts: VerifierOptions): OAuthTokenVerifier {
       return {
         token,
         clientId: str(verified.azp) ?? str(verified.appid) ?? 'unknown',
-        scopes: scp.map((s) => scopePrefix + s),
+        scopes: scp.flatMap((s) => scopePrefixes.map((p) => p + s)),
         expiresAt: verified.exp,
         resource: new URL(opts.resource),
         extra: { user },
