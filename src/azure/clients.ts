@@ -11,6 +11,7 @@ import type { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
 import type { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
 import type { ManagedServiceIdentityClient } from '@azure/arm-msi';
 import type { AuthorizationManagementClient } from '@azure/arm-authorization';
+import type { DnsManagementClient } from '@azure/arm-dns';
 import type { Cloud } from '../cloud.ts';
 
 export interface AzureClients {
@@ -25,6 +26,7 @@ export interface AzureClients {
   registry(): Promise<ContainerRegistryManagementClient>;
   identities(): Promise<ManagedServiceIdentityClient>;
   authorization(): Promise<AuthorizationManagementClient>;
+  dns(): Promise<DnsManagementClient>;
 }
 
 export function createAzureClients(credential: TokenCredential, cloud: Cloud, subscriptionId: string, pollIntervalMs: number): AzureClients {
@@ -45,5 +47,6 @@ export function createAzureClients(credential: TokenCredential, cloud: Cloud, su
     registry: once(async () => new (await import('@azure/arm-containerregistry')).ContainerRegistryManagementClient(credential, subscriptionId, options)),
     identities: once(async () => new (await import('@azure/arm-msi')).ManagedServiceIdentityClient(credential, subscriptionId, options)),
     authorization: once(async () => new (await import('@azure/arm-authorization')).AuthorizationManagementClient(credential, subscriptionId, options)),
+    dns: once(async () => new (await import('@azure/arm-dns')).DnsManagementClient(credential, subscriptionId, options)),
   };
 }

@@ -7,6 +7,8 @@ export interface CheckResult {
   ok: boolean;
   /** Not run (no signed-in user to run it as); not a failure. */
   skipped?: boolean;
+  /** Passed, but something users should know (which clients will fail, and the fix). */
+  warning?: boolean;
   detail: string;
   /** The likely cause and the next step, when it failed. */
   advice?: string;
@@ -18,6 +20,13 @@ export interface Expectations {
   appId: string;
   authorizationServer: string;
   tools: string[];
+  /** The canonical MCP URL when it is an identifier URI of the app (deploy --domain). */
+  identifierUri?: string;
+}
+
+/** The scope clients are told to request. */
+export function expectedScope(e: Expectations): string {
+  return `${e.identifierUri ?? `api://${e.appId}`}/access_as_user`;
 }
 
 type Fetch = typeof fetch;
@@ -41,8 +50,11 @@ export async function checkMetadata(e: Expectations, f: Fetch): Promise<CheckRes
   const res = await f(`${e.url}/.well-known/oauth-protected-resource/mcp`);
   if (res.status !== 200) return { name, ok: false, detail: `HTTP ${res.status}`, advice: 'This is not an mcp-obo server, or an old one: redeploy it.' };
   const m = (await res.json()) as { resource?: string; authorization_servers?: string[]; scopes_supported?: string[] };
-  const scope = `api://${e.appId}/access_as_user`;
+  const scope = expectedScope(e);
   const problems: string[] = [];
+  // The triangle: resource is an identifier URI of the app, every scope sits under it, the challenge names the same scope.
+  if (e.identifierUri && m.resource !== e.identifierUri) problems.push(`resource is ${m.resource}, but the app's identifier URI is ${e.identifierUri} (APP_URL / MCP_OBO_IDENTIFIER_URI on the server)`);
+  if (e.identifierUri && m.scopes_supported?.some((x) => !x.startsWith(`${e.identifierUri}/`))) problems.push(`scopes_supported ${JSON.stringify(m.scopes_supported)} are not all under ${e.identifierUri}`);
   if (m.resource !== `${e.url}/mcp`) problems.push(`resource is ${m.resource}, expected ${e.url}/mcp (set APP_URL on the server)`);
   if (!m.authorization_servers?.includes(e.authorizationServer)) problems.push(`authorization_servers is ${JSON.stringify(m.authorization_servers)}, expected ${e.authorizationServer} (AZURE_TENANT_ID / AZURE_AUTHORITY_HOST on the server)`);
   if (!m.scopes_supported?.includes(scope)) problems.push(`scopes_supported is ${JSON.stringify(m.scopes_supported)}, expected ${scope} (the server's AZURE_CLIENT_ID is not this deployment's app)`);
@@ -53,7 +65,7 @@ export async function checkChallenge(e: Expectations, f: Fetch): Promise<CheckRe
   const name = '401 challenge without a token';
   const res = await f(`${e.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
   const challenge = res.headers.get('www-authenticate') ?? '';
-  const scope = `api://${e.appId}/access_as_user`;
+  const scope = expectedScope(e);
   if (res.status !== 401) return { name, ok: false, detail: `HTTP ${res.status} without a token`, advice: 'The server accepts unauthenticated requests: it is not running mcp-obo serve.' };
   const missing = [!/^Bearer /.test(challenge) && 'Bearer scheme', !challenge.includes(`scope="${scope}"`) && `scope="${scope}"`, !/resource_metadata="[^"]+"/.test(challenge) && 'resource_metadata'].filter(Boolean);
   return missing.length ? { name, ok: false, detail: `WWW-Authenticate lacks ${missing.join(', ')}: ${challenge}`, advice: 'MCP clients cannot discover how to sign in: update the server.' } : { name, ok: true, detail: '401 with scope and resource_metadata' };
@@ -84,6 +96,28 @@ export async function checkForgedToken(e: Expectations, f: Fetch, tenantId: stri
   const res = await f(`${e.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${forged}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
   await res.body?.cancel();
   return res.status === 401 ? { name, ok: true, detail: '401' } : { name, ok: false, detail: `HTTP ${res.status} for a token signed by an unknown key`, advice: 'The server does not verify token signatures against Entra\'s keys: do not expose it; redeploy mcp-obo.' };
+}
+
+/**
+ * Whether Entra accepts a token request that carries RFC 8707 `resource` = the metadata's resource,
+ * as MCP clients send it. A device-code request is answered before any sign-in, so it is a safe probe.
+ */
+export async function checkResourceParameter(e: Expectations, f: Fetch, authority: string): Promise<CheckResult> {
+  const name = 'RFC 8707 resource accepted by Entra';
+  const resource = e.identifierUri ?? `${e.url}/mcp`;
+  const res = await f(`${authority}/oauth2/v2.0/devicecode`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', scope: `${expectedScope(e)} openid profile offline_access`, resource }),
+  });
+  const body = (await res.json().catch(() => ({}))) as { error_description?: string; error_codes?: number[] };
+  if (res.status === 200) return { name, ok: true, detail: `resource=${resource} matches an identifier URI` };
+  if (body.error_codes?.includes(9010010) || /AADSTS9010010/.test(body.error_description ?? '')) {
+    return e.identifierUri
+      ? { name, ok: false, detail: `Entra refused resource=${resource} (AADSTS9010010)`, advice: `The app lacks the identifier URI ${resource}: rerun \`mcp-obo deploy --domain ${new URL(resource).hostname}\`.` }
+      : { name, ok: true, warning: true, detail: `Entra refuses resource=${resource} (AADSTS9010010): MCP clients that send RFC 8707 resource (recent VS Code, Claude, mcp-remote) cannot sign in; clients that omit it can`, advice: 'Fix: `mcp-obo deploy --domain <host on a domain verified in your tenant>`.' };
+  }
+  return { name, ok: true, skipped: true, detail: `could not probe (HTTP ${res.status}: ${(body.error_description ?? '').split('\n')[0]})` };
 }
 
 /** Advice for a tool error text, by what Entra or the APIs said. */

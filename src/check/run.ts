@@ -4,7 +4,7 @@ import { McpOboError, UsageError } from '../errors.ts';
 import { resolveCloud } from '../cloud.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import { acquireUserToken, type Run } from '../token/acquire.ts';
-import { adviceForToolError, checkChallenge, checkForgedToken, checkHealth, checkMetadata, checkTamperedToken, type CheckResult, type Expectations } from './checks.ts';
+import { adviceForToolError, checkChallenge, checkForgedToken, checkHealth, checkMetadata, checkResourceParameter, checkTamperedToken, type CheckResult, type Expectations } from './checks.ts';
 
 export const EXPECTED_TOOLS = ['graph_get_profile', 'devops_get_profile', 'get_user_context'];
 
@@ -22,13 +22,14 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
   const base = (opts.url ?? d.mcpUrl?.replace(/\/mcp$/, ''))?.replace(/\/+$/, '');
   if (!base) throw new UsageError('no server URL: the deployment is not deployed yet', { suggestion: 'Pass --url http://localhost:8000 to test a local `mcp-obo serve`, or run `mcp-obo deploy`.' });
   const cloud = resolveCloud(d.cloud, ctx.env);
-  const e: Expectations = { url: base, appId: app.appId, authorizationServer: `${cloud.authorityHost}/${d.tenantId}/v2.0`, tools: EXPECTED_TOOLS };
+  const e: Expectations = { url: base, appId: app.appId, authorizationServer: `${cloud.authorityHost}/${d.tenantId}/v2.0`, tools: EXPECTED_TOOLS, identifierUri: opts.url ? undefined : d.resources.customDomain?.identifierUri };
 
   const results: CheckResult[] = [];
   const health = await checkHealth(e, fetch);
   results.push(health);
   if (!health.ok) return results;
   results.push(await checkMetadata(e, fetch), await checkChallenge(e, fetch), await checkForgedToken(e, fetch, d.tenantId));
+  results.push(await checkResourceParameter(e, fetch, `${cloud.authorityHost}/${d.tenantId}`).catch((err: Error) => ({ name: 'RFC 8707 resource accepted by Entra', ok: true, skipped: true, detail: `could not probe: ${err.message}` })));
 
   const scope = `api://${app.appId}/access_as_user`;
   let token: string;
@@ -107,7 +108,7 @@ export function printResults(results: CheckResult[], ctx: CliContext, json: bool
   }
   const w = Math.max(...results.map((r) => r.name.length));
   for (const r of results) {
-    ctx.stdout.write(`${r.skipped ? '○' : r.ok ? '✔' : '✖'} ${r.name.padEnd(w)}  ${r.detail}\n`);
-    if (!r.ok && r.advice) ctx.stdout.write(`  ${' '.repeat(w)}  → ${r.advice}\n`);
+    ctx.stdout.write(`${r.skipped ? '○' : r.warning ? '!' : r.ok ? '✔' : '✖'} ${r.name.padEnd(w)}  ${r.detail}\n`);
+    if ((!r.ok || r.warning) && r.advice) ctx.stdout.write(`  ${' '.repeat(w)}  → ${r.advice}\n`);
   }
 }

@@ -20,9 +20,11 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .option('--min-replicas <n>', 'minimum replicas; 0 scales to zero when idle (default 0)')
     .option('--max-replicas <n>', 'maximum replicas (default 10)')
     .option('--log-level <level>', 'server LOG_LEVEL (default info)')
+    .option('--domain <host>', 'serve the MCP URL at https://<host>/mcp (a domain verified in the tenant); remembered')
+    .option('--dns-zone <[rg/]zone>', 'create the DNS records in this Azure DNS zone instead of printing them')
     .option('--vscode', 'add the server to .vscode/mcp.json without asking')
     .option('--json', 'JSON status lines and a JSON summary on stdout')
-    .addHelpText('after', '\nExamples:\n  mcp-obo deploy --vscode\n  mcp-obo deploy --build local\n  mcp-obo deploy --image myacr.azurecr.io/mcp-obo:1.2.3 --min-replicas 1')
+    .addHelpText('after', '\nExamples:\n  mcp-obo deploy --vscode\n  mcp-obo deploy --build local\n  mcp-obo deploy --image myacr.azurecr.io/mcp-obo:1.2.3 --min-replicas 1\n  mcp-obo deploy --domain mcp.contoso.com --dns-zone contoso.com')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const [{ runDeploy }, { inquirerPrompter, nonInteractive }, { execaExec }] = await Promise.all([import('../deploy/run.ts'), import('../cli/prompts.ts'), import('../cli/exec.ts')]);
       const prompter = ctx.isTTY && !opts.json ? inquirerPrompter({ input: process.stdin, output: ctx.stderr }) : nonInteractive;

@@ -40,7 +40,13 @@ function nodeOptions(memory: string): string | undefined {
   return `--max-semi-space-size=16 --max-old-space-size=${Math.round(gib * 1024 * 0.35)}`;
 }
 
-export function containerAppBody(d: Deployment, shape: AppShape): ContainerApp {
+/** A custom domain on the app: added (Disabled) until its certificate exists, then bound (SniEnabled). */
+export interface DomainBinding {
+  name: string;
+  certificateId?: string;
+}
+
+export function containerAppBody(d: Deployment, shape: AppShape, domain?: DomainBinding): ContainerApp {
   const r = d.resources;
   const n = names(d);
   const mi = r.identity!;
@@ -54,6 +60,8 @@ export function containerAppBody(d: Deployment, shape: AppShape): ContainerApp {
     // The server defaults to the public cloud; other clouds name their hosts.
     ...(d.cloud === 'AzureCloud' ? [] : [{ name: 'AZURE_AUTHORITY_HOST', value: cloud.authorityHost }, { name: 'MCP_OBO_GRAPH_ENDPOINT', value: cloud.graphEndpoint }]),
     ...(nodeOptions(shape.memory) ? [{ name: 'NODE_OPTIONS', value: nodeOptions(shape.memory)! }] : []),
+    // Bound to a custom domain: that is the public URL, and its /mcp is an identifier URI of the app.
+    ...(domain?.certificateId ? [{ name: 'APP_URL', value: `https://${domain.name}` }, { name: 'MCP_OBO_IDENTIFIER_URI', value: `https://${domain.name}/mcp` }] : []),
   ];
   const probe = (type: 'Liveness' | 'Readiness' | 'Startup', extra: object) => ({ type, httpGet: { path: '/health', port: 8000, scheme: 'HTTP' as const }, ...extra });
   return {
@@ -63,7 +71,13 @@ export function containerAppBody(d: Deployment, shape: AppShape): ContainerApp {
     managedEnvironmentId: r.environment!.id,
     configuration: {
       activeRevisionsMode: 'Single',
-      ingress: { external: true, targetPort: 8000, transport: 'auto', allowInsecure: false },
+      ingress: {
+        external: true,
+        targetPort: 8000,
+        transport: 'auto',
+        allowInsecure: false,
+        ...(domain ? { customDomains: [{ name: domain.name, bindingType: domain.certificateId ? 'SniEnabled' : 'Disabled', ...(domain.certificateId ? { certificateId: domain.certificateId } : {}) }] } : {}),
+      },
       registries: [{ server: r.registry!.loginServer, identity: mi.id }],
     },
     template: {

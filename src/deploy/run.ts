@@ -16,6 +16,9 @@ import { remoteBuild } from './remote-build.ts';
 import { localBuild, type Exec } from './local-build.ts';
 import { rollOut } from './rollout.ts';
 import { addToVscode } from './vscode.ts';
+import { validateDomain } from './domain.ts';
+import { bindDomain, preflightDomain } from './domain-flow.ts';
+import type { DomainBinding } from './container-app.ts';
 
 export interface DeployOptions {
   deployment?: string;
@@ -29,7 +32,15 @@ export interface DeployOptions {
   logLevel?: string;
   vscode?: boolean;
   json?: boolean;
+  domain?: string;
+  dnsZone?: string;
 }
+
+/** Said plainly after every deploy without a custom domain. */
+export const RESOURCE_WARNING = (url: string) =>
+  `Note: ${url} cannot be an identifier URI of the app (Entra requires a domain verified in your tenant), so MCP clients ` +
+  'that send the RFC 8707 resource parameter (recent VS Code, Claude, mcp-remote) are refused by Entra with AADSTS9010010; ' +
+  'clients that omit it work. Fix: `mcp-obo deploy --domain <host on a verified domain>`.\n';
 
 const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
 
@@ -51,6 +62,8 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   if (o.image && (o.context || o.build)) throw new UsageError('--image deploys an existing image: it cannot be combined with --build or --context');
   if (o.image && !IMAGE_REF.test(o.image)) throw new UsageError(`--image "${o.image}" is not an image reference like myregistry.azurecr.io/mcp-obo:1.2.3`);
   const shape = validateShape({ image: o.image ?? 'pending', ...shapeOf(o) });
+  if (o.dnsZone && !o.domain) throw new UsageError('--dns-zone needs --domain');
+  const requestedDomain = o.domain === undefined ? undefined : validateDomain(o.domain);
   const store = await DeploymentStore.open(await locateDeployment(ctx.cwd, o.deployment));
   const d = store.deployment;
   const missing = (['environment', 'registry', 'identity', 'acrPull', 'application', 'federatedCredential'] as const).filter((k) => !d.resources[k]);
@@ -59,6 +72,10 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   const n = names(d);
   const conn = await connect(d, ctx);
   const status = (m: string) => (o.json ? ctx.stdout.write(JSON.stringify({ event: 'status', message: m }) + '\n') : ctx.stderr.write(`${m}\n`));
+  // A domain given now, or remembered from an earlier deploy --domain.
+  const domainName = requestedDomain ?? d.domain;
+  const domainOpts = domainName ? { domain: domainName, dnsZone: o.dnsZone, status } : undefined;
+  const domainState = domainOpts ? await preflightDomain(conn, store, domainOpts) : undefined;
 
   let image = o.image;
   if (!image) {
@@ -76,14 +93,26 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
     }
   }
 
-  status(`deploying ${image} to ${n.containerApp}`);
-  let rolled;
-  try {
-    rolled = await rollOut({ azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, name: n.containerApp, body: containerAppBody(d, { ...shape, image }), onStatus: status });
-  } catch (err) {
-    throw err instanceof McpOboError ? err : explain(err, { subscriptionId: d.subscriptionId, action: 'deploying the container app' });
+  const roll = async (binding?: DomainBinding) => {
+    try {
+      return await rollOut({ azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, name: n.containerApp, body: containerAppBody(store.deployment, { ...shape, image: image! }, binding), onStatus: status });
+    } catch (err) {
+      throw err instanceof McpOboError ? err : explain(err, { subscriptionId: d.subscriptionId, action: 'deploying the container app' });
+    }
+  };
+  let binding: DomainBinding | undefined = domainState?.bound ? { name: domainName!, certificateId: store.deployment.resources.customDomain!.certificateId } : undefined;
+  if (domainOpts && !binding) {
+    // The host name needs an app to attach to: a first deploy rolls out at the default URL first.
+    if (!store.deployment.resources.containerApp) {
+      status(`deploying ${image} to ${n.containerApp} (default URL first, for the domain to attach to)`);
+      const first = await roll();
+      await store.update((x) => ({ ...x, mcpUrl: `https://${first.fqdn}/mcp`, resources: { ...x.resources, containerApp: { name: n.containerApp, id: first.app.id!, fqdn: first.fqdn, image: image!, revision: first.revision } } }));
+    }
+    binding = await bindDomain(conn, store, { ...shape, image }, domainOpts);
   }
-  const mcpUrl = `https://${rolled.fqdn}/mcp`;
+  status(`deploying ${image} to ${n.containerApp}`);
+  const rolled = await roll(binding);
+  const mcpUrl = binding ? `https://${binding.name}/mcp` : `https://${rolled.fqdn}/mcp`;
   await store.update((x) => ({ ...x, mcpUrl, resources: { ...x.resources, containerApp: { name: n.containerApp, id: rolled.app.id!, fqdn: rolled.fqdn, image, revision: rolled.revision } } }));
 
   let vscode: { path: string; written: boolean; snippet: string } | undefined;
@@ -91,11 +120,12 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   if (wantVscode) vscode = await addToVscode(ctx.cwd, `mcp-obo-${n.slug}`, mcpUrl);
 
   if (o.json) {
-    ctx.stdout.write(JSON.stringify({ event: 'summary', mcpUrl, image, revision: rolled.revision, vscode: vscode?.written ? vscode.path : undefined }) + '\n');
+    ctx.stdout.write(JSON.stringify({ event: 'summary', mcpUrl, image, revision: rolled.revision, vscode: vscode?.written ? vscode.path : undefined, warning: binding ? undefined : RESOURCE_WARNING(mcpUrl).trim() }) + '\n');
     return;
   }
   ctx.stdout.write(`${mcpUrl}\n`);
   if (vscode && !vscode.written) ctx.stderr.write(`${vscode.path} is not plain JSON; add this entry yourself:\n${vscode.snippet}\n`);
   else if (vscode) ctx.stderr.write(`added to ${vscode.path}\n`);
   else ctx.stderr.write('Add it to VS Code with `mcp-obo deploy --vscode`, then check it with `mcp-obo test`.\n');
+  if (!binding) ctx.stderr.write(RESOURCE_WARNING(mcpUrl));
 }

@@ -25,6 +25,7 @@ export const ResourcesSchema = z
     federatedCredential: z.object({ id: z.string(), name: z.string(), subject: guid }),
     clientSecret: z.object({ keyId: guid, endDateTime: z.string(), envFile: z.string() }),
     containerApp: armResource.extend({ fqdn: z.string(), image: z.string(), revision: z.string() }),
+    customDomain: z.object({ name: z.string(), certificateId: z.string(), identifierUri: z.string() }),
   })
   .partial();
 
@@ -46,6 +47,8 @@ export const DeploymentSchema = z.object({
   resources: ResourcesSchema.default({}),
   /** Public MCP URL once deployed. */
   mcpUrl: z.string().optional(),
+  /** Custom domain for the MCP URL (deploy --domain), remembered for later deploys. */
+  domain: z.string().optional(),
 });
 
 export type Deployment = z.infer<typeof DeploymentSchema>;

@@ -41,6 +41,7 @@ test('mcp-obo test passes against the locally served, freshly provisioned app', 
     'protected-resource metadata',
     '401 challenge without a token',
     'forged token refused',
+    'RFC 8707 resource accepted by Entra',
     'tampered token refused',
     'initialize',
     'tools/list',
@@ -113,6 +114,7 @@ test('mcp-obo test in a pipeline with no signed-in user: the user checks are ski
     ['protected-resource metadata', true, false],
     ['401 challenge without a token', true, false],
     ['forged token refused', true, false],
+    ['RFC 8707 resource accepted by Entra', true, false],
     ['checks as a signed-in user', true, true],
   ]);
 });

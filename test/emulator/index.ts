@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AcrStore } from './core/acrStore.ts';
 import { BlobStore } from './core/blobs.ts';
+import { PublicDns, type PublicDnsApi } from './core/dns.ts';
 import { Directory } from './core/directory.ts';
 import { FaultRegistry } from './core/faults.ts';
 import { GraphStore } from './core/graphStore.ts';
@@ -40,6 +41,7 @@ export type { FaultRegistry } from './core/faults.ts';
 export type { ArmSwitches, GraphSwitches } from './services/switches.ts';
 export type { AcaSwitches, AcrSwitches, DeviceCodeSwitches } from './services/deploySwitches.ts';
 export type { AcrImage } from './core/acrStore.ts';
+export type { DnsRecord, DnsType, PublicDnsApi } from './core/dns.ts';
 
 export interface EmulatorOptions {
   /** HTTPS port (default: random). */
@@ -82,6 +84,12 @@ export interface Emulator {
   aca: AcaSwitches;
   /** Device-code sign-in: who approves (default: cliUser on the first poll), interval, lifetime, approve(). */
   deviceCode: DeviceCodeSwitches;
+  /**
+   * Public DNS as custom domain validation sees it (CNAME and TXT); Azure DNS zones created through ARM write into it.
+   * A custom host name H of app A in environment E needs CNAME H -> `A.<E defaultDomain>` and TXT `asuid.H` = the
+   * subscription's customDomainVerificationId (emu.aca.customDomainVerificationId).
+   */
+  dns: PublicDnsApi;
   /** Propagation windows in ms (default 0): Graph objects by id, new MI principals in ARM, new secrets at the token endpoint. */
   setPropagation(p: Propagation): void;
   /**
@@ -157,10 +165,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const miHeaders = new Map<string, () => string[]>();
   const aca = new AcaRuntime({ url, caCertPath, identityEndpoint, tls: { certPem: tls.certPem, keyPem: tls.keyPem }, workDir: join(tempDir, 'aca'), inv, acr, store, miHeaders });
   const codes = new DeviceCodes();
+  const dns = new PublicDns();
   const deployEnv = { inv, acr, aca, codes, dir };
   const deploy = deploySwitches(deployEnv);
-  const switches: SwitchEnv = { timing, inv, store, arm: armSwitches(inv), graph: graphSwitches(store), deploy, deployEnv };
-  const state = (): EmulatorState => ({ entra: dir.snapshot(), arm: inv.snapshot(), graph: store.snapshot(), acr: acr.snapshot() });
+  const switches: SwitchEnv = { timing, inv, store, arm: armSwitches(inv), graph: graphSwitches(store), deploy, deployEnv, dns };
+  const state = (): EmulatorState => ({ entra: dir.snapshot(), arm: inv.snapshot(), graph: store.snapshot(), acr: acr.snapshot(), dns: dns.records() });
   late.faultBody = makeFaultBody(url);
 
   const info = (): Record<string, unknown> => ({
@@ -178,7 +187,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   registerBlob(router, blobs);
   // Before ARM: the log stream's paths start with /subscriptions/ too.
   registerLogStream(router, { inv, aca, subscriptionId: dir.subscriptionId });
-  registerArm(router, { ...tokens, inv, store, timing, acr, blobs, aca });
+  registerArm(router, { ...tokens, inv, store, timing, acr, blobs, aca, dns });
   registerDevops(router, tokens);
   registerMi(miRouter, { ...tokens, identityHeader, appHeaders: miHeaders });
   ready = true;
@@ -204,6 +213,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     acr: deploy.acr,
     aca: deploy.aca,
     deviceCode: deploy.deviceCode,
+    dns,
     setPropagation: (p) => timing.setPropagation(p),
     setLatency: (l) => timing.setLatency(l),
     state,

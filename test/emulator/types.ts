@@ -87,6 +87,12 @@ export interface MintOptions {
   user?: User | string;
   ver?: '1.0' | '2.0';
   aud?: string;
+  /**
+   * Fully qualified delegated scopes (e.g. 'https://mcp.contoso.com/mcp/access_as_user' or 'api://<appId>/.default'), resolved as
+   * the token endpoint does: the token is for the owning app (v2 aud = its client id, v1 aud = the identifier) and scp holds the
+   * short names unless `scp` is given. Default: the server app's access_as_user.
+   */
+  scope?: string;
   iss?: string;
   tid?: string;
   /** Default 'access_as_user'; null omits the claim (app-only shape). */
@@ -176,4 +182,6 @@ export interface EmulatorState {
   graph: GraphState;
   /** Registry contents by registry name: repository, tag, digest, run id, image config. */
   acr: Record<string, unknown[]>;
+  /** Public DNS records (set through emu.dns or Azure DNS zones). */
+  dns: Array<{ name: string; type: 'CNAME' | 'TXT'; values: string[] }>;
 }

@@ -43,7 +43,8 @@ export function desiredApplication(ctx: StepContext, appId: string | undefined, 
     notes: `Created by mcp-obo for deployment ${d.id} (${d.prefix}-${d.env}); \`mcp-obo cleanup --id ${d.id}\` removes it.`,
     web: { redirectUris: REDIRECT_URIS },
     requiredResourceAccess: REQUIRED_PERMISSIONS.map((r) => ({ resourceAppId: r.resourceAppId, resourceAccess: r.scopes.map((s) => ({ id: s.id, type: 'Scope' })) })),
-    ...(appId ? { identifierUris: [`api://${appId}`] } : {}),
+    // The custom domain's MCP URL (deploy --domain) stays an identifier URI beside api://{appId}.
+    ...(appId ? { identifierUris: [`api://${appId}`, ...(d.resources.customDomain ? [d.resources.customDomain.identifierUri] : [])] } : {}),
     api: {
       requestedAccessTokenVersion: 2,
       oauth2PermissionScopes: [

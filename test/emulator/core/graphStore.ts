@@ -50,6 +50,8 @@ export class GraphStore {
   readonly deleted = new Map<string, DeletedRec>();
   /** Switches. */
   verifiedDomains: string[];
+  /** Domains added to the tenant but not verified (listed by GET /domains with isVerified false). */
+  unverifiedDomains: string[] = [];
   readonly deniedWriters = new Set<string>();
   allowedToCreateApps = true;
 

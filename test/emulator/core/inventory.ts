@@ -15,6 +15,8 @@ export interface ArmOperation {
   error?: ArmErrorInfo;
   /** Applied once when the operation settles (Succeeded or Failed). */
   finish(status: 'Succeeded' | 'Failed'): void;
+  /** Asked once when the operation is due: an error makes it end Failed (e.g. a managed certificate's DNS validation). */
+  check?(): ArmErrorInfo | undefined;
 }
 
 export interface ProviderState {
@@ -80,6 +82,7 @@ export class ArmInventory {
   settle(now = Date.now()): void {
     for (const op of this.ops.values()) {
       if (op.status !== 'InProgress' || op.doneAt > now) continue;
+      op.error ??= op.check?.();
       op.status = op.error ? 'Failed' : 'Succeeded';
       op.endTime = new Date().toISOString();
       op.finish(op.status);

@@ -29,7 +29,7 @@ function objectBody(ctx: Ctx, allowEmpty = false): Record<string, unknown> | und
   return r.value;
 }
 
-const MINT_KEYS = new Set(['user', 'ver', 'aud', 'iss', 'tid', 'scp', 'roles', 'exp', 'nbf', 'iat', 'oid', 'azp', 'kid', 'alg', 'secret', 'signWith', 'header', 'extraClaims']);
+const MINT_KEYS = new Set(['user', 'ver', 'aud', 'scope', 'iss', 'tid', 'scp', 'roles', 'exp', 'nbf', 'iat', 'oid', 'azp', 'kid', 'alg', 'secret', 'signWith', 'header', 'extraClaims']);
 
 /** Validate untrusted MintOptions (JSON). Throws TypeError. */
 export function parseMintOptions(v: Record<string, unknown>): MintOptions {
@@ -37,7 +37,7 @@ export function parseMintOptions(v: Record<string, unknown>): MintOptions {
   const str = (k: string): void => {
     if (v[k] !== undefined && typeof v[k] !== 'string') throw new TypeError(`${k} must be a string`);
   };
-  ['aud', 'iss', 'tid', 'azp', 'kid', 'secret'].forEach(str);
+  ['aud', 'scope', 'iss', 'tid', 'azp', 'kid', 'secret'].forEach(str);
   for (const k of ['scp', 'oid']) if (v[k] !== undefined && v[k] !== null && typeof v[k] !== 'string') throw new TypeError(`${k} must be a string or null`);
   for (const k of ['exp', 'nbf', 'iat']) if (v[k] !== undefined && !Number.isInteger(v[k])) throw new TypeError(`${k} must be an integer (epoch seconds)`);
   if (v.ver !== undefined && v.ver !== '1.0' && v.ver !== '2.0') throw new TypeError("ver must be '1.0' or '2.0'");
@@ -71,7 +71,12 @@ export function registerControl(router: Router, env: ControlEnv): void {
       return bad(ctx, (e as Error).message);
     }
     if (typeof opts.user === 'string' && !dir.getUser(opts.user)) return bad(ctx, `user ${opts.user} not found`, 404);
-    sendJson(ctx, 200, { access_token: await mintUserToken(tokens, opts) });
+    try {
+      sendJson(ctx, 200, { access_token: await mintUserToken(tokens, opts) });
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      bad(ctx, e.message);
+    }
   });
 
   const faultsPath = new RegExp(`${P}/faults$`);

@@ -11,6 +11,7 @@ import type { ArmInventory } from '../core/inventory.ts';
 import type { JsonObject, User } from '../types.ts';
 import type { AcaRuntime } from './aca/runtime.ts';
 import { type Replica, REPO_ROOT } from './aca/replica.ts';
+import { dnsTarget, verificationId } from './arm/customDomains.ts';
 import type { DeviceCodes } from './entra/deviceCode.ts';
 
 export interface AcrSwitches {
@@ -31,6 +32,10 @@ export interface AcaSwitches {
   logs(appName: string, revision?: string): string[];
   /** The environment a revision's replica process was started with (same default revision), or undefined. */
   replicaEnv(appName: string, revision?: string): Record<string, string> | undefined;
+  /** The subscription's customDomainVerificationId: the value of the `asuid.<host>` TXT record. */
+  readonly customDomainVerificationId: string;
+  /** Where a custom host name's CNAME must point for an app: `<app>.<environment defaultDomain>` (undefined: no such app). */
+  dnsTarget(appName: string): string | undefined;
 }
 
 export interface DeviceCodeSwitches {
@@ -102,6 +107,11 @@ export function deploySwitches(env: DeploySwitchEnv): { acr: AcrSwitches; aca: A
     replicaEnv: (appName, revision) => {
       const r = replica(appName, revision);
       return r ? { ...r.spec.env } : undefined;
+    },
+    customDomainVerificationId: verificationId(env.dir.subscriptionId),
+    dnsTarget: (appName) => {
+      const app = [...env.inv.resources.values()].find((x) => x.type === 'Microsoft.App/containerApps' && lc(x.name) === lc(appName));
+      return app ? dnsTarget(env.inv, { name: String(app.name), envId: String((app.properties as JsonObject).managedEnvironmentId) }) : undefined;
     },
   };
   const deviceCode: DeviceCodeSwitches = {

@@ -3,6 +3,7 @@ import { isRecord } from '../core/http.ts';
 import { firstPartySp } from '../core/graphModels.ts';
 import type { GraphStore } from '../core/graphStore.ts';
 import type { ArmInventory } from '../core/inventory.ts';
+import type { DnsType, PublicDns } from '../core/dns.ts';
 import type { Timing } from '../core/timing.ts';
 import { FIRST_PARTY } from '../core/wellKnown.ts';
 import type { ArmErrorInfo, Latency, Propagation } from '../types.ts';
@@ -30,6 +31,8 @@ export interface ArmSwitches {
 export interface GraphSwitches {
   /** Verified domains for identifierUris and GET /domains (default: the tenant's initial domain). */
   verifiedDomains: string[];
+  /** Add a custom domain to the tenant, verified or not (GET /domains lists both; only verified ones allow https identifierUris). */
+  addDomain(name: string, verified: boolean): void;
   /** 403 Authorization_RequestDenied on every Graph write by this principal. */
   denyWrites(principalOid: string): void;
   allowWrites(principalOid: string): void;
@@ -68,6 +71,13 @@ export function graphSwitches(store: GraphStore): GraphSwitches {
     set verifiedDomains(v: string[]) {
       store.verifiedDomains = [...v];
     },
+    addDomain: (name, verified) => {
+      const n = name.trim().toLowerCase().replace(/\.$/, '');
+      if (!/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/.test(n)) throw new TypeError(`'${name}' is not a valid domain name`);
+      store.verifiedDomains = store.verifiedDomains.filter((d) => d.toLowerCase() !== n);
+      store.unverifiedDomains = store.unverifiedDomains.filter((d) => d !== n);
+      (verified ? store.verifiedDomains : store.unverifiedDomains).push(n);
+    },
     denyWrites: (oid) => void store.deniedWriters.add(oid.toLowerCase()),
     allowWrites: (oid) => void store.deniedWriters.delete(oid.toLowerCase()),
     allowedToCreateApps: (v) => void (store.allowedToCreateApps = v),
@@ -90,6 +100,7 @@ export interface SwitchEnv {
   /** ACR Tasks, Container Apps and device-code switches. */
   deploy: ReturnType<typeof deploySwitches>;
   deployEnv: DeploySwitchEnv;
+  dns: PublicDns;
 }
 
 const strings = (v: unknown, name: string): string[] => {
@@ -103,7 +114,20 @@ const only = (o: Record<string, unknown>, keys: string[], name: string): void =>
 
 /** Apply `POST /_emulator/config` (validated; throws TypeError). */
 export function applyConfig(env: SwitchEnv, body: Record<string, unknown>): void {
-  only(body, ['propagation', 'latency', 'arm', 'graph', 'acr', 'aca', 'deviceCode'], 'config');
+  only(body, ['propagation', 'latency', 'arm', 'graph', 'acr', 'aca', 'deviceCode', 'dns'], 'config');
+  if (body.dns !== undefined) {
+    const d = body.dns;
+    if (!isRecord(d)) throw new TypeError('dns must be an object {set?: [{name, type, values}], delete?: [{name, type}]}');
+    only(d, ['set', 'delete'], 'dns');
+    for (const [k, list] of [['set', d.set], ['delete', d.delete]] as const) {
+      if (list === undefined) continue;
+      if (!Array.isArray(list) || list.some((r) => !isRecord(r) || typeof r.name !== 'string' || typeof r.type !== 'string')) throw new TypeError(`dns.${k} must be an array of {name, type${k === 'set' ? ', values' : ''}}`);
+      for (const r of list as Array<Record<string, unknown>>) {
+        if (k === 'set') env.dns.set(r.name as string, r.type as DnsType, strings(r.values, 'dns.set[].values'));
+        else env.dns.delete(r.name as string, r.type as DnsType);
+      }
+    }
+  }
   applyDeployConfig(env.deploy, body);
   if (body.propagation !== undefined) {
     if (!isRecord(body.propagation)) throw new TypeError('propagation must be an object');
@@ -140,8 +164,9 @@ export function applyConfig(env: SwitchEnv, body: Record<string, unknown>): void
   const graph = body.graph;
   if (graph !== undefined) {
     if (!isRecord(graph)) throw new TypeError('graph must be an object');
-    only(graph, ['verifiedDomains', 'denyWrites', 'allowWrites', 'allowedToCreateApps', 'devopsServicePrincipal', 'deployerRoles'], 'graph');
+    only(graph, ['verifiedDomains', 'unverifiedDomains', 'denyWrites', 'allowWrites', 'allowedToCreateApps', 'devopsServicePrincipal', 'deployerRoles'], 'graph');
     if (graph.verifiedDomains !== undefined) env.graph.verifiedDomains = strings(graph.verifiedDomains, 'graph.verifiedDomains');
+    if (graph.unverifiedDomains !== undefined) strings(graph.unverifiedDomains, 'graph.unverifiedDomains').forEach((n) => env.graph.addDomain(n, false));
     if (graph.denyWrites !== undefined) strings(graph.denyWrites, 'graph.denyWrites').forEach((o) => env.graph.denyWrites(o));
     if (graph.allowWrites !== undefined) strings(graph.allowWrites, 'graph.allowWrites').forEach((o) => env.graph.allowWrites(o));
     for (const k of ['allowedToCreateApps', 'devopsServicePrincipal'] as const) {
@@ -165,9 +190,10 @@ export function configSnapshot(env: SwitchEnv): Record<string, unknown> {
       apiVersions: env.arm.apiVersions(),
     },
     graph: {
-      verifiedDomains: [...env.store.verifiedDomains], denyWrites: [...env.store.deniedWriters], allowedToCreateApps: env.store.allowedToCreateApps,
+      verifiedDomains: [...env.store.verifiedDomains], unverifiedDomains: [...env.store.unverifiedDomains], denyWrites: [...env.store.deniedWriters], allowedToCreateApps: env.store.allowedToCreateApps,
       devopsServicePrincipal: env.store.spByAppId(FIRST_PARTY.devops.appId) !== undefined,
     },
     ...deployConfigSnapshot(env.deployEnv),
+    dns: env.dns.records(),
   };
 }

@@ -75,6 +75,11 @@ export const PROVIDERS: Record<string, TypeDef[]> = {
     { resourceType: 'roleAssignments', apiVersions: ['2022-04-01', '2020-10-01'], global: true },
     { resourceType: 'roleDefinitions', apiVersions: ['2022-04-01', '2018-01-01-preview'], global: true },
   ],
+  'Microsoft.Network': [
+    { resourceType: 'dnszones', apiVersions: ['2023-07-01-preview', '2018-05-01', '2017-10-01'], global: true },
+    { resourceType: 'dnszones/CNAME', apiVersions: ['2023-07-01-preview', '2018-05-01'], global: true },
+    { resourceType: 'dnszones/TXT', apiVersions: ['2023-07-01-preview', '2018-05-01'], global: true },
+  ],
   'Microsoft.Resources': [
     { resourceType: 'resourceGroups', apiVersions: ['2025-04-01', '2024-11-01', '2022-09-01'] },
     { resourceType: 'subscriptions', apiVersions: ['2022-12-01'], global: true },

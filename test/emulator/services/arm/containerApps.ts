@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { JsonObject } from '../../types.ts';
 import { childId, getResource, requireLocation, requireRegistered, rgOf, systemData, tagsOf } from './common.ts';
 import { APP_TYPE, type AppSpec, checkAppName, sameTemplate, validateApp } from './containerAppModel.ts';
+import { checkCustomDomains, verificationId } from './customDomains.ts';
 import { armError } from './errors.ts';
 import { type ACtx, type ArmRoutes, RG, SUB } from './index.ts';
 import { lroHeaders, startLro } from './lro.ts';
@@ -48,7 +49,7 @@ function appJson(a: ACtx, id: string, name: string, body: JsonObject, spec: AppS
       provisioningState: 'InProgress', runningStatus: old.runningStatus === 'Running' ? 'Running' : 'Progressing', managedEnvironmentId: spec.envId, environmentId: spec.envId,
       workloadProfileName: (body.properties as JsonObject | undefined)?.workloadProfileName ?? null, outboundIpAddresses: outboundIps(spec.envId),
       latestRevisionName: old.latestRevisionName ?? null, latestReadyRevisionName: old.latestReadyRevisionName ?? null, latestRevisionFqdn: old.latestRevisionFqdn ?? null,
-      customDomainVerificationId: (props(env).customDomainConfiguration as JsonObject | undefined)?.customDomainVerificationId ?? null,
+      customDomainVerificationId: verificationId(a.sub),
       configuration: { ...spec.configuration, secrets, ingress: ingress ? { ...ingress, fqdn: fqdn ?? `${name}.${domain}` } : null },
       template: spec.template, eventStreamEndpoint: `${a.url}/subscriptions/${a.sub}/resourceGroups/${rg}/containerApps/${name}/eventstream`, delegatedIdentities: [],
     },
@@ -69,6 +70,7 @@ async function put(a: ACtx): Promise<void> {
   if (existing && (props(existing).provisioningState === 'InProgress' || props(existing).provisioningState === 'Deleting')) {
     throw armError(409, 'ContainerAppOperationInProgress', `Cannot modify a container app '${name}' because there is a pending operation in progress ('${String(props(existing).provisioningState)}'). Please try again later.`);
   }
+  checkCustomDomains(a, spec, { id, name }, existing);
   const rt = await a.env.aca.ensure({ id, name }, spec.configuration.ingress !== null);
   const fqdn = rt.ingress ? `127.0.0.1:${rt.ingress.port}` : undefined;
   const app = appJson(a, id, name, body, spec, existing, fqdn);

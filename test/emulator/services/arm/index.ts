@@ -3,6 +3,7 @@
 import { type Ctx, guid, GUID_RE, header, isRecord, jsonBody, mediaType, sendJson } from '../../core/http.ts';
 import type { AcrStore } from '../../core/acrStore.ts';
 import type { BlobStore } from '../../core/blobs.ts';
+import type { PublicDns } from '../../core/dns.ts';
 import { ARM_RESOURCE } from '../../core/directory.ts';
 import type { GraphStore } from '../../core/graphStore.ts';
 import type { ArmInventory } from '../../core/inventory.ts';
@@ -14,9 +15,12 @@ import type { TokenEnv } from '../entra/issue.ts';
 import { bearerToken, verifyBearer } from '../entra/verify.ts';
 import { registerAcrTasks } from './acrTasks.ts';
 import { registerContainerApps } from './containerApps.ts';
+import { registerCustomDomains } from './customDomains.ts';
+import { registerDnsZones } from './dnsZones.ts';
 import { ArmError, armError, authorizationFailed, invalidContent } from './errors.ts';
 import { registerIdentities } from './identities.ts';
 import { registerLro } from './lro.ts';
+import { registerManagedCertificates } from './managedCertificates.ts';
 import { registerManagedEnvironments } from './managedEnvironments.ts';
 import { registerRegistries } from './registries.ts';
 import { registerResourceGroups } from './resourceGroups.ts';
@@ -35,6 +39,8 @@ export interface ArmEnv extends TokenEnv {
   blobs: BlobStore;
   /** Container Apps replicas, ingress and log streams. */
   aca: AcaRuntime;
+  /** The public DNS stand-in (Azure DNS zones write it, custom domain validation reads it). */
+  dns: PublicDns;
 }
 
 export interface ACtx {
@@ -142,7 +148,7 @@ export function registerArm(router: Router, env: ArmEnv): void {
   const routes = new ArmRoutes();
   for (const reg of [
     registerSubscriptions, registerResourceGroups, registerLro, registerWorkspaces, registerManagedEnvironments, registerRegistries, registerIdentities, registerRoleAssignments,
-    registerAcrTasks, registerContainerApps, registerRevisions,
+    registerAcrTasks, registerContainerApps, registerRevisions, registerCustomDomains, registerManagedCertificates, registerDnsZones,
   ]) {
     reg(routes);
   }

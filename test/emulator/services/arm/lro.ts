@@ -1,6 +1,7 @@
 // ARM long-running operations: Azure-AsyncOperation status and Location result endpoints on the emulator.
 // No Retry-After by default (it would override the client's poll interval); the retryAfter switch adds it.
 import type { ArmOperation } from '../../core/inventory.ts';
+import type { ArmErrorInfo } from '../../types.ts';
 import { armError } from './errors.ts';
 import { type ACtx, type ArmRoutes, SUB } from './index.ts';
 
@@ -9,6 +10,8 @@ export interface LroStart {
   type: string;
   resourceId: string;
   finish(status: 'Succeeded' | 'Failed'): void;
+  /** Asked when the operation is due; an error makes it end Failed. */
+  check?(): ArmErrorInfo | undefined;
 }
 
 /** Start an operation that stays InProgress for the type's latency. */

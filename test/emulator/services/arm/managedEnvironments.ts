@@ -3,6 +3,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { isRecord } from '../../core/http.ts';
 import type { JsonObject } from '../../types.ts';
 import { checkName, childId, getResource, requireLocation, requireRegistered, rgOf, systemData, tagsOf } from './common.ts';
+import { verificationId } from './customDomains.ts';
 import { armError } from './errors.ts';
 import { type ACtx, type ArmRoutes, RG } from './index.ts';
 import { lroHeaders, startLro } from './lro.ts';
@@ -58,7 +59,7 @@ export function registerManagedEnvironments(routes: ArmRoutes): void {
         staticIp: old.staticIp ?? `20.${randomInt(1, 255)}.${randomInt(0, 255)}.${randomInt(1, 255)}`, appLogsConfiguration: logs, zoneRedundant: props.zoneRedundant === true,
         kedaConfiguration: { version: '2.17.2' }, daprConfiguration: { version: '1.13.6-msft.6' },
         eventStreamEndpoint: `https://${region.name}.azurecontainerapps.dev/subscriptions/${a.sub}/resourceGroups/${String(rg.name)}/managedEnvironments/${name}/eventstream`,
-        customDomainConfiguration: { customDomainVerificationId: randomBytes(32).toString('hex').toUpperCase(), dnsSuffix: null, certificateKeyVaultProperties: null, expirationDate: null, thumbprint: null, subjectName: null },
+        customDomainConfiguration: { customDomainVerificationId: verificationId(a.sub), dnsSuffix: null, certificateKeyVaultProperties: null, expirationDate: null, thumbprint: null, subjectName: null },
         workloadProfiles: profiles, appInsightsConfiguration: null, openTelemetryConfiguration: null, infrastructureResourceGroup: props.infrastructureResourceGroup ?? null,
         peerAuthentication: { mtls: { enabled: false } }, peerTrafficConfiguration: { encryption: { enabled: false } }, publicNetworkAccess: props.publicNetworkAccess ?? 'Enabled',
       },

@@ -5,6 +5,7 @@ import { latency, rgId, rgOf, tagsOf } from './common.ts';
 import { armError, locationRequired, rgNotFound } from './errors.ts';
 import { registryRemoved } from './acrTasks.ts';
 import { containerAppRemoved } from './containerApps.ts';
+import { dnsZoneRemoved } from './dnsZones.ts';
 import { identityRemoved } from './identities.ts';
 import { type ArmRoutes, SUB } from './index.ts';
 import { locationHeader, startLro } from './lro.ts';
@@ -90,6 +91,7 @@ export function registerResourceGroups(routes: ArmRoutes): void {
           identityRemoved(a, r);
           registryRemoved(a, r);
           containerAppRemoved(a, r);
+          dnsZoneRemoved(a, r);
         }
         a.inv.remove(String(rg.id));
       },

@@ -6,7 +6,7 @@ import type { Router } from '../../core/router.ts';
 import type { User } from '../../types.ts';
 import { aad, entraHeaders, missingParam, sendAadError, AadError, tenantNotFound } from './errors.ts';
 import { issueDelegated, issueIdToken, type TokenEnv } from './issue.ts';
-import { parseScope, type ScopeRequest } from './scopes.ts';
+import { checkResourceParam, parseScope, type ScopeRequest } from './scopes.ts';
 
 /** First-party public clients every tenant knows (and that are pre-consented to Microsoft's APIs). */
 export const PUBLIC_CLIENTS: Record<string, string> = {
@@ -20,6 +20,8 @@ export interface DeviceCodeEntry {
   userCode: string;
   clientId: string;
   scope: string;
+  /** RFC 8707 resource sent to the devicecode endpoint (checked again when redeemed). */
+  resource: string | null;
   expiresAt: number;
   /** Object id of the user who approved it. */
   approvedBy?: string;
@@ -87,8 +89,11 @@ function grantedScopes(env: TokenEnv, client: { clientId: string; name: string }
 }
 
 /** Access token (plus ID token, refresh token and client_info as requested) for a signed-in user. */
-async function userTokens(env: TokenEnv, codes: DeviceCodes, client: { clientId: string; name: string }, user: User, scope: string, clientInfo: boolean): Promise<Record<string, unknown>> {
+async function userTokens(
+  env: TokenEnv, codes: DeviceCodes, client: { clientId: string; name: string }, user: User, scope: string, clientInfo: boolean, resource: string | null,
+): Promise<Record<string, unknown>> {
   const req = parseScope(env.dir, scope, 'obo');
+  checkResourceParam(req, resource);
   const scopes = grantedScopes(env, client, user, req);
   const identifier = req.identifier.replace(/\/+$/, '');
   const access = await issueDelegated(env, { app: { clientId: client.clientId, displayName: client.name }, user, resource: req.resource, aud: identifier, scopes, appidacr: '0' });
@@ -119,7 +124,7 @@ export async function deviceCodeGrant(env: TokenEnv, codes: DeviceCodes, form: U
   if (e.approvedBy === undefined) throw aad(400, 'authorization_pending', 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
   const user = env.dir.getUser(e.approvedBy);
   if (!user) throw aad(400, 'invalid_grant', 50034, `The user account {EUII Hidden} does not exist in the ${env.dir.tenantId} directory. To sign into this application, the account must be added to the directory.`);
-  const body = await userTokens(env, codes, client, user, e.scope, form.get('client_info') === '1');
+  const body = await userTokens(env, codes, client, user, e.scope, form.get('client_info') === '1', form.get('resource') ?? e.resource);
   e.redeemed = true;
   return body;
 }
@@ -135,7 +140,7 @@ export async function refreshTokenGrant(env: TokenEnv, codes: DeviceCodes, form:
   if (!user) throw aad(400, 'invalid_grant', 50034, `The user account {EUII Hidden} does not exist in the ${env.dir.tenantId} directory.`);
   const scope = form.get('scope');
   if (!scope) throw missingParam('scope');
-  return userTokens(env, codes, client, user, scope, form.get('client_info') === '1');
+  return userTokens(env, codes, client, user, scope, form.get('client_info') === '1', form.get('resource'));
 }
 
 async function deviceCodeEndpoint(env: TokenEnv, codes: DeviceCodes, ctx: Ctx): Promise<void> {
@@ -146,8 +151,9 @@ async function deviceCodeEndpoint(env: TokenEnv, codes: DeviceCodes, ctx: Ctx): 
     const client = publicClient(env, form);
     const scope = form.get('scope');
     if (!scope || scope.trim() === '') throw missingParam('scope');
-    parseScope(env.dir, scope, 'obo');
-    const e: DeviceCodeEntry = { deviceCode: `DAQABIQEAAAD${randomBytes(120).toString('base64url')}`, userCode: userCode(), clientId: client.clientId, scope, expiresAt: Date.now() + codes.expiresInSec * 1000, redeemed: false };
+    const resource = form.get('resource');
+    checkResourceParam(parseScope(env.dir, scope, 'obo'), resource);
+    const e: DeviceCodeEntry = { deviceCode: `DAQABIQEAAAD${randomBytes(120).toString('base64url')}`, userCode: userCode(), clientId: client.clientId, scope, resource, expiresAt: Date.now() + codes.expiresInSec * 1000, redeemed: false };
     codes.byDevice.set(e.deviceCode, e);
     codes.byUser.set(e.userCode, e);
     const uri = `${env.dir.url}/devicelogin`;

@@ -7,7 +7,7 @@ import { aad, AadError, entraHeaders, missingParam, sendAadError, tenantNotFound
 import { issueAppOnly, type TokenEnv } from './issue.ts';
 import { deviceCodeGrant, type DeviceCodes, refreshTokenGrant, registerDeviceCode } from './deviceCode.ts';
 import { checkOboParams, oboGrant, type TokenResponse } from './obo.ts';
-import { parseScope } from './scopes.ts';
+import { checkResourceParam, parseScope } from './scopes.ts';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -25,6 +25,7 @@ async function clientCredentials(env: TokenEnv, ctx: Ctx, form: URLSearchParams)
   const scope = requireScope(form);
   const client = await authenticateClient(env, ctx, form, app);
   const req = parseScope(env.dir, scope, 'client_credentials');
+  checkResourceParam(req, form.get('resource'));
   const access = await issueAppOnly(env, { app, resource: req.resource, aud: req.identifier.replace(/\/+$/, ''), appidacr: client.acr });
   return { token_type: 'Bearer', expires_in: env.lifetimeSec, ext_expires_in: env.lifetimeSec, access_token: access };
 }
@@ -35,6 +36,7 @@ async function onBehalfOf(env: TokenEnv, ctx: Ctx, form: URLSearchParams): Promi
   const scope = requireScope(form);
   const client = await authenticateClient(env, ctx, form, app);
   const req = parseScope(env.dir, scope, 'obo');
+  checkResourceParam(req, form.get('resource'));
   return oboGrant(env, client, assertion, req);
 }
 

@@ -4,6 +4,8 @@ import { nowSec } from '../../core/http.ts';
 import { TOKEN_EXCHANGE_AUDIENCE, VSCODE_CLIENT_ID, type Directory, type Resource } from '../../core/directory.ts';
 import type { KeyStore } from '../../core/keys.ts';
 import type { Application, ManagedIdentity, MintOptions, User } from '../../types.ts';
+import { AadError } from './errors.ts';
+import { parseScope } from './scopes.ts';
 
 export interface TokenEnv {
   dir: Directory;
@@ -29,21 +31,34 @@ export function resolveUser(dir: Directory, u: User | string | undefined): User 
   return found;
 }
 
+/** The app a fully qualified scope string names, its identifier as written and the short scope names. Throws RangeError. */
+function scopeTarget(dir: Directory, scope: string): { app: Application; identifier: string; scp: string } {
+  try {
+    const req = parseScope(dir, scope, 'obo');
+    if (!req.resource.app) throw new RangeError(`scope '${scope}' names ${req.resource.displayName}, not an application of the tenant`);
+    return { app: req.resource.app, identifier: req.identifier.replace(/\/+$/, ''), scp: (req.isDefault ? req.resource.app.publishedScopes : req.names).join(' ') };
+  } catch (e) {
+    if (e instanceof AadError) throw new RangeError(e.message, { cause: e });
+    throw e;
+  }
+}
+
 /** A user access token for the server app (default: valid v2 token of the default user). */
 export async function mintUserToken(env: TokenEnv, o: MintOptions = {}): Promise<string> {
   const { dir, keys } = env;
   const user = resolveUser(dir, o.user);
-  const app = dir.serverApp;
+  const target = o.scope === undefined ? undefined : scopeTarget(dir, o.scope);
+  const app = target?.app ?? dir.serverApp;
   const ver = o.ver ?? '2.0';
   const t = times(env, o);
-  const scp = o.scp === undefined ? 'access_as_user' : o.scp;
+  const scp = o.scp === undefined ? (target?.scp ?? 'access_as_user') : o.scp;
   const oid = o.oid === undefined ? user.oid : o.oid;
   const client = o.azp ?? VSCODE_CLIENT_ID;
   const claims: Record<string, unknown> =
     ver === '2.0'
       ? { aud: o.aud ?? app.clientId, iss: o.iss ?? dir.v2Issuer, iat: t.iat, nbf: t.nbf, exp: t.exp, aio: aio(), azp: client, azpacr: '0', name: user.displayName }
       : {
-          aud: o.aud ?? `api://${app.clientId}`, iss: o.iss ?? dir.v1Issuer, iat: t.iat, nbf: t.nbf, exp: t.exp, acr: '1', aio: aio(), amr: ['pwd'], appid: client, appidacr: '0',
+          aud: o.aud ?? target?.identifier ?? `api://${app.clientId}`, iss: o.iss ?? dir.v1Issuer, iat: t.iat, nbf: t.nbf, exp: t.exp, acr: '1', aio: aio(), amr: ['pwd'], appid: client, appidacr: '0',
           family_name: user.surname, given_name: user.givenName, name: user.displayName,
         };
   if (oid !== null) claims.oid = oid;

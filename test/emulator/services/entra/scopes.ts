@@ -56,3 +56,13 @@ export function parseScope(dir: Directory, scopeParam: string, grant: 'obo' | 'c
   }
   return { resource: resource!, identifier: parts[0]!.identifier, names: isDefault ? ['.default'] : canonical, isDefault };
 }
+
+/**
+ * RFC 8707 `resource` (when sent and not empty) must equal, exactly (case and trailing slash included), one of the
+ * identifier URIs of the API that owns the requested scopes; else AADSTS9010010 invalid_target.
+ */
+export function checkResourceParam(req: ScopeRequest, resource: string | null): void {
+  if (resource === null || resource === '') return;
+  const uris = req.resource.app ? req.resource.app.identifierUris : req.resource.identifiers.filter((x) => /^[a-z][a-z0-9+.-]*:/i.test(x));
+  if (!uris.includes(resource)) throw aad(400, 'invalid_target', 9010010, "The resource parameter provided in the request doesn't match with the requested scopes.");
+}

@@ -15,12 +15,18 @@ function findDeleted(g: GCtx): DeletedRec {
   return d;
 }
 
-function domains(g: GCtx): JsonObject[] {
+function domains(g: GCtx, o: { verifiedOnly?: boolean } = {}): JsonObject[] {
   const initial = g.env.dir.tenantDomain;
-  return g.store.verifiedDomains.map((name) => ({
+  const verified = g.store.verifiedDomains.map((name) => ({
     authenticationType: 'Managed', availabilityStatus: null, id: name, isAdminManaged: true, isDefault: name === initial, isInitial: name === initial, isRoot: true,
     isVerified: true, supportedServices: ['Email', 'OfficeCommunicationsOnline'], passwordValidityPeriodInDays: 2147483647, passwordNotificationWindowInDays: 14, state: null,
   }));
+  if (o.verifiedOnly) return verified;
+  const unverified = g.store.unverifiedDomains.map((name) => ({
+    authenticationType: 'Managed', availabilityStatus: null, id: name, isAdminManaged: true, isDefault: false, isInitial: false, isRoot: true,
+    isVerified: false, supportedServices: [], passwordValidityPeriodInDays: null, passwordNotificationWindowInDays: null, state: null,
+  }));
+  return [...verified, ...unverified];
 }
 
 export function registerDirectoryRoutes(routes: GraphRoutes): void {
@@ -61,7 +67,7 @@ export function registerDirectoryRoutes(routes: GraphRoutes): void {
       defaultUsageLocation: null, displayName: 'MCP OBO Emulator', marketingNotificationEmails: [], onPremisesLastSyncDateTime: null, onPremisesSyncEnabled: null,
       partnerTenantType: null, postalCode: null, preferredLanguage: 'en', securityComplianceNotificationMails: [], securityComplianceNotificationPhones: [], state: null,
       street: null, technicalNotificationMails: [], tenantType: 'AAD', directorySizeQuota: { used: 0, total: 50000 }, assignedPlans: [], privacyProfile: null, provisionedPlans: [],
-      verifiedDomains: domains(g).map((d) => ({ capabilities: 'Email, OfficeCommunicationsOnline', isDefault: d.isDefault, isInitial: d.isInitial, name: d.id, type: 'Managed' })),
+      verifiedDomains: domains(g, { verifiedOnly: true }).map((d) => ({ capabilities: 'Email, OfficeCommunicationsOnline', isDefault: d.isDefault, isInitial: d.isInitial, name: d.id, type: 'Managed' })),
     };
     g.send(200, queryCollection(g.ctx, `${g.base}/organization`, `${g.base}/$metadata#organization`, [org], { entity: 'organization' }));
   });

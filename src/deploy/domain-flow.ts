@@ -1,0 +1,79 @@
+/**
+ * `deploy --domain` around the normal deploy: checks that change nothing first (verified domain,
+ * DNS records when the app exists), then hostname, managed certificate, identifier URI, and the
+ * binding that the final rollout keeps.
+ */
+import type { ContainerApp } from '@azure/arm-appcontainers';
+import type { Connection } from '../provision/connect.ts';
+import type { DeploymentStore } from '../state/store.ts';
+import { names } from '../state/naming.ts';
+import { McpOboError } from '../errors.ts';
+import { optional } from '../plan/steps/util.ts';
+import { azureRetry } from '../provision/run.ts';
+import { analyse, checkVerified, createRecords, describeRecords, managedCertificate, requiredRecords, waitForRecords } from './domain.ts';
+import { containerAppBody, type AppShape, type DomainBinding } from './container-app.ts';
+
+export interface DomainOptions {
+  domain: string;
+  dnsZone?: string;
+  status: (message: string) => void;
+}
+
+async function currentApp(conn: Connection, store: DeploymentStore): Promise<ContainerApp | undefined> {
+  const n = names(store.deployment);
+  return optional(async () => (await conn.azure.containerApps()).containerApps.get(n.resourceGroup, n.containerApp));
+}
+
+/** DNS records in place, creating them in an Azure DNS zone when asked; otherwise says which to create. */
+async function ensureRecords(conn: Connection, store: DeploymentStore, app: ContainerApp, o: DomainOptions): Promise<void> {
+  const d = store.deployment;
+  const n = names(d);
+  const env = await (await conn.azure.containerApps()).managedEnvironments.get(n.resourceGroup, n.environment);
+  const records = requiredRecords(o.domain, app, env);
+  if (o.dnsZone) {
+    o.status(`creating the DNS records in the Azure DNS zone ${o.dnsZone}`);
+    await createRecords(conn.azure, o.dnsZone, records);
+  }
+  const failure = o.dnsZone ? await waitForRecords(conn.azure, conn.clock, n.resourceGroup, n.containerApp, o.domain, 5 * 60_000) : await analyse(conn.azure, n.resourceGroup, n.containerApp, o.domain);
+  if (failure) {
+    throw new McpOboError(`the DNS records for ${o.domain} are not in place: ${failure}`, {
+      suggestion: `Create these records at your DNS provider (or pass --dns-zone <Azure DNS zone>), wait for them to propagate, then rerun \`mcp-obo deploy --domain ${o.domain}\`:\n${describeRecords(records)}`,
+    });
+  }
+}
+
+/** Everything that can fail without changing anything. Returns whether the binding already exists. */
+export async function preflightDomain(conn: Connection, store: DeploymentStore, o: DomainOptions): Promise<{ bound: boolean }> {
+  await checkVerified(conn.graph, o.domain);
+  const bound = store.deployment.resources.customDomain?.name === o.domain;
+  if (bound) return { bound };
+  const app = await currentApp(conn, store);
+  if (app) await ensureRecords(conn, store, app, o);
+  return { bound };
+}
+
+/** Hostname on the app, managed certificate, then the app's identifier URI; saved in the deployment. */
+export async function bindDomain(conn: Connection, store: DeploymentStore, shape: AppShape & { image: string }, o: DomainOptions): Promise<DomainBinding> {
+  const d = store.deployment;
+  const n = names(d);
+  const client = await conn.azure.containerApps();
+  const app = await currentApp(conn, store);
+  if (!app) throw new McpOboError('the container app does not exist yet');
+  await ensureRecords(conn, store, app, o);
+
+  o.status(`adding ${o.domain} to ${n.containerApp}`);
+  await client.containerApps.createOrUpdate(n.resourceGroup, n.containerApp, containerAppBody(d, shape, { name: o.domain }), { updateIntervalInMs: conn.azure.pollIntervalMs });
+  o.status(`requesting a managed certificate for ${o.domain}`);
+  const certificateId = await managedCertificate(conn.azure, n.resourceGroup, n.environment, d.location, o.domain);
+
+  const identifierUri = `https://${o.domain}/mcp`;
+  const appObjectId = d.resources.application!.objectId;
+  const retry = azureRetry(conn.clock);
+  const current = await retry('app registration', () => conn.graph.get<{ identifierUris?: string[] }>(`/applications/${appObjectId}?$select=identifierUris`), { propagation: true });
+  if (!current.identifierUris?.includes(identifierUri)) {
+    o.status(`adding ${identifierUri} to the app registration's identifier URIs`);
+    await retry('identifier URI', () => conn.graph.patch(`/applications/${appObjectId}`, { identifierUris: [...new Set([...(current.identifierUris ?? []), `api://${d.resources.application!.appId}`, identifierUri])] }), { propagation: true });
+  }
+  await store.update((x) => ({ ...x, domain: o.domain, resources: { ...x.resources, customDomain: { name: o.domain, certificateId, identifierUri } } }));
+  return { name: o.domain, certificateId };
+}
