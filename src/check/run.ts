@@ -22,7 +22,9 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
   const base = (opts.url ?? d.mcpUrl?.replace(/\/mcp$/, ''))?.replace(/\/+$/, '');
   if (!base) throw new UsageError('no server URL: the deployment is not deployed yet', { suggestion: 'Pass --url http://localhost:8000 to test a local `mcp-obo serve`, or run `mcp-obo deploy`.' });
   const cloud = resolveCloud(d.cloud, ctx.env);
-  const e: Expectations = { url: base, appId: app.appId, authorizationServer: `${cloud.authorityHost}/${d.tenantId}/v2.0`, tools: EXPECTED_TOOLS, identifierUri: opts.url ? undefined : d.resources.customDomain?.identifierUri };
+  // A local `serve` (plain http on loopback) is not the deployment's canonical URL; anything else answers for it.
+  const local = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(base);
+  const e: Expectations = { url: base, appId: app.appId, authorizationServer: `${cloud.authorityHost}/${d.tenantId}/v2.0`, tools: EXPECTED_TOOLS, identifierUri: local ? undefined : d.resources.customDomain?.identifierUri };
 
   const results: CheckResult[] = [];
   const health = await checkHealth(e, fetch);

@@ -62,7 +62,11 @@ export async function bindDomain(conn: Connection, store: DeploymentStore, shape
   await ensureRecords(conn, store, app, o);
 
   o.status(`adding ${o.domain} to ${n.containerApp}`);
-  await client.containerApps.createOrUpdate(n.resourceGroup, n.containerApp, containerAppBody(d, shape, { name: o.domain }), { updateIntervalInMs: conn.azure.pollIntervalMs });
+  // Keep a domain that is already bound (and the server's settings for it) until the new one is ready.
+  const existing = d.resources.customDomain;
+  const body = containerAppBody(d, shape, existing ? { name: existing.name, certificateId: existing.certificateId } : { name: o.domain });
+  if (existing) body.configuration!.ingress!.customDomains!.push({ name: o.domain, bindingType: 'Disabled' });
+  await client.containerApps.createOrUpdate(n.resourceGroup, n.containerApp, body, { updateIntervalInMs: conn.azure.pollIntervalMs });
   o.status(`requesting a managed certificate for ${o.domain}`);
   const certificateId = await managedCertificate(conn.azure, n.resourceGroup, n.environment, d.location, o.domain);
 
