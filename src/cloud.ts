@@ -3,7 +3,8 @@
  * and MCP_OBO_GRAPH_ENDPOINT override them one by one (sovereign set-ups, and how the tests reach
  * the local emulator). Token scopes keep the cloud's real audiences whatever the endpoints.
  */
-import { ConfigError, UsageError } from './errors.ts';
+import { UsageError } from './errors.ts';
+import { httpsUrlFromEnv } from './env-url.ts';
 
 export interface Cloud {
   name: CloudName;
@@ -59,26 +60,12 @@ export function resolveCloud(name: string | undefined, env: Readonly<Record<stri
   return {
     name: cloudName,
     ...base,
-    authorityHost: override(env, 'AZURE_AUTHORITY_HOST', base.authorityHost),
-    armEndpoint: override(env, 'MCP_OBO_ARM_ENDPOINT', base.armEndpoint),
-    graphEndpoint: override(env, 'MCP_OBO_GRAPH_ENDPOINT', base.graphEndpoint),
+    authorityHost: httpsUrlFromEnv(env, 'AZURE_AUTHORITY_HOST', base.authorityHost, { originOnly: true }),
+    armEndpoint: httpsUrlFromEnv(env, 'MCP_OBO_ARM_ENDPOINT', base.armEndpoint, { originOnly: true }),
+    graphEndpoint: httpsUrlFromEnv(env, 'MCP_OBO_GRAPH_ENDPOINT', base.graphEndpoint, { originOnly: true }),
   };
 }
 
 export function isMicrosoftAuthority(authorityHost: string): boolean {
   return MICROSOFT_AUTHORITY_HOSTS.has(new URL(authorityHost).host);
-}
-
-function override(env: Readonly<Record<string, string | undefined>>, variable: string, fallback: string): string {
-  const v = env[variable]?.trim();
-  if (!v) return fallback;
-  let url: URL;
-  try {
-    url = new URL(v);
-  } catch {
-    throw new ConfigError(variable, `must be an absolute https URL (got "${v}")`);
-  }
-  if (url.protocol !== 'https:') throw new ConfigError(variable, `must use https (got "${v}")`);
-  if (url.pathname !== '/' || url.search || url.hash) throw new ConfigError(variable, `must be a host without a path (got "${v}")`);
-  return url.origin;
 }

@@ -3,6 +3,8 @@
  * flags, validated before anything listens. Every problem names the variable (exit code 2).
  */
 import { ConfigError } from '../errors.ts';
+import { resolveCloud } from '../cloud.ts';
+import { httpsUrlFromEnv } from '../env-url.ts';
 import { LOG_LEVELS, type LogLevel } from './logger.ts';
 
 export type ServerCredential =
@@ -44,8 +46,6 @@ export interface ServeFlags {
 }
 
 export const DEFAULTS = {
-  authorityHost: 'https://login.microsoftonline.com',
-  graphEndpoint: 'https://graph.microsoft.com',
   devopsEndpoint: 'https://app.vssps.visualstudio.com',
   port: 8000,
   host: '127.0.0.1',
@@ -69,13 +69,15 @@ export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfi
   }
 
   const publicUrl = publicUrlOf(env, port);
+  const cloud = resolveCloud(undefined, env);
   return {
     tenantId,
     clientId,
     credential: credentialOf(env),
-    authorityHost: httpsUrl(env, 'AZURE_AUTHORITY_HOST', DEFAULTS.authorityHost, { originOnly: true }),
-    graphEndpoint: httpsUrl(env, 'MCP_OBO_GRAPH_ENDPOINT', DEFAULTS.graphEndpoint, { originOnly: true }),
-    devopsEndpoint: httpsUrl(env, 'MCP_OBO_DEVOPS_ENDPOINT', DEFAULTS.devopsEndpoint, { originOnly: false }),
+    // The cloud (MCP_OBO_CLOUD, default the public one) with AZURE_AUTHORITY_HOST / MCP_OBO_GRAPH_ENDPOINT overrides.
+    authorityHost: cloud.authorityHost,
+    graphEndpoint: cloud.graphEndpoint,
+    devopsEndpoint: httpsUrlFromEnv(env, 'MCP_OBO_DEVOPS_ENDPOINT', DEFAULTS.devopsEndpoint, { originOnly: false }),
     host,
     port,
     publicUrl,
@@ -144,22 +146,6 @@ function bool(env: Env, name: string): boolean {
   throw new ConfigError(name, `must be true or false (got "${env[name]}")`);
 }
 
-function httpsUrl(env: Env, name: string, fallback: string, opts: { originOnly: boolean }): string {
-  const v = value(env, name);
-  if (v === undefined) return fallback;
-  let url: URL;
-  try {
-    url = new URL(v);
-  } catch {
-    throw new ConfigError(name, `must be an absolute https URL (got "${v}")`);
-  }
-  if (url.protocol !== 'https:') throw new ConfigError(name, `must use https: tokens are sent there (got "${v}")`);
-  if (url.search || url.hash || url.username || url.password) {
-    throw new ConfigError(name, `must not contain a query, fragment or credentials (got "${v}")`);
-  }
-  if (opts.originOnly && url.pathname !== '/') throw new ConfigError(name, `must be a host without a path, like ${fallback} (got "${v}")`);
-  return opts.originOnly ? url.origin : `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
 
 function publicUrlOf(env: Env, port: number): string {
   const appUrl = value(env, 'APP_URL');
