@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
-import { runCli, startServe, type ServeProcess } from '../helpers/serve.ts';
+import { runCli, serverEnv, startServe, type ServeProcess } from '../helpers/serve.ts';
 import { cliEnv, deploymentFile, init, scratch } from '../helpers/cli.ts';
 import { trustCa } from '../helpers/trust.ts';
 
@@ -120,16 +120,8 @@ test('mcp-obo test in a pipeline with no signed-in user: the user checks are ski
 });
 
 test('mcp-obo test: a server configured for another app is caught (wrong audience)', async () => {
-  const other = await startServe({
-    PATH: env.PATH!,
-    HOME: env.HOME!,
-    NODE_EXTRA_CA_CERTS: emu.caCertPath,
-    AZURE_TENANT_ID: emu.tenantId,
-    AZURE_CLIENT_ID: emu.serverApp.clientId,
-    AZURE_CLIENT_SECRET: emu.serverApp.clientSecret,
-    AZURE_AUTHORITY_HOST: emu.url,
-    MCP_OBO_GRAPH_ENDPOINT: emu.url,
-  });
+  // The emulator's own server app: a server for another app than the deployment's.
+  const other = await startServe(serverEnv(emu));
   try {
     const r = await runCli(['test', '--url', other.url.replace('127.0.0.1', 'localhost'), '--json'], env, { cwd, timeoutMs: 60_000 });
     assert.equal(r.code, 1);
