@@ -183,3 +183,23 @@ test('--build local without a running Docker engine says so and how to build rem
   assert.match(r.stderr, /docker (is not available|version failed)/);
   assert.match(r.stderr, /Start the Docker engine|Install and start Docker/);
 });
+
+test('mcp-obo logs --follow streams new lines until Ctrl-C', async () => {
+  const { spawn } = await import('node:child_process');
+  const { once } = await import('node:events');
+  const { BIN } = await import('../helpers/serve.ts');
+  const proc = spawn(process.execPath, [BIN, 'logs', '--follow', '--tail', '5'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const d = await deploymentFile(cwd);
+  const before = Date.now();
+  while (!out.includes('"event"') && Date.now() - before < 20_000) await new Promise((r) => setTimeout(r, 50));
+  const marker = `/health?follow-${Date.now()}`;
+  const ping = await fetch(`https://${d.resources.containerApp.fqdn}/not-found-${marker.slice(8)}`);
+  await ping.body?.cancel();
+  while (!out.includes(marker.slice(8)) && Date.now() - before < 30_000) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(out.includes(marker.slice(8)), `the new request was streamed:\n${out.slice(-500)}`);
+  proc.kill('SIGINT');
+  const [code] = (await once(proc, 'exit')) as [number | null];
+  assert.equal(code, 0);
+});
