@@ -9,7 +9,7 @@ import type { StepContext } from '../plan/types.ts';
 import { findApplication } from '../plan/steps/application.ts';
 import { optional } from '../plan/steps/util.ts';
 
-const APP_ROLES_THAT_CREATE_APPS = ['1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9', '18a4783c-866b-4cc7-a460-3d5e5662c884'];
+const APP_ROLE_VALUES_THAT_CREATE_APPS = ['Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy'];
 const DIRECTORY_ROLES_THAT_CREATE_APPS = [
   '62e90394-69f5-4237-9190-012177145e10', // Global Administrator
   '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3', // Application Administrator
@@ -71,20 +71,20 @@ export async function preflight(ctx: StepContext): Promise<void> {
 const DENIED = 'your account cannot create app registrations in this tenant: ask an administrator for the Application Developer role, or to run `mcp-obo provision`';
 
 async function canCreateApplications(ctx: StepContext): Promise<string | undefined> {
-  const denied = DENIED;
   if (ctx.caller.kind === 'servicePrincipal') {
-    // A service principal without Graph application permissions cannot even read its own.
-    const roles = await ctx.graph.list<{ appRoleId: string }>(`/servicePrincipals/${ctx.caller.objectId}/appRoleAssignments`).catch((err: unknown) => {
-      if (codeOf(err) === 'Authorization_RequestDenied') return [];
-      throw err;
-    });
-    return roles.some((r) => APP_ROLES_THAT_CREATE_APPS.includes(r.appRoleId)) ? undefined : `${denied} (the service principal needs the Microsoft Graph application permission Application.ReadWrite.OwnedBy or Application.ReadWrite.All)`;
+    // An app-only Graph token lists the application permissions it holds in its roles claim.
+    const token = await ctx.azure.credential.getToken(ctx.cloud.graphScope);
+    const roles = token ? ((JSON.parse(Buffer.from(token.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { roles?: string[] }).roles ?? []) : [];
+    return roles.some((r) => APP_ROLE_VALUES_THAT_CREATE_APPS.includes(r)) ? undefined : `${DENIED} (the service principal needs the Microsoft Graph application permission Application.ReadWrite.OwnedBy or Application.ReadWrite.All)`;
   }
-  const policy = await ctx.graph.get<{ defaultUserRolePermissions?: { allowedToCreateApps?: boolean } }>('/policies/authorizationPolicy');
-  if (policy.defaultUserRolePermissions?.allowedToCreateApps !== false) return undefined;
-  const memberOf = await ctx.graph.list<{ '@odata.type'?: string; roleTemplateId?: string }>('/me/memberOf').catch((err: unknown) => {
-    if (codeOf(err) === 'Authorization_RequestDenied') return [];
+  // A check the caller may not be allowed to make proves nothing: then the create itself decides.
+  const unknown = (err: unknown) => {
+    if (codeOf(err) === 'Authorization_RequestDenied') return undefined;
     throw err;
-  });
-  return memberOf.some((m) => m.roleTemplateId && DIRECTORY_ROLES_THAT_CREATE_APPS.includes(m.roleTemplateId)) ? undefined : denied;
+  };
+  const policy = await ctx.graph.get<{ defaultUserRolePermissions?: { allowedToCreateApps?: boolean } }>('/policies/authorizationPolicy').catch(unknown);
+  if (policy?.defaultUserRolePermissions?.allowedToCreateApps !== false) return undefined;
+  const memberOf = await ctx.graph.list<{ roleTemplateId?: string }>('/me/memberOf').catch(unknown);
+  if (!memberOf) return undefined;
+  return memberOf.some((m) => m.roleTemplateId && DIRECTORY_ROLES_THAT_CREATE_APPS.includes(m.roleTemplateId)) ? undefined : DENIED;
 }
