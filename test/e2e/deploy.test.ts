@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
-import { runCli } from '../helpers/serve.ts';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { BIN, runCli } from '../helpers/serve.ts';
 import { cliEnv, deploymentFile, init, ndjson, scratch } from '../helpers/cli.ts';
 import { trustCa } from '../helpers/trust.ts';
 
@@ -185,9 +187,6 @@ test('--build local without a running Docker engine says so and how to build rem
 });
 
 test('mcp-obo logs --follow streams new lines until Ctrl-C', async () => {
-  const { spawn } = await import('node:child_process');
-  const { once } = await import('node:events');
-  const { BIN } = await import('../helpers/serve.ts');
   const proc = spawn(process.execPath, [BIN, 'logs', '--follow', '--tail', '5'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
