@@ -24,6 +24,7 @@ import { registerLogStream } from './services/aca/logstream.ts';
 import { AcaRuntime } from './services/aca/runtime.ts';
 import { registerArm } from './services/arm/index.ts';
 import { registerBlob } from './services/blob.ts';
+import { registerRegistryDataPlane } from './services/acrDataPlane.ts';
 import { registerControl } from './services/control.ts';
 import { type AcaSwitches, type AcrSwitches, type DeviceCodeSwitches, deploySwitches } from './services/deploySwitches.ts';
 import { registerDevops } from './services/devops.ts';
@@ -166,9 +167,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const aca = new AcaRuntime({ url, caCertPath, identityEndpoint, tls: { certPem: tls.certPem, keyPem: tls.keyPem }, workDir: join(tempDir, 'aca'), inv, acr, store, miHeaders });
   const codes = new DeviceCodes();
   const dns = new PublicDns();
-  const deployEnv = { inv, acr, aca, codes, dir };
+  const deployEnv = { url, inv, acr, aca, codes, dir };
   const deploy = deploySwitches(deployEnv);
   const switches: SwitchEnv = { timing, inv, store, arm: armSwitches(inv), graph: graphSwitches(store), deploy, deployEnv, dns };
+  const pushByLoginServer = (loginServer: string, image: string): boolean => {
+    const reg = inv.snapshot().find((r) => r.type === 'Microsoft.ContainerRegistry/registries' && (r.properties as Record<string, unknown>)?.loginServer === loginServer);
+    if (!reg) return false;
+    deploy.acr.pushImage(String(reg.name), image);
+    return true;
+  };
   const state = (): EmulatorState => ({ entra: dir.snapshot(), arm: inv.snapshot(), graph: store.snapshot(), acr: acr.snapshot(), dns: dns.records() });
   late.faultBody = makeFaultBody(url);
 
@@ -185,6 +192,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   registerEntra(router, tokens, codes);
   registerGraph(router, { ...tokens, store, timing });
   registerBlob(router, blobs);
+  registerRegistryDataPlane(router, { tokens, inv, push: (loginServer, image) => pushByLoginServer(loginServer, image) });
   // Before ARM: the log stream's paths start with /subscriptions/ too.
   registerLogStream(router, { inv, aca, subscriptionId: dir.subscriptionId });
   registerArm(router, { ...tokens, inv, store, timing, acr, blobs, aca, dns });

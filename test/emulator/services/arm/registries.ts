@@ -25,6 +25,8 @@ function taken(a: ACtx, name: string): boolean {
 
 /** `<name>.azurecr.io`, or `<name>-<hash>.azurecr.io` with a domain-name-label scope (hash stable per scope). */
 function loginServer(a: ACtx, rgName: string, name: string, scope: string): string {
+  // Test switch: a login server that resolves here, so a local `docker login`/push path can be exercised.
+  if (a.inv.acrDataPlaneHost) return a.inv.acrDataPlaneHost;
   const n = name.toLowerCase();
   if (scope === 'Unsecure') return `${n}.azurecr.io`;
   const seed = { TenantReuse: a.env.dir.tenantId, SubscriptionReuse: a.sub, ResourceGroupReuse: `${a.sub}/${rgName.toLowerCase()}`, NoReuse: `${Date.now()}${Math.random()}` }[scope];
