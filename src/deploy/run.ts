@@ -69,6 +69,7 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   const missing = (['environment', 'registry', 'identity', 'acrPull', 'application', 'federatedCredential'] as const).filter((k) => !d.resources[k]);
   if (missing.length) throw new UsageError(`the deployment is not fully provisioned (missing: ${missing.join(', ')})`, { suggestion: 'Run `mcp-obo provision` first.' });
   const contextPromise = o.image ? undefined : buildContext({ contextDir: o.context });
+  contextPromise?.catch(() => {}); // awaited below; meanwhile a failure must not count as unhandled
   const n = names(d);
   const conn = await connect(d, ctx);
   const status = (m: string) => (o.json ? ctx.stdout.write(JSON.stringify({ event: 'status', message: m }) + '\n') : ctx.stderr.write(`${m}\n`));
@@ -100,20 +101,22 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
       throw err instanceof McpOboError ? err : explain(err, { subscriptionId: d.subscriptionId, action: 'deploying the container app' });
     }
   };
+  const saveApp = (r: Awaited<ReturnType<typeof roll>>, mcpUrl: string) =>
+    store.update((x) => ({ ...x, mcpUrl, resources: { ...x.resources, containerApp: { name: n.containerApp, id: r.app.id!, fqdn: r.fqdn, image: image!, revision: r.revision } } }));
   let binding: DomainBinding | undefined = domainState?.bound ? { name: domainName!, certificateId: store.deployment.resources.customDomain!.certificateId } : undefined;
   if (domainOpts && !binding) {
     // The host name needs an app to attach to: a first deploy rolls out at the default URL first.
     if (!store.deployment.resources.containerApp) {
       status(`deploying ${image} to ${n.containerApp} (default URL first, for the domain to attach to)`);
       const first = await roll();
-      await store.update((x) => ({ ...x, mcpUrl: `https://${first.fqdn}/mcp`, resources: { ...x.resources, containerApp: { name: n.containerApp, id: first.app.id!, fqdn: first.fqdn, image: image!, revision: first.revision } } }));
+      await saveApp(first, `https://${first.fqdn}/mcp`);
     }
     binding = await bindDomain(conn, store, { ...shape, image }, domainOpts);
   }
   status(`deploying ${image} to ${n.containerApp}`);
   const rolled = await roll(binding);
   const mcpUrl = binding ? `https://${binding.name}/mcp` : `https://${rolled.fqdn}/mcp`;
-  await store.update((x) => ({ ...x, mcpUrl, resources: { ...x.resources, containerApp: { name: n.containerApp, id: rolled.app.id!, fqdn: rolled.fqdn, image, revision: rolled.revision } } }));
+  await saveApp(rolled, mcpUrl);
 
   let vscode: { path: string; written: boolean; snippet: string } | undefined;
   const wantVscode = o.vscode ?? (deps.prompter.interactive ? await deps.prompter.confirm({ message: `Add ${mcpUrl} to .vscode/mcp.json?`, default: true, flag: '--vscode' }) : false);

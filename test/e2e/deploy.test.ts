@@ -195,3 +195,12 @@ test('mcp-obo logs --follow streams new lines until Ctrl-C', async () => {
   const [code] = (await once(proc, 'exit')) as [number | null];
   assert.equal(code, 0);
 });
+
+test('--context without a Dockerfile is a usage error, and nothing is built or changed', async () => {
+  const empty = await scratch();
+  emu.requests.length = 0;
+  const r = await runCli(['deploy', '--context', empty], env, { cwd, timeoutMs: 60_000 });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /no Dockerfile in /);
+  assert.ok(!emu.requests.some((q) => q.method !== 'GET' && !/oauth2\/v2.0\/token$/.test(q.path)), 'no write');
+});
