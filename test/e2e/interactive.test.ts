@@ -27,7 +27,8 @@ async function onTerminal(args: string[], env: Record<string, string>, cwd: stri
   proc.stdout.setEncoding('utf8').on('data', (d: string) => {
     out += d;
     const plain = out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''); // eslint-disable-line no-control-regex -- ANSI from the prompts
-    while (next < answers.length && answers[next]![0].test(plain.slice(plain.lastIndexOf('?')))) {
+    // Each question is answered once, when it is the last thing on the screen.
+    while (next < answers.length && answers[next]![0].test(plain.slice(-400))) {
       proc.stdin.write(answers[next]![1]);
       next++;
     }
@@ -62,4 +63,18 @@ test('Ctrl-C at a question cancels with exit code 130 and writes nothing', async
   assert.match(r.out, /cancelled/);
   const { readdir } = await import('node:fs/promises');
   assert.deepEqual(await readdir(cwd), []);
+});
+
+test('deploy on a terminal asks before adding the server to .vscode/mcp.json', async () => {
+  const cwd = await scratch();
+  const env = cliEnv(emu, 'user');
+  const { init } = await import('../helpers/cli.ts');
+  const { runCli } = await import('../helpers/serve.ts');
+  await init(emu, cwd, { id: 'tt02' }, env);
+  assert.equal((await runCli(['provision', '--no-secret'], env, { cwd, timeoutMs: 120_000 })).code, 0);
+  const r = await onTerminal(['deploy'], env, cwd, [[/Add https:\/\/.*\/mcp to \.vscode\/mcp\.json\?/, 'y\r']]);
+  assert.equal(r.code, 0, r.out.slice(-800));
+  assert.equal(r.answered, 1);
+  const servers = (JSON.parse(await readFile(join(cwd, '.vscode', 'mcp.json'), 'utf8')) as { servers: Record<string, { url: string }> }).servers;
+  assert.match(servers['mcp-obo-e2e-dev-tt02']!.url, /^https:\/\/127\.0\.0\.1:\d+\/mcp$/);
 });
