@@ -31,6 +31,15 @@ export function expectedScope(e: Expectations): string {
 
 type Fetch = typeof fetch;
 
+/** A JSON-RPC request to the server's /mcp, with a bearer token or none. */
+export function postMcp(e: Expectations, f: Fetch, token: string | undefined, message: object = { jsonrpc: '2.0', id: 1, method: 'tools/list' }): Promise<Response> {
+  return f(`${e.url}/mcp`, {
+    method: 'POST',
+    headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify(message),
+  });
+}
+
 export async function checkHealth(e: Expectations, f: Fetch): Promise<CheckResult> {
   const name = 'health';
   let res: Response;
@@ -63,7 +72,7 @@ export async function checkMetadata(e: Expectations, f: Fetch): Promise<CheckRes
 
 export async function checkChallenge(e: Expectations, f: Fetch): Promise<CheckResult> {
   const name = '401 challenge without a token';
-  const res = await f(`${e.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+  const res = await postMcp(e, f, undefined);
   const challenge = res.headers.get('www-authenticate') ?? '';
   const scope = expectedScope(e);
   if (res.status !== 401) return { name, ok: false, detail: `HTTP ${res.status} without a token`, advice: 'The server accepts unauthenticated requests: it is not running mcp-obo serve.' };
@@ -75,7 +84,7 @@ export async function checkTamperedToken(e: Expectations, f: Fetch, token: strin
   const name = 'tampered token refused';
   const [h, p, s] = token.split('.');
   const flipped = `${h}.${p}.${(s ?? '').slice(0, -4)}${(s ?? '').slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
-  const res = await f(`${e.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${flipped}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+  const res = await postMcp(e, f, flipped);
   return res.status === 401 ? { name, ok: true, detail: '401' } : { name, ok: false, detail: `HTTP ${res.status} for a token with a broken signature`, advice: 'The server does not verify token signatures: do not expose it; redeploy mcp-obo.' };
 }
 
@@ -93,7 +102,7 @@ export async function checkForgedToken(e: Expectations, f: Fetch, tenantId: stri
     .setNotBefore(now)
     .setExpirationTime(now + 600)
     .sign(privateKey);
-  const res = await f(`${e.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${forged}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+  const res = await postMcp(e, f, forged);
   await res.body?.cancel();
   return res.status === 401 ? { name, ok: true, detail: '401' } : { name, ok: false, detail: `HTTP ${res.status} for a token signed by an unknown key`, advice: 'The server does not verify token signatures against Entra\'s keys: do not expose it; redeploy mcp-obo.' };
 }

@@ -4,7 +4,7 @@ import { McpOboError, UsageError } from '../errors.ts';
 import { resolveCloud } from '../cloud.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import { acquireUserToken, type Run } from '../token/acquire.ts';
-import { adviceForToolError, checkChallenge, checkForgedToken, checkHealth, checkMetadata, checkResourceParameter, checkTamperedToken, type CheckResult, type Expectations } from './checks.ts';
+import { adviceForToolError, checkChallenge, checkForgedToken, checkHealth, checkMetadata, checkResourceParameter, checkTamperedToken, postMcp, type CheckResult, type Expectations } from './checks.ts';
 
 export const EXPECTED_TOOLS = ['graph_get_profile', 'devops_get_profile', 'get_user_context'];
 
@@ -53,11 +53,7 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
 
 /** Why the server refused a real user token, from its challenge. */
 async function refusal(e: Expectations, token: string): Promise<CheckResult | undefined> {
-  const res = await fetch(`${e.url}/mcp`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'mcp-obo-test', version: '1' } } }),
-  });
+  const res = await postMcp(e, fetch, token, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'mcp-obo-test', version: '1' } } });
   await res.body?.cancel();
   if (res.status !== 401 && res.status !== 403) return undefined;
   const description = /error_description="([^"]*)"/.exec(res.headers.get('www-authenticate') ?? '')?.[1] ?? `HTTP ${res.status}`;

@@ -34,9 +34,9 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   const boundPort = new Promise<number>((resolve) => (bound = resolve));
 
   // Load while binding; wire once the real port is known (--port 0 picks one).
+  const effective = (port: number): ServerConfig => (config.publicUrlIsLocalDefault ? { ...config, publicUrl: `http://localhost:${port}` } : config);
   const appPromise = Promise.all([import('./wire.ts'), boundPort]).then(([{ wireApp }, port]) => {
-    const effective = config.publicUrlIsLocalDefault ? { ...config, publicUrl: `http://localhost:${port}` } : config;
-    app = wireApp(effective, { clock, logger, fetch: opts.fetch ?? fetch }) as unknown as Handler;
+    app = wireApp(effective(port), { clock, logger, fetch: opts.fetch ?? fetch }) as unknown as Handler;
     return app;
   });
 
@@ -66,7 +66,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   bound(address.port);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  const d = derived(config.publicUrlIsLocalDefault ? { ...config, publicUrl: `http://localhost:${address.port}` } : config);
+  const d = derived(effective(address.port));
   logger.info('server.listening', {
     url,
     resource: d.resource,

@@ -1,5 +1,5 @@
 import type { Step } from '../types.ts';
-import { armTags, need, optional, pollOptions, tagsDiffer } from './util.ts';
+import { armTags, need, optional, planOwned, pollOptions } from './util.ts';
 
 export const environmentStep: Step = {
   id: 'environment',
@@ -10,9 +10,7 @@ export const environmentStep: Step = {
     const workspace = ctx.store.deployment.resources.workspace;
     if (!workspace) return { action: 'create' };
     const env = await optional(async () => (await ctx.azure.containerApps()).managedEnvironments.get(ctx.names.resourceGroup, ctx.names.environment));
-    if (!env) return { action: 'create' };
-    if (env.appLogsConfiguration?.logAnalyticsConfiguration?.customerId !== workspace.customerId) return { action: 'update', detail: 'log destination' };
-    return tagsDiffer(env.tags, armTags(ctx)) ? { action: 'update', detail: 'tags' } : { action: 'unchanged' };
+    return planOwned(ctx, env, env && env.appLogsConfiguration?.logAnalyticsConfiguration?.customerId !== workspace.customerId ? 'log destination' : undefined);
   },
   async apply(ctx, planned) {
     const client = await ctx.azure.containerApps();

@@ -1,5 +1,5 @@
 import type { Step } from '../types.ts';
-import { armTags, optional, tagsDiffer } from './util.ts';
+import { armTags, optional, planOwned } from './util.ts';
 
 export const identityStep: Step = {
   id: 'identity',
@@ -8,9 +8,7 @@ export const identityStep: Step = {
   plane: 'arm',
   async plan(ctx) {
     if (!ctx.store.deployment.resources.resourceGroup) return { action: 'create' };
-    const mi = await optional(async () => (await ctx.azure.identities()).userAssignedIdentities.get(ctx.names.resourceGroup, ctx.names.identity));
-    if (!mi) return { action: 'create' };
-    return tagsDiffer(mi.tags, armTags(ctx)) ? { action: 'update', detail: 'tags' } : { action: 'unchanged' };
+    return planOwned(ctx, await optional(async () => (await ctx.azure.identities()).userAssignedIdentities.get(ctx.names.resourceGroup, ctx.names.identity)));
   },
   async apply(ctx, planned) {
     const client = await ctx.azure.identities();

@@ -1,6 +1,6 @@
 import type { Registry } from '@azure/arm-containerregistry';
 import type { Step } from '../types.ts';
-import { armTags, optional, pollOptions, tagsDiffer } from './util.ts';
+import { armTags, optional, planOwned, pollOptions } from './util.ts';
 
 export const registryStep: Step = {
   id: 'registry',
@@ -10,9 +10,7 @@ export const registryStep: Step = {
   async plan(ctx) {
     if (!ctx.store.deployment.resources.resourceGroup) return { action: 'create' };
     const acr = await optional(async () => (await ctx.azure.registry()).registries.get(ctx.names.resourceGroup, ctx.names.registry));
-    if (!acr) return { action: 'create' };
-    if (acr.adminUserEnabled) return { action: 'update', detail: 'disable the admin user' };
-    return tagsDiffer(acr.tags, armTags(ctx)) ? { action: 'update', detail: 'tags' } : { action: 'unchanged' };
+    return planOwned(ctx, acr, acr?.adminUserEnabled ? 'disable the admin user' : undefined);
   },
   async apply(ctx, planned) {
     const client = await ctx.azure.registry();

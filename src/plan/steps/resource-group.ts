@@ -1,7 +1,7 @@
 import type { ResourceGroup } from '@azure/arm-resources';
 import { UsageError } from '../../errors.ts';
 import type { Step } from '../types.ts';
-import { armTags, optional, tagsDiffer } from './util.ts';
+import { armTags, optional, planOwned } from './util.ts';
 
 export const resourceGroupStep: Step = {
   id: 'resourceGroup',
@@ -17,7 +17,7 @@ export const resourceGroupStep: Step = {
         suggestion: 'Use the same --location as before, or another deployment id (`mcp-obo init --id ...`).',
       });
     }
-    return tagsDiffer(rg.tags, armTags(ctx)) ? { action: 'update', detail: 'tags' } : { action: 'unchanged' };
+    return planOwned(ctx, rg);
   },
   async apply(ctx, planned) {
     const client = await ctx.azure.resources();

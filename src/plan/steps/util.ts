@@ -1,7 +1,7 @@
 /** Small helpers shared by the steps. */
 import { createHash } from 'node:crypto';
 import { isNotFound } from '../../azure/errors.ts';
-import type { StepContext } from '../types.ts';
+import type { Planned, StepContext } from '../types.ts';
 
 /** The result of `get`, or undefined when the thing does not exist (404). */
 export async function optional<T>(get: () => Promise<T>): Promise<T | undefined> {
@@ -17,6 +17,13 @@ export async function optional<T>(get: () => Promise<T>): Promise<T | undefined>
 export function armTags(ctx: StepContext): Record<string, string> {
   const d = ctx.store.deployment;
   return { [ctx.names.tagKey]: d.id, 'mcp-obo-deployment': `${d.prefix}-${d.env}`, 'managed-by': 'mcp-obo' };
+}
+
+/** The plan for an ARM resource we own: create when missing, else update for `drift` or tags. */
+export function planOwned(ctx: StepContext, resource: { tags?: Record<string, string> } | undefined, drift?: string): Planned {
+  if (!resource) return { action: 'create' };
+  if (drift) return { action: 'update', detail: drift };
+  return tagsDiffer(resource.tags, armTags(ctx)) ? { action: 'update', detail: 'tags' } : { action: 'unchanged' };
 }
 
 export function tagsDiffer(actual: Record<string, string> | undefined, wanted: Record<string, string>): boolean {

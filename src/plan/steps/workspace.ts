@@ -1,5 +1,5 @@
 import type { Step } from '../types.ts';
-import { armTags, optional, pollOptions, tagsDiffer } from './util.ts';
+import { armTags, optional, planOwned, pollOptions } from './util.ts';
 
 export const workspaceStep: Step = {
   id: 'workspace',
@@ -8,9 +8,7 @@ export const workspaceStep: Step = {
   plane: 'arm',
   async plan(ctx) {
     if (!ctx.store.deployment.resources.resourceGroup) return { action: 'create' };
-    const ws = await optional(async () => (await ctx.azure.logAnalytics()).workspaces.get(ctx.names.resourceGroup, ctx.names.workspace));
-    if (!ws) return { action: 'create' };
-    return tagsDiffer(ws.tags, armTags(ctx)) ? { action: 'update', detail: 'tags' } : { action: 'unchanged' };
+    return planOwned(ctx, await optional(async () => (await ctx.azure.logAnalytics()).workspaces.get(ctx.names.resourceGroup, ctx.names.workspace)));
   },
   async apply(ctx, planned) {
     const client = await ctx.azure.logAnalytics();

@@ -21,7 +21,14 @@ export function v2Configuration(dir: Directory): Record<string, unknown> {
     frontchannel_logout_supported: true,
     end_session_endpoint: `${base}/oauth2/v2.0/logout`,
     claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
-    kerberos_endpoint: `${base}/kerberos`,
+    ...cloudFields(dir),
+  };
+}
+
+/** What Entra puts in both its v1 and v2 documents. */
+function cloudFields(dir: Directory): Record<string, unknown> {
+  return {
+    kerberos_endpoint: `${dir.url}/${dir.tenantId}/kerberos`,
     tenant_region_scope: 'EU',
     cloud_instance_name: 'microsoftonline.com',
     cloud_graph_host_name: 'graph.windows.net',
@@ -51,11 +58,6 @@ export function v1Configuration(dir: Directory): Record<string, unknown> {
     claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'amr', 'nonce', 'email', 'given_name', 'family_name', 'nickname'],
     check_session_iframe: `${base}/oauth2/checksession`,
     userinfo_endpoint: `${base}/openid/userinfo`,
-    kerberos_endpoint: `${base}/kerberos`,
-    tenant_region_scope: 'EU',
-    cloud_instance_name: 'microsoftonline.com',
-    cloud_graph_host_name: 'graph.windows.net',
-    msgraph_host: new URL(dir.url).host,
-    rbac_url: 'https://pas.windows.net',
+    ...cloudFields(dir),
   };
 }
