@@ -11,11 +11,25 @@ import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { BIN, runCli } from '../helpers/serve.ts';
 import { cliEnv, deploymentFile, init, ndjson, scratch, writes } from '../helpers/cli.ts';
+import { trustCa } from '../helpers/trust.ts';
 
 let emu: Emulator;
 before(async () => {
   emu = await startEmulator();
+  trustCa(emu.caPem);
 });
+
+/** What a run killed between addPassword and saving leaves behind: a valid secret no file holds. */
+async function addPassword(appObjectId: string, displayName: string): Promise<string> {
+  const token = await emu.mintUserToken({ aud: 'https://graph.microsoft.com', scp: 'Application.ReadWrite.All' });
+  const res = await fetch(`${emu.url}/v1.0/applications/${appObjectId}/addPassword`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ passwordCredential: { displayName } }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return ((await res.json()) as { keyId: string }).keyId;
+}
 after(() => emu?.close());
 
 type Obj = Record<string, unknown> & { id: string };
@@ -128,6 +142,10 @@ test('a run killed half-way is completed by the next, with no duplicates', async
   emu.faults.remove(hang);
   const partial = await deploymentFile(cwd);
   assert.equal(partial.resources.environment, undefined, 'the environment was not finished');
+  // Whether or not the killed run got as far as the secret, make the worst case certain: one of
+  // ours that no file holds (killed after addPassword), and one the user made by hand.
+  const orphan = await addPassword(partial.resources.application.objectId, 'mcp-obo local (e2e-dev-kl01)');
+  const users = await addPassword(partial.resources.application.objectId, 'my own secret');
 
   const r = await runCli(['provision'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr);
@@ -137,7 +155,11 @@ test('a run killed half-way is completed by the next, with no duplicates', async
   assert.equal(g.groups!.filter((x) => x.displayName === 'MCP OAuth2 OBO Server Users (e2e-dev-kl01)').length, 1);
   const app = g.applications!.find((a) => (a.tags as string[]).includes('mcp-obo-id:kl01'))!;
   assert.equal((app.federatedIdentityCredentials as unknown[]).length, 1);
-  assert.equal((app.passwordCredentials as unknown[]).length, 1, 'one secret');
+  const keys = (app.passwordCredentials as { keyId: string }[]).map((p) => p.keyId);
+  assert.equal(keys.length, 2, 'one secret of ours, and the user\'s');
+  assert.ok(keys.includes(users), 'the user\'s secret is kept');
+  assert.ok(!keys.includes(orphan), 'the orphan is removed');
+  assert.ok(keys.includes((await deploymentFile(cwd)).resources.clientSecret.keyId), 'the saved secret is the one left');
   const mi = (state.arm as Obj[]).find((x) => x.name === 'id-e2e-dev-kl01') as Obj & { properties: { principalId: string } };
   assert.equal((state.arm as Obj[]).filter((x) => x.type === 'Microsoft.Authorization/roleAssignments' && (x.properties as { principalId: string }).principalId === mi.properties.principalId).length, 1);
   assert.ok((await deploymentFile(cwd)).resources.environment);

@@ -14,20 +14,39 @@ const RENEW_BEFORE_DAYS = 14;
 interface Password {
   keyId: string;
   endDateTime: string;
+  displayName?: string | null;
   secretText?: string;
 }
 
-async function current(ctx: StepContext): Promise<{ ok: boolean; detail?: string }> {
+async function passwords(ctx: StepContext, objectId: string): Promise<Password[]> {
+  const { passwordCredentials = [] } = await ctx.graph.get<{ passwordCredentials?: Password[] }>(`/applications/${objectId}?$select=passwordCredentials`);
+  return passwordCredentials;
+}
+
+/**
+ * Secrets of ours that no file holds: the one a new secret replaces, and any made by a run killed
+ * between addPassword and saving (its text is gone for good). Secrets named otherwise are the user's.
+ */
+function stale(ctx: StepContext, all: Password[], keep: string | undefined): string[] {
+  const previous = ctx.store.deployment.resources.clientSecret?.keyId;
+  return all.filter((p) => p.keyId !== keep && (p.keyId === previous || p.displayName === ctx.names.secretDisplayName)).map((p) => p.keyId);
+}
+
+async function current(ctx: StepContext): Promise<{ ok: boolean; detail?: string; stale?: string[] }> {
   const saved = ctx.store.deployment.resources.clientSecret;
   const app = ctx.store.deployment.resources.application;
   if (!saved || !app) return { ok: false, detail: 'no secret yet' };
   const env = await readEnvFile(join(ctx.cwd, ctx.options.secretEnvFile));
   if (!env.AZURE_CLIENT_SECRET || env.AZURE_CLIENT_ID !== app.appId) return { ok: false, detail: `${ctx.options.secretEnvFile} lacks it` };
-  const { passwordCredentials = [] } = await ctx.graph.get<{ passwordCredentials?: Password[] }>(`/applications/${app.objectId}?$select=passwordCredentials`);
-  const cred = passwordCredentials.find((p) => p.keyId === saved.keyId);
+  const all = await passwords(ctx, app.objectId);
+  const cred = all.find((p) => p.keyId === saved.keyId);
   if (!cred) return { ok: false, detail: 'secret was removed' };
   if (Date.parse(cred.endDateTime) - ctx.clock.now() < RENEW_BEFORE_DAYS * 86_400_000) return { ok: false, detail: 'expires soon' };
-  return { ok: true };
+  return { ok: true, stale: stale(ctx, all, saved.keyId) };
+}
+
+async function remove(ctx: StepContext, objectId: string, keyIds: string[]): Promise<void> {
+  await Promise.all(keyIds.map((keyId) => ctx.graph.post(`/applications/${objectId}/removePassword`, { keyId }).catch(() => undefined)));
 }
 
 export const clientSecretStep: Step = {
@@ -38,12 +57,17 @@ export const clientSecretStep: Step = {
   async plan(ctx) {
     if (!ctx.options.secret) return { action: 'skip', detail: '--no-secret' };
     const state = await current(ctx);
-    return state.ok ? { action: 'unchanged' } : { action: 'create', detail: state.detail };
+    if (!state.ok) return { action: 'create', detail: state.detail };
+    const n = state.stale!.length;
+    return n ? { action: 'update', detail: `remove ${n} secret${n > 1 ? 's' : ''} no file holds` } : { action: 'unchanged' };
   },
   async apply(ctx, planned) {
-    if (planned.action !== 'create') return;
     const app = need(ctx.store.deployment.resources.application, 'the app registration');
-    const previous = ctx.store.deployment.resources.clientSecret;
+    if (planned.action === 'update') {
+      const saved = ctx.store.deployment.resources.clientSecret;
+      return remove(ctx, app.objectId, stale(ctx, await passwords(ctx, app.objectId), saved?.keyId));
+    }
+    if (planned.action !== 'create') return;
     const endDateTime = new Date(ctx.clock.now() + LIFETIME_DAYS * 86_400_000).toISOString();
     const password = await ctx.retry(
       'client secret',
@@ -65,10 +89,8 @@ export const clientSecretStep: Step = {
       await envLocalHeader(ctx.names.slug),
     );
     await ensureGitIgnored(ctx.cwd, ctx.options.secretEnvFile);
+    const replaced = stale(ctx, await passwords(ctx, app.objectId).catch(() => []), password.keyId);
     await ctx.store.setResource('clientSecret', { keyId: password.keyId, endDateTime: password.endDateTime ?? endDateTime, envFile: ctx.options.secretEnvFile });
-    if (previous && previous.keyId !== password.keyId) {
-      // The old secret is no longer in any file we wrote; remove it rather than leave it valid.
-      await ctx.graph.post(`/applications/${app.objectId}/removePassword`, { keyId: previous.keyId }).catch(() => undefined);
-    }
+    await remove(ctx, app.objectId, replaced);
   },
 };
