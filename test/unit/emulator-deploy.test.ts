@@ -286,6 +286,34 @@ describe('emulator Container Apps', () => {
   });
 });
 
+describe('emulator long-running DELETE', () => {
+  const gone = (e: { statusCode?: number }) => e.statusCode === 404;
+
+  test('registry, environment and app: a failed delete restores the state it had; a delete of nothing is 204', async () => {
+    await c.acr.registries.beginCreateAndWait(RG, 'mcpobodel01', { location: 'eastus', sku: { name: 'Basic' }, adminUserEnabled: false }, fast);
+    emu.arm.failNextOperation('Microsoft.ContainerRegistry/registries');
+    await assert.rejects(c.acr.registries.beginDeleteAndWait(RG, 'mcpobodel01', fast), /Emulated provisioning failure/);
+    assert.equal((await c.acr.registries.get(RG, 'mcpobodel01')).provisioningState, 'Succeeded');
+    await c.acr.registries.beginDeleteAndWait(RG, 'mcpobodel01', fast);
+    await assert.rejects(c.acr.registries.get(RG, 'mcpobodel01'), gone);
+
+    const ws = await c.la.workspaces.get(RG, 'deploy-logs');
+    const key = (await c.la.sharedKeys.getSharedKeys(RG, 'deploy-logs')).primarySharedKey!;
+    await c.aca.managedEnvironments.beginCreateOrUpdateAndWait(RG, 'del-env', { location: 'eastus', appLogsConfiguration: { destination: 'log-analytics', logAnalyticsConfiguration: { customerId: ws.customerId!, sharedKey: key } } }, fast);
+    await c.aca.managedEnvironments.beginDeleteAndWait(RG, 'del-env', fast);
+    await assert.rejects(c.aca.managedEnvironments.get(RG, 'del-env'), gone);
+
+    await assert.rejects(c.aca.containerApps.beginCreateOrUpdateAndWait(RG, 'del-app', appBody(`${infra.loginServer}/mcp-obo:nope`, infra.pullMi, 'd1') as never, fast));
+    assert.equal((await c.aca.containerApps.get(RG, 'del-app')).provisioningState, 'Failed');
+    emu.arm.failNextOperation('Microsoft.App/containerApps');
+    await assert.rejects(c.aca.containerApps.beginDeleteAndWait(RG, 'del-app', fast), /Emulated provisioning failure/);
+    assert.equal((await c.aca.containerApps.get(RG, 'del-app')).provisioningState, 'Failed', 'the state it had before, not Succeeded');
+    await c.aca.containerApps.beginDeleteAndWait(RG, 'del-app', fast);
+    await assert.rejects(c.aca.containerApps.get(RG, 'del-app'), gone);
+    await c.aca.containerApps.beginDeleteAndWait(RG, 'del-app', fast);
+  });
+});
+
 describe('emulator device code', () => {
   test('msal-node acquireTokenByDeviceCode gets a user token for the API; approval can wait', async () => {
     const pca = (): PublicClientApplication => new PublicClientApplication({ auth: { clientId: AZURE_CLI, authority: `${emu.url}/${emu.tenantId}`, knownAuthorities: [new URL(emu.url).host] } });

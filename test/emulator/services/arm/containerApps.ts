@@ -7,7 +7,7 @@ import { APP_TYPE, type AppSpec, checkAppName, sameTemplate, validateApp } from 
 import { checkCustomDomains, verificationId } from './customDomains.ts';
 import { armError } from './errors.ts';
 import { type ACtx, type ArmRoutes, RG, SUB } from './index.ts';
-import { lroHeaders, startLro } from './lro.ts';
+import { lroDelete, lroHeaders, startLro } from './lro.ts';
 
 export const REVISION_TYPE = 'Microsoft.App/containerApps/revisions';
 const lc = (s: unknown): string => String(s).toLowerCase();
@@ -116,25 +116,8 @@ export function registerContainerApps(routes: ArmRoutes): void {
   });
   routes.on('GET', `${SUB}/providers/Microsoft\\.App/containerApps`, APP_TYPE, (a) => a.send(200, { value: [...a.inv.resources.values()].filter((r) => r.type === APP_TYPE) }));
 
-  routes.on('DELETE', one, APP_TYPE, (a) => {
-    const rg = rgOf(a, a.m[0]!);
-    const id = childId(rg, APP_TYPE, a.m[1]!);
-    a.authorize(`${APP_TYPE}/delete`, id, APP_TYPE);
-    const app = a.inv.get(id);
-    if (!app) return a.send(204);
-    const before = props(app).provisioningState;
-    props(app).provisioningState = 'Deleting';
-    const op = startLro(a, {
-      type: APP_TYPE, resourceId: id,
-      finish: (status) => {
-        if (status !== 'Succeeded') return void (props(app).provisioningState = before);
-        containerAppRemoved(a, app);
-        a.inv.remove(id);
-      },
-    });
-    const region = String(app.location).replace(/\s+/g, '').toLowerCase();
-    a.send(202, undefined, lroHeaders(a, op, 'Microsoft.App', region, { location: true, statusName: 'containerappOperationStatuses' }));
-  });
+  routes.on('DELETE', one, APP_TYPE, (a) =>
+    lroDelete(a, { type: APP_TYPE, ns: 'Microsoft.App', deletingState: 'Deleting', statusName: 'containerappOperationStatuses', removed: (app) => containerAppRemoved(a, app) }));
 
   routes.on('POST', `${one}/getAuthToken`, `${APP_TYPE}/getAuthToken`, (a) => {
     const app = getResource(a, a.m[0]!, APP_TYPE, a.m[1]!);

@@ -1,7 +1,8 @@
 // ARM long-running operations: Azure-AsyncOperation status and Location result endpoints on the emulator.
 // No Retry-After by default (it would override the client's poll interval); the retryAfter switch adds it.
 import type { ArmOperation } from '../../core/inventory.ts';
-import type { ArmErrorInfo } from '../../types.ts';
+import type { ArmErrorInfo, JsonObject } from '../../types.ts';
+import { childId, rgOf } from './common.ts';
 import { armError } from './errors.ts';
 import { type ACtx, type ArmRoutes, SUB } from './index.ts';
 
@@ -27,6 +28,41 @@ export function lroHeaders(a: ACtx, op: ArmOperation, ns: string, location: stri
   if (o.location) h.location = `${base}/operationResults/${op.id}?${q}`;
   if (a.inv.retryAfter !== undefined) h['retry-after'] = String(a.inv.retryAfter);
   return h;
+}
+
+export interface LroDelete {
+  type: string;
+  /** Provider namespace of the operation URLs, e.g. 'Microsoft.App'. */
+  ns: string;
+  /** provisioningState while the delete runs ('Deleting', 'ScheduledForDelete'). */
+  deletingState: string;
+  statusName?: string;
+  /** Called just before the resource leaves the inventory (to drop what hangs off it). */
+  removed?(res: JsonObject): void;
+}
+
+/**
+ * DELETE of a resource group's child as ARM answers it: 204 when absent, else 202 with an operation
+ * that removes it, or restores its provisioningState when the operation fails. a.m = [rg, name].
+ */
+export function lroDelete(a: ACtx, o: LroDelete): void {
+  const id = childId(rgOf(a, a.m[0]!), o.type, a.m[1]!);
+  a.authorize(`${o.type}/delete`, id, o.type);
+  const res = a.inv.get(id);
+  if (!res) return a.send(204);
+  const props = res.properties as JsonObject;
+  const before = props.provisioningState;
+  props.provisioningState = o.deletingState;
+  const op = startLro(a, {
+    type: o.type, resourceId: id,
+    finish: (status) => {
+      if (status !== 'Succeeded') return void (props.provisioningState = before);
+      o.removed?.(res);
+      a.inv.remove(id);
+    },
+  });
+  const region = String(res.location).replace(/\s+/g, '').toLowerCase();
+  a.send(202, undefined, lroHeaders(a, op, o.ns, region, { location: true, statusName: o.statusName }));
 }
 
 /** Location-only header (ARM's resource group delete). */

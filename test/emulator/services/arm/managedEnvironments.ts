@@ -6,7 +6,7 @@ import { checkName, childId, getResource, requireLocation, requireRegistered, rg
 import { verificationId } from './customDomains.ts';
 import { armError } from './errors.ts';
 import { type ACtx, type ArmRoutes, RG } from './index.ts';
-import { lroHeaders, startLro } from './lro.ts';
+import { lroDelete, lroHeaders, startLro } from './lro.ts';
 import { workspaceByCustomerId } from './workspaces.ts';
 
 const TYPE = 'Microsoft.App/managedEnvironments';
@@ -76,21 +76,6 @@ export function registerManagedEnvironments(routes: ArmRoutes): void {
 
   routes.on('GET', one, TYPE, (a) => a.send(200, getResource(a, a.m[0]!, TYPE, a.m[1]!)));
 
-  routes.on('DELETE', one, TYPE, (a) => {
-    const rg = rgOf(a, a.m[0]!);
-    const id = childId(rg, TYPE, a.m[1]!);
-    a.authorize(`${TYPE}/delete`, id, TYPE);
-    const env = a.inv.get(id);
-    if (!env) return a.send(204);
-    (env.properties as JsonObject).provisioningState = 'ScheduledForDelete';
-    const region = String(env.location).replace(/\s+/g, '').toLowerCase();
-    const op = startLro(a, {
-      type: TYPE, resourceId: id,
-      finish: (status) => {
-        if (status === 'Succeeded') a.inv.remove(id);
-        else (env.properties as JsonObject).provisioningState = 'Succeeded';
-      },
-    });
-    a.send(202, undefined, lroHeaders(a, op, 'Microsoft.App', region, { location: true, statusName: 'managedEnvironmentOperationStatuses' }));
-  });
+  routes.on('DELETE', one, TYPE, (a) =>
+    lroDelete(a, { type: TYPE, ns: 'Microsoft.App', deletingState: 'ScheduledForDelete', statusName: 'managedEnvironmentOperationStatuses' }));
 }

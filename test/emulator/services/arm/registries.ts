@@ -5,7 +5,7 @@ import type { JsonObject } from '../../types.ts';
 import { childId, getResource, requireLocation, requireRegistered, rgOf, systemData, tagsOf } from './common.ts';
 import { armError } from './errors.ts';
 import { type ACtx, type ArmRoutes, RG, SUB } from './index.ts';
-import { lroHeaders, startLro } from './lro.ts';
+import { lroDelete, lroHeaders, startLro } from './lro.ts';
 import { registryRemoved } from './acrTasks.ts';
 
 const TYPE = 'Microsoft.ContainerRegistry/registries';
@@ -93,22 +93,6 @@ export function registerRegistries(routes: ArmRoutes): void {
 
   routes.on('GET', one, TYPE, (a) => a.send(200, getResource(a, a.m[0]!, TYPE, a.m[1]!)));
 
-  routes.on('DELETE', one, TYPE, (a) => {
-    const rg = rgOf(a, a.m[0]!);
-    const id = childId(rg, TYPE, a.m[1]!);
-    a.authorize(`${TYPE}/delete`, id, TYPE);
-    const reg = a.inv.get(id);
-    if (!reg) return a.send(204);
-    (reg.properties as JsonObject).provisioningState = 'Deleting';
-    const op = startLro(a, {
-      type: TYPE, resourceId: id,
-      finish: (status) => {
-        if (status === 'Succeeded') {
-          registryRemoved(a, reg);
-          a.inv.remove(id);
-        } else (reg.properties as JsonObject).provisioningState = 'Succeeded';
-      },
-    });
-    a.send(202, undefined, lroHeaders(a, op, 'Microsoft.ContainerRegistry', String(reg.location), { location: true }));
-  });
+  routes.on('DELETE', one, TYPE, (a) =>
+    lroDelete(a, { type: TYPE, ns: 'Microsoft.ContainerRegistry', deletingState: 'Deleting', removed: (reg) => registryRemoved(a, reg) }));
 }
