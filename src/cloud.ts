@@ -1,7 +1,10 @@
 /**
  * Azure clouds and their endpoints. `--cloud` picks one; AZURE_AUTHORITY_HOST, MCP_OBO_ARM_ENDPOINT
- * and MCP_OBO_GRAPH_ENDPOINT override them one by one (sovereign set-ups, and how the tests reach
- * the local emulator). Token scopes keep the cloud's real audiences whatever the endpoints.
+ * and MCP_OBO_GRAPH_ENDPOINT override where requests go, one by one (proxies, private endpoints, and
+ * how the tests reach the local emulator). What Azure itself decides stays the cloud's whatever the
+ * endpoints: token audiences, the token-exchange audience and the issuer of managed-identity tokens,
+ * which the federated credential trusts. An environment variable must never be able to make the app
+ * registration trust another issuer.
  */
 import { UsageError } from './errors.ts';
 import { httpsUrlFromEnv } from './env-url.ts';
@@ -16,12 +19,24 @@ export interface Cloud {
   graphScope: string;
   /** Domain suffix of container registries' login servers. */
   acrSuffix: string;
+  /**
+   * Audience of the managed-identity token that serves as the app's client assertion, and so of the
+   * federated credential: `api://AzureADTokenExchange` only in the public cloud. Source: "Configure an
+   * application to trust a managed identity", learn.microsoft.com/entra/workload-id/workload-identity-federation-config-app-trust-managed-identity
+   * (MicrosoftDocs/entra-docs docs/workload-id/workload-identity-federation-config-app-trust-managed-identity.md).
+   */
+  tokenExchangeAudience: string;
+  /**
+   * Authority that issues this cloud's tokens (`iss` = `{host}/{tenant}/v2.0`), from the table only:
+   * the federated credential's issuer. AZURE_AUTHORITY_HOST does not change it.
+   */
+  issuerAuthority: string;
 }
 
 export const CLOUD_NAMES = ['AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud'] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
 
-const CLOUDS: Record<CloudName, Omit<Cloud, 'name'>> = {
+const CLOUDS: Record<CloudName, Omit<Cloud, 'name' | 'issuerAuthority'>> = {
   AzureCloud: {
     authorityHost: 'https://login.microsoftonline.com',
     armEndpoint: 'https://management.azure.com',
@@ -29,6 +44,7 @@ const CLOUDS: Record<CloudName, Omit<Cloud, 'name'>> = {
     armScope: 'https://management.azure.com/.default',
     graphScope: 'https://graph.microsoft.com/.default',
     acrSuffix: 'azurecr.io',
+    tokenExchangeAudience: 'api://AzureADTokenExchange',
   },
   AzureUSGovernment: {
     authorityHost: 'https://login.microsoftonline.us',
@@ -37,6 +53,7 @@ const CLOUDS: Record<CloudName, Omit<Cloud, 'name'>> = {
     armScope: 'https://management.usgovcloudapi.net/.default',
     graphScope: 'https://graph.microsoft.us/.default',
     acrSuffix: 'azurecr.us',
+    tokenExchangeAudience: 'api://AzureADTokenExchangeUSGov',
   },
   AzureChinaCloud: {
     authorityHost: 'https://login.chinacloudapi.cn',
@@ -45,6 +62,7 @@ const CLOUDS: Record<CloudName, Omit<Cloud, 'name'>> = {
     armScope: 'https://management.chinacloudapi.cn/.default',
     graphScope: 'https://microsoftgraph.chinacloudapi.cn/.default',
     acrSuffix: 'azurecr.cn',
+    tokenExchangeAudience: 'api://AzureADTokenExchangeChina',
   },
 };
 
@@ -60,6 +78,7 @@ export function resolveCloud(name: string | undefined, env: Readonly<Record<stri
   return {
     name: cloudName,
     ...base,
+    issuerAuthority: base.authorityHost,
     authorityHost: httpsUrlFromEnv(env, 'AZURE_AUTHORITY_HOST', base.authorityHost, { originOnly: true }),
     armEndpoint: httpsUrlFromEnv(env, 'MCP_OBO_ARM_ENDPOINT', base.armEndpoint, { originOnly: true }),
     graphEndpoint: httpsUrlFromEnv(env, 'MCP_OBO_GRAPH_ENDPOINT', base.graphEndpoint, { originOnly: true }),

@@ -57,8 +57,10 @@ export function containerAppBody(d: Deployment, shape: AppShape, domain?: Domain
     { name: 'AZURE_CLIENT_ID', value: app.appId },
     { name: 'AZURE_MI_CLIENT_ID', value: mi.clientId },
     { name: 'LOG_LEVEL', value: shape.logLevel },
-    // The server defaults to the public cloud; other clouds name their hosts.
-    ...(d.cloud === 'AzureCloud' ? [] : [{ name: 'AZURE_AUTHORITY_HOST', value: cloud.authorityHost }, { name: 'MCP_OBO_GRAPH_ENDPOINT', value: cloud.graphEndpoint }]),
+    // The server defaults to the public cloud; other clouds name themselves (the token-exchange audience) and their hosts.
+    ...(d.cloud === 'AzureCloud'
+      ? []
+      : [{ name: 'MCP_OBO_CLOUD', value: d.cloud }, { name: 'AZURE_AUTHORITY_HOST', value: cloud.authorityHost }, { name: 'MCP_OBO_GRAPH_ENDPOINT', value: cloud.graphEndpoint }]),
     ...(nodeOptions(shape.memory) ? [{ name: 'NODE_OPTIONS', value: nodeOptions(shape.memory)! }] : []),
     // Bound to a custom domain: that is the public URL, and its /mcp is an identifier URI of the app.
     ...(domain?.certificateId ? [{ name: 'APP_URL', value: `https://${domain.name}` }, { name: 'MCP_OBO_IDENTIFIER_URI', value: `https://${domain.name}/mcp` }] : []),

@@ -9,7 +9,7 @@ import { LOG_LEVELS, type LogLevel } from './logger.ts';
 
 export type ServerCredential =
   | { kind: 'secret'; clientSecret: string }
-  | { kind: 'managedIdentity'; miClientId: string; identityEndpoint: string };
+  | { kind: 'managedIdentity'; miClientId: string; identityEndpoint: string; /** The cloud's (MCP_OBO_CLOUD). */ tokenExchangeAudience: string };
 
 export interface ServerConfig {
   tenantId: string;
@@ -73,7 +73,7 @@ export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfi
   return {
     tenantId,
     clientId,
-    credential: credentialOf(env),
+    credential: credentialOf(env, cloud.tokenExchangeAudience),
     // The cloud (MCP_OBO_CLOUD, default the public one) with AZURE_AUTHORITY_HOST / MCP_OBO_GRAPH_ENDPOINT overrides.
     authorityHost: cloud.authorityHost,
     graphEndpoint: cloud.graphEndpoint,
@@ -190,7 +190,7 @@ function identifierUriOf(env: Env, publicUrl: string): string | undefined {
   return v;
 }
 
-function credentialOf(env: Env): ServerCredential {
+function credentialOf(env: Env, tokenExchangeAudience: string): ServerCredential {
   const identityEndpoint = value(env, 'IDENTITY_ENDPOINT');
   if (identityEndpoint !== undefined) {
     if (value(env, 'IDENTITY_HEADER') === undefined) {
@@ -208,7 +208,7 @@ function credentialOf(env: Env): ServerCredential {
     } catch {
       throw new ConfigError('IDENTITY_ENDPOINT', `must be a URL (got "${identityEndpoint}")`);
     }
-    return { kind: 'managedIdentity', miClientId: mi.toLowerCase(), identityEndpoint };
+    return { kind: 'managedIdentity', miClientId: mi.toLowerCase(), identityEndpoint, tokenExchangeAudience };
   }
   const secret = value(env, 'AZURE_CLIENT_SECRET');
   if (secret === undefined) {

@@ -49,7 +49,7 @@ export function wireApp(config: ServerConfig, { clock, logger, fetch: fetchImpl 
     credential:
       config.credential.kind === 'secret'
         ? { clientSecret: config.credential.clientSecret }
-        : { clientAssertion: managedIdentityAssertion(config.credential.miClientId) },
+        : { clientAssertion: managedIdentityAssertion(config.credential.miClientId, config.credential.tokenExchangeAudience) },
     graphEndpoint: config.graphEndpoint,
     clock,
     logger,

@@ -86,7 +86,7 @@ test('init --yes then provision creates every resource with the settings of the 
   assert.ok(app.tags.includes('mcp-obo-id:ab12'));
   const fics = app.federatedIdentityCredentials as { issuer: string; subject: string; audiences: string[] }[];
   assert.equal(fics.length, 1);
-  assert.deepEqual({ ...fics[0], id: undefined, name: undefined, description: undefined }, { issuer: `${emu.url}/${emu.tenantId}/v2.0`, subject: principalId, audiences: ['api://AzureADTokenExchange'], id: undefined, name: undefined, description: undefined });
+  assert.deepEqual({ ...fics[0], id: undefined, name: undefined, description: undefined }, { issuer: `https://login.microsoftonline.com/${emu.tenantId}/v2.0`, subject: principalId, audiences: ['api://AzureADTokenExchange'], id: undefined, name: undefined, description: undefined });
 
   const sp = g.servicePrincipals!.find((s) => s.appId === app.appId) as Obj & Record<string, any>;
   assert.equal(sp.appRoleAssignmentRequired, true);

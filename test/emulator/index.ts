@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { AcrStore } from './core/acrStore.ts';
 import { BlobStore } from './core/blobs.ts';
 import { PublicDns, type PublicDnsApi } from './core/dns.ts';
-import { Directory } from './core/directory.ts';
+import { Directory, type EmulatedCloud } from './core/directory.ts';
 import { FaultRegistry } from './core/faults.ts';
 import { GraphStore } from './core/graphStore.ts';
 import { ArmInventory } from './core/inventory.ts';
@@ -51,6 +51,8 @@ export interface EmulatorOptions {
   miPort?: number;
   /** Lifetime of issued tokens in seconds (default 3600). */
   tokenLifetimeSec?: number;
+  /** Which Azure cloud the tenant lives in: its token-exchange audience and the issuer of managed-identity tokens (default AzureCloud). */
+  cloud?: EmulatedCloud;
 }
 
 export interface Emulator {
@@ -156,7 +158,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   }
   const url = `https://127.0.0.1:${port}`;
   const identityEndpoint = `http://127.0.0.1:${miPort}/msi/token`;
-  const dir = new Directory(url);
+  const dir = new Directory(url, opts.cloud);
   const tokens: TokenEnv = { dir, keys, lifetimeSec: opts.tokenLifetimeSec ?? 3600 };
   const timing = new Timing({ 'Microsoft.ContainerRegistry/registries/runs': 200 });
   const store = new GraphStore(dir, timing);

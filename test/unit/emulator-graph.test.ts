@@ -100,7 +100,8 @@ describe('emulator Graph directory', () => {
     assert.equal(await fails(user.api(`/groups/${group.id}/members/$ref`).post(ref)), '400 Request_BadRequest');
     assert.equal(((await user.api('/me/memberOf').get()) as { value: unknown[] }).value.length, 1);
 
-    const fic = { name: 'mcp-obo-mi', issuer: `${emu.url}/${emu.tenantId}/v2.0`, subject: emu.managedIdentity.principalId, audiences: ['api://AzureADTokenExchange'] };
+    // Managed-identity tokens carry the cloud's issuer, not the emulator's URL.
+    const fic = { name: 'mcp-obo-mi', issuer: `https://login.microsoftonline.com/${emu.tenantId}/v2.0`, subject: emu.managedIdentity.principalId, audiences: ['api://AzureADTokenExchange'] };
     await app.api(`/applications/${created.id}/federatedIdentityCredentials`).post(fic);
     assert.equal(await fails(app.api(`/applications/${created.id}/federatedIdentityCredentials`).post({ ...fic, name: 'other' })), '409 Request_MultipleObjectsWithSameKeyValue');
     const pwd = (await app.api(`/applications/${created.id}/addPassword`).post({ passwordCredential: { displayName: 'mcp-obo', endDateTime: '2099-01-01T00:00:00Z' } })) as { secretText: string; keyId: string };

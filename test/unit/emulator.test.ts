@@ -163,13 +163,15 @@ describe('emulator', () => {
 
   test('client assertion must match the federated credential', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const fic = { sub: emu.managedIdentity.principalId, aud: 'api://AzureADTokenExchange' };
+    // The seeded federated credential trusts the cloud's issuer, as managed-identity tokens carry it.
+    const fic = { iss: `https://login.microsoftonline.com/${emu.tenantId}/v2.0`, sub: emu.managedIdentity.principalId, aud: 'api://AzureADTokenExchange' };
     const cases: Array<[string, Promise<string>, number, number]> = [
       ['issuer', emu.mintUserToken({ iss: 'https://elsewhere/v2.0', aud: fic.aud, extraClaims: { sub: fic.sub } }), 700211, 401],
-      ['subject', emu.mintUserToken({ aud: fic.aud }), 700213, 401],
-      ['audience', emu.mintUserToken({ extraClaims: { sub: fic.sub } }), 700212, 401],
-      ['signature', emu.mintUserToken({ aud: fic.aud, signWith: 'unknown', extraClaims: { sub: fic.sub } }), 700027, 401],
-      ['expired', emu.mintUserToken({ aud: fic.aud, iat: now - 7200, exp: now - 3600, extraClaims: { sub: fic.sub } }), 700024, 400],
+      ['issuer is the emulator URL', emu.mintUserToken({ aud: fic.aud, extraClaims: { sub: fic.sub } }), 700211, 401],
+      ['subject', emu.mintUserToken({ iss: fic.iss, aud: fic.aud }), 700213, 401],
+      ['audience', emu.mintUserToken({ iss: fic.iss, extraClaims: { sub: fic.sub } }), 700212, 401],
+      ['signature', emu.mintUserToken({ iss: fic.iss, aud: fic.aud, signWith: 'unknown', extraClaims: { sub: fic.sub } }), 700027, 401],
+      ['expired', emu.mintUserToken({ iss: fic.iss, aud: fic.aud, iat: now - 7200, exp: now - 3600, extraClaims: { sub: fic.sub } }), 700024, 400],
     ];
     for (const [name, assertion, code, status] of cases) {
       const r = await obo(await emu.mintUserToken(), {
@@ -191,6 +193,15 @@ describe('emulator', () => {
     const c = decodeJwt(ok.access_token!);
     assert.equal(c.sub, emu.managedIdentity.principalId);
     assert.equal(c.aud, 'api://AzureADTokenExchange');
+    assert.equal(c.iss, `https://login.microsoftonline.com/${emu.tenantId}/v2.0`, 'the cloud\'s issuer, whatever host the client used');
+    // Only resources that exist: another cloud's exchange audience, or a made-up one, is AADSTS500011.
+    for (const resource of ['api://AzureADTokenExchangeUSGov', 'https://nothing.example.com']) {
+      const r = await fetch(`${emu.identityEndpoint}?${new URLSearchParams({ 'api-version': '2019-08-01', resource, client_id: emu.managedIdentity.clientId })}`, { headers: { 'X-IDENTITY-HEADER': emu.identityHeader } });
+      assert.equal(r.status, 400, resource);
+      const body = (await r.json()) as { error: string; error_description: string };
+      assert.equal(body.error, 'invalid_resource');
+      assert.match(body.error_description, /^AADSTS500011: The resource principal named /);
+    }
   });
 
   test('fault with status 503 and times:1 applies once; the request log records it', async () => {

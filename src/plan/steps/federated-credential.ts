@@ -1,7 +1,9 @@
 /**
  * The federated identity credential that lets the managed identity act as the app: issuer
- * {authority}/{tenant}/v2.0, subject = the identity's principal (object) id, audience
- * api://AzureADTokenExchange. This is why production holds no secret.
+ * {the cloud's authority}/{tenant}/v2.0, subject = the identity's principal (object) id, audience
+ * the cloud's token-exchange audience. This is why production holds no secret. Issuer and audience
+ * come from the cloud table, never from AZURE_AUTHORITY_HOST: whoever controls the issuer can sign
+ * in as the app, so an overridden endpoint must not decide it.
  */
 import type { Step, StepContext } from '../types.ts';
 import { need, optional } from './util.ts';
@@ -14,14 +16,12 @@ interface Fic {
   audiences: string[];
 }
 
-export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
-
 function desired(ctx: StepContext, principalId: string) {
   return {
     name: ctx.names.federatedCredential,
-    issuer: `${ctx.cloud.authorityHost}/${ctx.store.deployment.tenantId}/v2.0`,
+    issuer: `${ctx.cloud.issuerAuthority}/${ctx.store.deployment.tenantId}/v2.0`,
     subject: principalId,
-    audiences: [TOKEN_EXCHANGE_AUDIENCE],
+    audiences: [ctx.cloud.tokenExchangeAudience],
     description: `Managed identity ${ctx.names.identity} (mcp-obo ${ctx.names.slug})`,
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The client assertion in Azure: a token for api://AzureADTokenExchange from the user-assigned
+ * The client assertion in Azure: a token for the cloud's token-exchange audience
+ * (api://AzureADTokenExchange in the public cloud, ...USGov, ...China) from the user-assigned
  * managed identity, which the app registration trusts through a federated identity credential.
  * msal-node's ManagedIdentityApplication reads IDENTITY_ENDPOINT / IDENTITY_HEADER (set by the
  * platform) and caches the token until shortly before it expires, so each call is cheap.
@@ -7,16 +8,14 @@
 import type { ManagedIdentityApplication } from '@azure/msal-node';
 import { OboError } from './errors.ts';
 
-export const TOKEN_EXCHANGE_RESOURCE = 'api://AzureADTokenExchange';
-
-export function managedIdentityAssertion(miClientId: string): () => Promise<string> {
+export function managedIdentityAssertion(miClientId: string, tokenExchangeAudience: string): () => Promise<string> {
   let app: Promise<ManagedIdentityApplication> | undefined;
   return async () => {
     app ??= import('@azure/msal-node').then(
       ({ ManagedIdentityApplication }) => new ManagedIdentityApplication({ managedIdentityIdParams: { userAssignedClientId: miClientId } }),
     );
     try {
-      const result = await (await app).acquireToken({ resource: TOKEN_EXCHANGE_RESOURCE });
+      const result = await (await app).acquireToken({ resource: tokenExchangeAudience });
       return result.accessToken;
     } catch (err) {
       throw new OboError('server_credential', 'The server could not get a token from its managed identity. An operator should check that the identity is attached to the container app (`mcp-obo deploy` attaches it).', { retryable: true, cause: err });

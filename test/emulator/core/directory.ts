@@ -8,7 +8,29 @@ export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 export const DEVOPS_APP_ID = '499b84ac-1321-427f-aa17-267ca6975798';
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const ARM_RESOURCE = 'https://management.azure.com';
-export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
+
+/**
+ * The Azure clouds the emulator can play: where Entra issues tokens from (`iss` of managed-identity
+ * tokens, whatever host a client was pointed at) and the token-exchange audience the managed-identity
+ * endpoint serves. Each cloud knows only its own audience. Source: learn.microsoft.com/entra/workload-id/
+ * workload-identity-federation-config-app-trust-managed-identity ("Public cloud: api://AzureADTokenExchange,
+ * Fairfax: ...USGov, Mooncake: ...China"); hosts from learn.microsoft.com/entra/identity-platform/authentication-national-cloud.
+ */
+export const CLOUDS = {
+  AzureCloud: {
+    authorityHost: 'https://login.microsoftonline.com', tokenExchangeAudience: 'api://AzureADTokenExchange',
+    graphResource: GRAPH_RESOURCE, armResources: [ARM_RESOURCE, 'https://management.core.windows.net'],
+  },
+  AzureUSGovernment: {
+    authorityHost: 'https://login.microsoftonline.us', tokenExchangeAudience: 'api://AzureADTokenExchangeUSGov',
+    graphResource: 'https://graph.microsoft.us', armResources: ['https://management.usgovcloudapi.net', 'https://management.core.usgovcloudapi.net'],
+  },
+  AzureChinaCloud: {
+    authorityHost: 'https://login.chinacloudapi.cn', tokenExchangeAudience: 'api://AzureADTokenExchangeChina',
+    graphResource: 'https://microsoftgraph.chinacloudapi.cn', armResources: ['https://management.chinacloudapi.cn', 'https://management.core.chinacloudapi.cn'],
+  },
+} as const;
+export type EmulatedCloud = keyof typeof CLOUDS;
 /** VS Code's first-party client id: the default `azp` of minted user tokens. */
 export const VSCODE_CLIENT_ID = 'aebc6443-996d-45c2-90f0-388ff96faa56';
 
@@ -64,6 +86,7 @@ export function parseUserPatch(v: unknown, allowOid: boolean): Partial<User> {
 
 export class Directory {
   readonly url: string;
+  readonly cloud: EmulatedCloud;
   readonly tenantId = guid();
   readonly subscriptionId = guid();
   readonly tenantDomain = 'mcpoboemu.onmicrosoft.com';
@@ -78,8 +101,9 @@ export class Directory {
   readonly serverApp: Application;
   readonly defaultUser: User;
 
-  constructor(url: string) {
+  constructor(url: string, cloud: EmulatedCloud = 'AzureCloud') {
     this.url = url;
+    this.cloud = cloud;
     const principalId = guid();
     this.managedIdentity = {
       clientId: guid(),
@@ -93,7 +117,7 @@ export class Directory {
       consentGranted: { graph: true, devops: true },
       appRoleAssignmentRequired: true,
     });
-    serverApp.federatedCredentials.push({ name: 'mcp-obo-mi', issuer: this.v2Issuer, subject: principalId, audiences: [TOKEN_EXCHANGE_AUDIENCE] });
+    serverApp.federatedCredentials.push({ name: 'mcp-obo-mi', issuer: this.miIssuer, subject: principalId, audiences: [this.tokenExchangeAudience] });
     this.serverApp = serverApp;
     this.defaultUser = this.addUser({
       displayName: 'Adele Vance', givenName: 'Adele', surname: 'Vance', mail: `AdeleV@${this.tenantDomain}`, userPrincipalName: `AdeleV@${this.tenantDomain}`,
@@ -108,6 +132,28 @@ export class Directory {
 
   get v1Issuer(): string {
     return `${this.url}/${this.tenantId}/`;
+  }
+
+  /**
+   * `iss` of managed-identity tokens for the token-exchange audience: the cloud's real authority, not
+   * the emulator's URL. In Azure the managed-identity endpoint does not care which authority host a
+   * client was configured with, so a federated credential must name the cloud's issuer to match.
+   */
+  get miIssuer(): string {
+    return `${CLOUDS[this.cloud].authorityHost}/${this.tenantId}/v2.0`;
+  }
+
+  get tokenExchangeAudience(): string {
+    return CLOUDS[this.cloud].tokenExchangeAudience;
+  }
+
+  /** The cloud's Microsoft Graph and ARM audiences (besides the emulator's own URL for Graph). */
+  get graphResource(): string {
+    return CLOUDS[this.cloud].graphResource;
+  }
+
+  get armResources(): string[] {
+    return [...CLOUDS[this.cloud].armResources];
   }
 
   /** True when `segment` names this tenant (GUID or domain, case-insensitive). */
@@ -180,11 +226,11 @@ export class Directory {
   resources(): Resource[] {
     const fixed: Resource[] = [
       {
-        key: 'graph', appId: GRAPH_APP_ID, displayName: 'Microsoft Graph', identifiers: [GRAPH_RESOURCE, this.url, GRAPH_APP_ID],
+        key: 'graph', appId: GRAPH_APP_ID, displayName: 'Microsoft Graph', identifiers: [this.graphResource, this.url, GRAPH_APP_ID],
         scopes: FIRST_PARTY.graph.scopes.map((s) => s.value),
       },
       { key: 'devops', appId: DEVOPS_APP_ID, displayName: 'Azure DevOps', identifiers: [DEVOPS_APP_ID, 'https://app.vssps.visualstudio.com'], scopes: FIRST_PARTY.devops.scopes.map((s) => s.value) },
-      { key: 'arm', appId: '797f4846-ba00-4fd7-ba43-dac1f8f63013', displayName: 'Windows Azure Service Management API', identifiers: [ARM_RESOURCE, 'https://management.core.windows.net'], scopes: ['user_impersonation'] },
+      { key: 'arm', appId: '797f4846-ba00-4fd7-ba43-dac1f8f63013', displayName: 'Windows Azure Service Management API', identifiers: this.armResources, scopes: ['user_impersonation'] },
     ];
     // A Graph-managed app is a resource only once its service principal exists (AADSTS500011 before).
     const apps: Resource[] = this.applications.filter((a) => !a.graphManaged || a.spObjectId !== '').map((a) => ({

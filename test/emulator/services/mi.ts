@@ -43,6 +43,17 @@ async function token(env: MiEnv, ctx: Ctx): Promise<void> {
     : sel === 'object_id' || sel === 'principal_id' ? v === m.principalId
     : false);
   if (!mi) return fail(ctx, 400, 'Unable to load the proper Managed Identity.');
+  // Tokens only for resources that exist in this cloud: the token-exchange audience of another cloud
+  // (api://AzureADTokenExchange in US Government, say) is unknown here. The endpoint passes Entra's
+  // answer on: 400 invalid_resource AADSTS500011, as reported in AzureAD/microsoft-authentication-library-for-dotnet#3979
+  // and AzureAD/microsoft-identity-web#2796.
+  if (resource !== env.dir.tokenExchangeAudience && !env.dir.resolveResource(resource)) {
+    return sendJson(ctx, 400, {
+      error: 'invalid_resource',
+      error_description: `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${env.dir.tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant. Trace ID: ${guid()} Correlation ID: ${guid()} Timestamp: ${new Date().toISOString().replace('T', ' ').slice(0, 19)}Z`,
+      error_codes: [500011],
+    });
+  }
   const t = await issueManagedIdentity(env, resource, mi);
   sendJson(ctx, 200, { access_token: t.token, expires_on: String(t.exp), resource, token_type: 'Bearer', client_id: mi.clientId });
 }

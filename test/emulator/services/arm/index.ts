@@ -4,7 +4,6 @@ import { type Ctx, guid, GUID_RE, header, isRecord, jsonBody, mediaType, sendJso
 import type { AcrStore } from '../../core/acrStore.ts';
 import type { BlobStore } from '../../core/blobs.ts';
 import type { PublicDns } from '../../core/dns.ts';
-import { ARM_RESOURCE } from '../../core/directory.ts';
 import type { GraphStore } from '../../core/graphStore.ts';
 import type { ArmInventory } from '../../core/inventory.ts';
 import type { Router } from '../../core/router.ts';
@@ -98,7 +97,7 @@ function authError(env: ArmEnv, kind: string, reason: string): ArmError {
 }
 
 async function dispatch(env: ArmEnv, routes: ArmRoutes, ctx: Ctx, reqHeaders: Record<string, string>): Promise<void> {
-  const v = await verifyBearer(env, bearerToken(ctx), [ARM_RESOURCE, 'https://management.core.windows.net']);
+  const v = await verifyBearer(env, bearerToken(ctx), env.dir.armResources);
   if (!v.ok) throw authError(env, v.kind, v.reason);
   const apiVersion = ctx.query.get('api-version');
   if (apiVersion === null || apiVersion === '') throw armError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');

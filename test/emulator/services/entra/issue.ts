@@ -1,7 +1,7 @@
 // Minting tokens: test user tokens (MintOptions), OBO access tokens, app tokens, MI tokens.
 import { createHash, randomBytes } from 'node:crypto';
 import { nowSec } from '../../core/http.ts';
-import { TOKEN_EXCHANGE_AUDIENCE, VSCODE_CLIENT_ID, type Directory, type Resource } from '../../core/directory.ts';
+import { VSCODE_CLIENT_ID, type Directory, type Resource } from '../../core/directory.ts';
 import type { KeyStore } from '../../core/keys.ts';
 import type { Application, ManagedIdentity, MintOptions, User } from '../../types.ts';
 import { AadError } from './errors.ts';
@@ -151,8 +151,8 @@ export async function issueManagedIdentity(env: TokenEnv, resource: string, iden
   const { dir } = env;
   const mi = identity ?? dir.managedIdentity;
   const t = times(env);
-  const v2 = resource === TOKEN_EXCHANGE_AUDIENCE;
-  const common = { aud: resource, iss: v2 ? dir.v2Issuer : dir.v1Issuer, iat: t.iat, nbf: t.nbf, exp: t.exp, aio: aio() };
+  const v2 = resource === dir.tokenExchangeAudience;
+  const common = { aud: resource, iss: v2 ? dir.miIssuer : dir.v1Issuer, iat: t.iat, nbf: t.nbf, exp: t.exp, aio: aio() };
   const claims = v2
     ? { ...common, appid: mi.clientId, azp: mi.clientId, azpacr: '2', idtyp: 'app', oid: mi.principalId, rh: `0.${aio()}.`, sub: mi.principalId, tid: dir.tenantId, uti: uti(), ver: '2.0', xms_mirid: mi.resourceId }
     : { ...common, appid: mi.clientId, appidacr: '2', idp: dir.v1Issuer, idtyp: 'app', oid: mi.principalId, rh: `0.${aio()}.`, sub: mi.principalId, tid: dir.tenantId, uti: uti(), ver: '1.0', xms_mirid: mi.resourceId };

@@ -1,7 +1,7 @@
 // Microsoft Graph v1.0: bearer validation, permission checks, latency, and a small dispatcher over the
 // decoded path (key syntax such as applications(appId='…') and $ref segments are matched literally).
 import { type Ctx, isRecord, jsonBody, sendJson } from '../../core/http.ts';
-import { GRAPH_APP_ID, GRAPH_RESOURCE } from '../../core/directory.ts';
+import { GRAPH_APP_ID } from '../../core/directory.ts';
 import type { GraphStore } from '../../core/graphStore.ts';
 import type { Router } from '../../core/router.ts';
 import type { Timing } from '../../core/timing.ts';
@@ -84,7 +84,7 @@ function decode(path: string): string {
 
 async function handle(env: GraphEnv, routes: GraphRoutes, ctx: Ctx): Promise<void> {
   const url = env.dir.url;
-  const v = await verifyBearer(env, bearerToken(ctx), [GRAPH_RESOURCE, url, GRAPH_APP_ID]);
+  const v = await verifyBearer(env, bearerToken(ctx), [env.dir.graphResource, url, GRAPH_APP_ID]);
   if (!v.ok) {
     return graphError(ctx, 401, 'InvalidAuthenticationToken', v.reason, {
       'www-authenticate': `Bearer realm="", authorization_uri="${url}/common/oauth2/authorize", client_id="${GRAPH_APP_ID}"`,
