@@ -194,3 +194,28 @@ test('signed in as a user (Azure CLI), the user is added to the users group', as
   assert.deepEqual(group.members, [emu.cliUser.oid]);
   assert.equal((await deploymentFile(cwd)).resources.groupMember.userObjectId, emu.cliUser.oid);
 });
+
+/** An ARM request as another administrator of the subscription (the default user). */
+async function armAs(method: string, path: string, body?: unknown): Promise<Response> {
+  const token = await emu.mintUserToken({ aud: 'https://management.azure.com', scp: 'user_impersonation' });
+  return fetch(`${emu.url}${path}?api-version=2025-11-01`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+test('the registry pins LegacyRegistryPermissions; one switched to ABAC mode (AcrPull not honoured) is switched back', async () => {
+  const cwd = await scratch();
+  await init(emu, cwd, { id: 'ra01' });
+  emu.requests.length = 0;
+  assert.equal((await runCli(['provision', '--no-secret'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 })).code, 0);
+  const put = emu.requests.find((q) => q.method === 'PUT' && /\/registries\/acre2edevra01$/.test(q.path));
+  assert.equal((put?.body as { properties: { roleAssignmentMode?: string } }).properties.roleAssignmentMode, 'LegacyRegistryPermissions');
+
+  const registryId = (await deploymentFile(cwd)).resources.registry.id as string;
+  const patched = await armAs('PATCH', registryId, { properties: { roleAssignmentMode: 'AbacRepositoryPermissions' } });
+  assert.equal(patched.status, 200, await patched.text());
+  const plan = await runCli(['provision', '--dry-run', '--no-secret'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 60_000 });
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.match(plan.stdout, /container registry\s+update \(role assignment mode AbacRepositoryPermissions -> LegacyRegistryPermissions\)/);
+  assert.equal((await runCli(['provision', '--no-secret'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 })).code, 0);
+  const acr = (emu.state().arm as Obj[]).find((x) => String(x.id).toLowerCase() === registryId.toLowerCase()) as Obj & { properties: { roleAssignmentMode: string } };
+  assert.equal(acr.properties.roleAssignmentMode, 'LegacyRegistryPermissions');
+});

@@ -274,6 +274,25 @@ describe('emulator Container Apps', () => {
     await assert.rejects(c.aca.containerApps.createOrUpdate(RG, 'bad-size', invalid as never, fast), (e: { code?: string }) => e.code === 'ContainerAppInvalidResourceTotal');
   });
 
+  test('a registry in ABAC mode refuses AcrPull; the Container Registry Repository Reader role pulls', async () => {
+    assert.equal((await builtImage()).status, 'Succeeded');
+    const image = `${infra.loginServer}/mcp-obo:v1`;
+    const abac = await c.acr.registries.beginUpdateAndWait(RG, ACR, { roleAssignmentMode: 'AbacRepositoryPermissions' }, fast);
+    assert.equal(abac.roleAssignmentMode, 'AbacRepositoryPermissions');
+    try {
+      await assert.rejects(c.aca.containerApps.createOrUpdate(RG, 'abac-pull', appBody(image, infra.pullMi, 'a1') as never, fast), /UNAUTHORIZED/);
+      const mi = await c.msi.userAssignedIdentities.get(RG, 'mi-pull');
+      await c.auth.roleAssignments.create(abac.id!.slice(1), randomUUID(), {
+        roleDefinitionId: `/subscriptions/${emu.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/b93aa761-3e63-49ed-ac28-beffa264f7ac`, principalId: mi.principalId!, principalType: 'ServicePrincipal',
+      });
+      const ok = await c.aca.containerApps.createOrUpdate(RG, 'abac-pull', appBody(image, infra.pullMi, 'a2') as never, fast);
+      assert.equal(ok.provisioningState, 'Succeeded');
+    } finally {
+      const back = await c.acr.registries.beginUpdateAndWait(RG, ACR, { roleAssignmentMode: 'LegacyRegistryPermissions' }, fast);
+      assert.equal(back.roleAssignmentMode, 'LegacyRegistryPermissions');
+    }
+  });
+
   test('a container that exits before it is ready fails the revision with its last output', { skip: NEEDS_DIST }, async () => {
     assert.equal((await builtImage()).status, 'Succeeded');
     const body = appBody(`${infra.loginServer}/mcp-obo:v1`, infra.pullMi, 'x1');

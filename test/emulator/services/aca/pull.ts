@@ -12,17 +12,27 @@ const REGISTRY_TYPE = 'Microsoft.ContainerRegistry/registries';
 const ROLE_ASSIGNMENT_TYPE = 'Microsoft.Authorization/roleAssignments';
 const lc = (s: unknown): string => String(s).toLowerCase();
 
-/** Does the principal (or a group it is in) hold a role that can pull, at the registry's scope or above? */
+/**
+ * Does the principal (or a group it is in) hold a role that can pull, at the registry's scope or above?
+ * A registry in "RBAC Registry + ABAC Repository Permissions" mode (roleAssignmentMode
+ * AbacRepositoryPermissions) honours only the Container Registry Repository roles: "the AcrPull, AcrPush,
+ * and AcrDelete roles aren't honored in an ABAC-enabled registry", and Owner, Contributor and Reader grant
+ * control-plane rights only (learn.microsoft.com/azure/container-registry/container-registry-rbac-abac-repository-permissions).
+ * Conditions on assignments are not evaluated: a repository-scoped assignment counts as registry-wide.
+ */
 export function canPull(inv: ArmInventory, store: GraphStore, principalId: string, registryId: string): boolean {
   const holders = new Set([lc(principalId), ...store.memberOf(principalId).map(lc)]);
   const target = lc(registryId);
+  const abac = ((inv.get(registryId)?.properties ?? {}) as JsonObject).roleAssignmentMode === 'AbacRepositoryPermissions';
   return [...inv.resources.values()].some((r) => {
     if (r.type !== ROLE_ASSIGNMENT_TYPE) return false;
     const p = r.properties as JsonObject;
     const scope = lc(p.scope);
     if (!holders.has(lc(p.principalId)) || !(target === scope || target.startsWith(`${scope}/`))) return false;
     const def = ROLE_DEFINITIONS.find((d) => lc(p.roleDefinitionId).endsWith(`/${d.id}`));
-    return def !== undefined && def.actions.some((x) => x === '*' || x === '*/read' || x === 'Microsoft.ContainerRegistry/registries/pull/read');
+    if (def === undefined) return false;
+    if (abac) return (def.dataActions ?? []).includes('Microsoft.ContainerRegistry/registries/repositories/content/read');
+    return def.actions.some((x) => x === '*' || x === '*/read' || x === 'Microsoft.ContainerRegistry/registries/pull/read');
   });
 }
 

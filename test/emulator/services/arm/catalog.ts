@@ -130,4 +130,17 @@ export const ROLE_DEFINITIONS: RoleDef[] = [
   },
   { id: '7f951dda-4ed3-4680-a7ca-43fe172d538d', roleName: 'AcrPull', description: 'acr pull', actions: ['Microsoft.ContainerRegistry/registries/pull/read'] },
   { id: '8311e382-0749-4cb8-b61a-304f252e45ec', roleName: 'AcrPush', description: 'acr push', actions: ['Microsoft.ContainerRegistry/registries/pull/read', 'Microsoft.ContainerRegistry/registries/push/write'] },
+  // The ABAC-enabled repository roles (the only data-plane roles an ABAC-mode registry honours), ids as in
+  // learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers.
+  {
+    id: 'b93aa761-3e63-49ed-ac28-beffa264f7ac', roleName: 'Container Registry Repository Reader', description: 'Read images, tags and metadata in repositories.', actions: [],
+    dataActions: ['Microsoft.ContainerRegistry/registries/repositories/content/read', 'Microsoft.ContainerRegistry/registries/repositories/metadata/read'],
+  },
+  {
+    id: '2a1e307c-b015-4ebd-883e-5b7698a07328', roleName: 'Container Registry Repository Writer', description: 'Read, write and update images, tags and metadata in repositories.', actions: [],
+    dataActions: [
+      'Microsoft.ContainerRegistry/registries/repositories/content/read', 'Microsoft.ContainerRegistry/registries/repositories/content/write',
+      'Microsoft.ContainerRegistry/registries/repositories/metadata/read', 'Microsoft.ContainerRegistry/registries/repositories/metadata/write',
+    ],
+  },
 ];

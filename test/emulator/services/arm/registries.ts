@@ -14,6 +14,16 @@ const NAME_RULE = 'Resource names may contain alpha numeric characters only and 
 const SKUS = ['Basic', 'Standard', 'Premium'];
 const DNL_SCOPES = ['Unsecure', 'TenantReuse', 'SubscriptionReuse', 'ResourceGroupReuse', 'NoReuse'];
 
+/** roleAssignmentMode values of registries api-version 2025-11-01 (azure-rest-api-specs ...Registry/stable/2025-11-01, RegistryCreateAbac.json). */
+const ROLE_ASSIGNMENT_MODES = ['LegacyRegistryPermissions', 'AbacRepositoryPermissions'];
+
+function checkProps(props: JsonObject): void {
+  if (props.adminUserEnabled !== undefined && typeof props.adminUserEnabled !== 'boolean') throw armError(400, 'InvalidRequestContent', "The request content was invalid and could not be deserialized: 'adminUserEnabled must be a boolean'.");
+  if (props.roleAssignmentMode !== undefined && !ROLE_ASSIGNMENT_MODES.includes(String(props.roleAssignmentMode))) {
+    throw armError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: 'roleAssignmentMode ${String(props.roleAssignmentMode)}'.`);
+  }
+}
+
 /** The registry that holds `name` (registry names are global, compared case-insensitively). */
 function owner(a: ACtx, name: string): JsonObject | undefined {
   return [...a.inv.resources.values()].find((r) => r.type === TYPE && String(r.name).toLowerCase() === name.toLowerCase());
@@ -58,7 +68,7 @@ export function registerRegistries(routes: ArmRoutes): void {
     const sku = isRecord(body.sku) ? body.sku.name : undefined;
     if (typeof sku !== 'string' || !SKUS.includes(sku)) throw armError(400, 'InvalidSku', `The sku '${String(sku)}' is not valid. Valid SKUs are: ${SKUS.join(', ')}.`);
     const props = (isRecord(body.properties) ? body.properties : {}) as JsonObject;
-    if (props.adminUserEnabled !== undefined && typeof props.adminUserEnabled !== 'boolean') throw armError(400, 'InvalidRequestContent', "The request content was invalid and could not be deserialized: 'adminUserEnabled must be a boolean'.");
+    checkProps(props);
     const existing = a.inv.get(id);
     const holder = owner(a, name);
     if ((holder && holder !== existing) || (!existing && taken(a, name))) {
@@ -89,6 +99,31 @@ export function registerRegistries(routes: ArmRoutes): void {
       },
     });
     a.send(existing ? 200 : 201, reg, lroHeaders(a, op, 'Microsoft.ContainerRegistry', region.name));
+  });
+
+  // Registries_Update (PATCH, long-running): tags, sku and the updatable properties, merged into the registry.
+  routes.on('PATCH', one, TYPE, (a) => {
+    const reg = getResource(a, a.m[0]!, TYPE, a.m[1]!);
+    a.authorize(`${TYPE}/write`, String(reg.id), TYPE);
+    const body = a.body();
+    for (const k of Object.keys(body)) if (!['tags', 'sku', 'identity', 'properties'].includes(k)) throw armError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: 'Could not find member '${k}' on object of type 'RegistryUpdateParameters''.`);
+    const props = (isRecord(body.properties) ? body.properties : {}) as JsonObject;
+    const updatable = ['adminUserEnabled', 'publicNetworkAccess', 'networkRuleBypassOptions', 'anonymousPullEnabled', 'roleAssignmentMode', 'dataEndpointEnabled', 'policies', 'encryption', 'networkRuleSet'];
+    for (const k of Object.keys(props)) if (!updatable.includes(k)) throw armError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: 'Could not find member '${k}' on object of type 'RegistryPropertiesUpdateParameters''.`);
+    checkProps(props);
+    const tags = tagsOf(body);
+    if (tags) reg.tags = tags;
+    if (isRecord(body.sku)) {
+      const sku = body.sku.name;
+      if (typeof sku !== 'string' || !SKUS.includes(sku)) throw armError(400, 'InvalidSku', `The sku '${String(sku)}' is not valid. Valid SKUs are: ${SKUS.join(', ')}.`);
+      reg.sku = { name: sku, tier: sku };
+    }
+    const p = reg.properties as JsonObject;
+    const before = p.provisioningState;
+    Object.assign(p, props, { provisioningState: 'Updating' });
+    reg.systemData = systemData(a, reg.systemData as JsonObject | undefined);
+    const op = startLro(a, { type: TYPE, resourceId: String(reg.id), finish: (status) => void (p.provisioningState = status === 'Succeeded' ? 'Succeeded' : before) });
+    a.send(200, reg, lroHeaders(a, op, 'Microsoft.ContainerRegistry', String(reg.location)));
   });
 
   routes.on('GET', one, TYPE, (a) => a.send(200, getResource(a, a.m[0]!, TYPE, a.m[1]!)));
