@@ -23,5 +23,12 @@ export const REQUIRED_PERMISSIONS = [
   },
 ] as const;
 
-export const REDIRECT_URIS = ['http://127.0.0.1:33418/', 'https://vscode.dev/redirect'];
+/**
+ * Web-platform redirect URIs: VS Code's loopback and web redirects, and the local callback of the
+ * server's OAuth facade (`mcp-obo serve` on its default port). Entra ignores the port of a localhost
+ * redirect URI when matching ("the port component ... is ignored for the purposes of matching a
+ * redirect URI", learn.microsoft.com/entra/identity-platform/reply-url#localhost-exceptions), so this
+ * one entry also serves `serve --port N`; the path keeps it apart from VS Code's.
+ */
+export const REDIRECT_URIS = ['http://127.0.0.1:33418/', 'https://vscode.dev/redirect', 'http://localhost:8000/oauth/callback'];
 export const ACCESS_AS_USER = 'access_as_user';

@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
@@ -79,7 +80,7 @@ test('init --yes then provision creates every resource with the settings of the 
   assert.ok(scope?.isEnabled);
   assert.deepEqual(app.api.preAuthorizedApplications.map((p: { appId: string }) => p.appId).sort(), ['04b07795-8ddb-461a-bbee-02f9e1bf7b46', 'aebc6443-996d-45c2-90f0-388ff96faa56']);
   for (const p of app.api.preAuthorizedApplications) assert.deepEqual(p.delegatedPermissionIds, [scope.id]);
-  assert.deepEqual([...app.web.redirectUris].sort(), ['http://127.0.0.1:33418/', 'https://vscode.dev/redirect']);
+  assert.deepEqual([...app.web.redirectUris].sort(), ['http://127.0.0.1:33418/', 'http://localhost:8000/oauth/callback', 'https://vscode.dev/redirect']);
   const rra = Object.fromEntries(app.requiredResourceAccess.map((r: { resourceAppId: string; resourceAccess: { id: string }[] }) => [r.resourceAppId, r.resourceAccess.map((a) => a.id).sort()]));
   assert.deepEqual(rra['00000003-0000-0000-c000-000000000000'], ['14dad69e-099b-42c9-810b-d002981feec1', '37f7f235-527c-4136-accd-4a02d197296e', '64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0', 'e1fe6dd8-ba31-4d61-89e7-88639da4683d']);
   assert.deepEqual(rra['499b84ac-1321-427f-aa17-267ca6975798'], ['4ee63f9b-9e65-476c-a487-9fea1e00c7ef']);
@@ -218,4 +219,61 @@ test('the registry pins LegacyRegistryPermissions; one switched to ABAC mode (Ac
   assert.equal((await runCli(['provision', '--no-secret'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 })).code, 0);
   const acr = (emu.state().arm as Obj[]).find((x) => String(x.id).toLowerCase() === registryId.toLowerCase()) as Obj & { properties: { roleAssignmentMode: string } };
   assert.equal(acr.properties.roleAssignmentMode, 'LegacyRegistryPermissions');
+});
+
+/** A Graph request as an administrator of the tenant (the default user). */
+async function graphAs<T = Record<string, any>>(method: string, path: string, body?: unknown): Promise<T> {
+  const token = await emu.mintUserToken({ aud: 'https://graph.microsoft.com', scp: 'Application.ReadWrite.All Group.ReadWrite.All Directory.AccessAsUser.All' });
+  const res = await fetch(`${emu.url}/v1.0${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+test("an administrator's additions to the app registration survive provision; ours are merged back in", async () => {
+  const cwd = await scratch();
+  await init(emu, cwd, { id: 'ad01' });
+  assert.equal((await runCli(['provision', '--no-secret'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 })).code, 0);
+  const { objectId, scopeId } = (await deploymentFile(cwd)).resources.application;
+  const app = await graphAs('GET', `/applications/${objectId}`);
+  assert.ok(app.web.redirectUris.includes('http://localhost:8000/oauth/callback'), 'the OAuth facade\'s local callback');
+  // What an administrator adds by hand: a redirect URI, a scope, a client pre-authorised for it, a permission.
+  const adminScope = { id: randomUUID(), value: 'reports.read', type: 'User', isEnabled: true, adminConsentDisplayName: 'Read reports', adminConsentDescription: 'Read reports' };
+  const partner = randomUUID();
+  const vscode = 'aebc6443-996d-45c2-90f0-388ff96faa56';
+  await graphAs('PATCH', `/applications/${objectId}`, {
+    web: { redirectUris: [...app.web.redirectUris, 'https://portal.contoso.com/callback'] },
+    api: {
+      oauth2PermissionScopes: [...app.api.oauth2PermissionScopes, adminScope],
+      preAuthorizedApplications: [
+        ...app.api.preAuthorizedApplications.map((p: { appId: string; delegatedPermissionIds: string[] }) => (p.appId === vscode ? { ...p, delegatedPermissionIds: [...p.delegatedPermissionIds, adminScope.id] } : p)),
+        { appId: partner, delegatedPermissionIds: [adminScope.id] },
+      ],
+    },
+    requiredResourceAccess: app.requiredResourceAccess.map((r: { resourceAppId: string; resourceAccess: object[] }) =>
+      r.resourceAppId === '00000003-0000-0000-c000-000000000000' ? { ...r, resourceAccess: [...r.resourceAccess, { id: '570282fd-fa5c-430d-a7fd-fc8dc98a9dca', type: 'Scope' }] } : r),
+  });
+
+  emu.requests.length = 0;
+  const again = await runCli(['provision', '--no-secret', '--json'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 });
+  assert.equal(again.code, 0, again.stderr);
+  const steps = (ndjson(again.stdout).find((e) => e.event === 'summary') as { steps: { id: string; action: string }[] }).steps;
+  assert.equal(steps.find((s) => s.id === 'application')!.action, 'unchanged', 'ours are all there: nothing to write');
+  assert.deepEqual(writes(emu.requests).filter((w) => w.path.startsWith('/v1.0/applications')).map((w) => `${w.method} ${w.path}`), []);
+
+  // The administrator then drops one of ours: it comes back, theirs stay.
+  const before = await graphAs('GET', `/applications/${objectId}`);
+  await graphAs('PATCH', `/applications/${objectId}`, { web: { redirectUris: before.web.redirectUris.filter((u: string) => u !== 'https://vscode.dev/redirect') } });
+  const third = await runCli(['provision', '--no-secret'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 });
+  assert.equal(third.code, 0, third.stderr);
+  const after = await graphAs('GET', `/applications/${objectId}`);
+  assert.ok(after.web.redirectUris.includes('https://vscode.dev/redirect'));
+  assert.ok(after.web.redirectUris.includes('https://portal.contoso.com/callback'));
+  assert.ok(after.api.oauth2PermissionScopes.some((s: { id: string; isEnabled: boolean }) => s.id === adminScope.id && s.isEnabled));
+  assert.ok(after.api.oauth2PermissionScopes.some((s: { id: string }) => s.id === scopeId));
+  const pre = Object.fromEntries(after.api.preAuthorizedApplications.map((p: { appId: string; delegatedPermissionIds: string[] }) => [p.appId, [...p.delegatedPermissionIds].sort()]));
+  assert.deepEqual(pre[vscode], [adminScope.id, scopeId].sort());
+  assert.deepEqual(pre[partner], [adminScope.id]);
+  assert.deepEqual(pre['04b07795-8ddb-461a-bbee-02f9e1bf7b46'], [scopeId]);
+  const graphPerms = after.requiredResourceAccess.find((r: { resourceAppId: string }) => r.resourceAppId === '00000003-0000-0000-c000-000000000000').resourceAccess.map((a: { id: string }) => a.id);
+  assert.ok(graphPerms.includes('570282fd-fa5c-430d-a7fd-fc8dc98a9dca') && graphPerms.includes('e1fe6dd8-ba31-4d61-89e7-88639da4683d'));
 });

@@ -2,89 +2,59 @@
  * The server's app registration: single tenant, v2 access tokens, the access_as_user scope,
  * VS Code and Azure CLI pre-authorised, and the delegated permissions for Graph and DevOps.
  * Created with an upsert on a unique name, so a run killed right after the create finds it again.
+ * Updates merge ours into the lists that are there (app-merge.ts): an administrator's redirect
+ * URIs, scopes, pre-authorised clients and permissions stay.
  */
 import { randomUUID } from 'node:crypto';
 import type { Step, StepContext } from '../types.ts';
 import { ACCESS_AS_USER, AZURE_CLI_CLIENT_ID, REDIRECT_URIS, REQUIRED_PERMISSIONS, VSCODE_CLIENT_ID } from '../../graph/constants.ts';
+import { creation, mergeInto, type App, type Wanted } from './app-merge.ts';
 import { optional } from './util.ts';
 
-interface App {
-  id: string;
-  appId: string;
-  displayName: string;
-  signInAudience?: string;
-  identifierUris?: string[];
-  tags?: string[];
-  web?: { redirectUris?: string[] };
-  api?: {
-    requestedAccessTokenVersion?: number | null;
-    oauth2PermissionScopes?: { id: string; value: string; isEnabled?: boolean }[];
-    preAuthorizedApplications?: { appId: string; delegatedPermissionIds: string[] }[];
-  };
-  requiredResourceAccess?: { resourceAppId: string; resourceAccess: { id: string; type: string }[] }[];
-}
+export type { App } from './app-merge.ts';
 
-export async function findApplication(ctx: StepContext): Promise<App | undefined> {
+/** Scope values earlier versions published and this one does not: none yet. */
+const RETIRED_SCOPES: string[] = [];
+
+/** The registration by the id saved in the deployment file; `byName` tells whether it was found by its unique name instead. */
+export async function findApplication(ctx: StepContext): Promise<{ app: App; byName: boolean } | undefined> {
   const saved = ctx.store.deployment.resources.application;
   if (saved) {
     const app = await optional(() => ctx.graph.get<App>(`/applications/${saved.objectId}`));
-    if (app) return app;
+    if (app) return { app, byName: false };
   }
-  return optional(() => ctx.graph.get<App>(`/applications(uniqueName='${ctx.names.applicationUniqueName}')`));
+  const app = await optional(() => ctx.graph.get<App>(`/applications(uniqueName='${ctx.names.applicationUniqueName}')`));
+  return app ? { app, byName: true } : undefined;
 }
 
-/** The registration as it should be; `scopeId` keeps an existing scope's id stable. */
-export function desiredApplication(ctx: StepContext, appId: string | undefined, scopeId: string) {
+/** Our part of the registration; `scopeId` keeps an existing scope's id stable. */
+export function wanted(ctx: StepContext, appId: string | undefined, scopeId: string): Wanted {
   const d = ctx.store.deployment;
   return {
     displayName: ctx.names.application,
     signInAudience: 'AzureADMyOrg',
     tags: ['mcp-obo', ctx.names.entraTag],
-    notes: `Created by mcp-obo for deployment ${d.id} (${d.prefix}-${d.env}); \`mcp-obo cleanup --id ${d.id}\` removes it.`,
-    web: { redirectUris: REDIRECT_URIS },
-    requiredResourceAccess: REQUIRED_PERMISSIONS.map((r) => ({ resourceAppId: r.resourceAppId, resourceAccess: r.scopes.map((s) => ({ id: s.id, type: 'Scope' })) })),
+    redirectUris: REDIRECT_URIS,
     // The custom domain's MCP URL (deploy --domain) stays an identifier URI beside api://{appId}.
-    ...(appId ? { identifierUris: [`api://${appId}`, ...(d.resources.customDomain ? [d.resources.customDomain.identifierUri] : [])] } : {}),
-    api: {
-      requestedAccessTokenVersion: 2,
-      oauth2PermissionScopes: [
-        {
-          id: scopeId,
-          value: ACCESS_AS_USER,
-          type: 'User',
-          isEnabled: true,
-          adminConsentDisplayName: 'Use the MCP server as you',
-          adminConsentDescription: 'Lets the MCP client call the MCP server, which then reads Microsoft Graph and Azure DevOps on behalf of the signed-in user.',
-          userConsentDisplayName: 'Use the MCP server as you',
-          userConsentDescription: 'Lets the MCP client call the MCP server on your behalf.',
-        },
-      ],
-      ...(appId ? { preAuthorizedApplications: [VSCODE_CLIENT_ID, AZURE_CLI_CLIENT_ID].map((id) => ({ appId: id, delegatedPermissionIds: [scopeId] })) } : {}),
+    identifierUris: appId ? [`api://${appId}`, ...(d.resources.customDomain ? [d.resources.customDomain.identifierUri] : [])] : undefined,
+    scope: {
+      id: scopeId,
+      value: ACCESS_AS_USER,
+      type: 'User',
+      isEnabled: true,
+      adminConsentDisplayName: 'Use the MCP server as you',
+      adminConsentDescription: 'Lets the MCP client call the MCP server, which then reads Microsoft Graph and Azure DevOps on behalf of the signed-in user.',
+      userConsentDisplayName: 'Use the MCP server as you',
+      userConsentDescription: 'Lets the MCP client call the MCP server on your behalf.',
     },
+    preAuthorized: appId ? [VSCODE_CLIENT_ID, AZURE_CLI_CLIENT_ID] : undefined,
+    requiredResourceAccess: REQUIRED_PERMISSIONS.map((r) => ({ resourceAppId: r.resourceAppId, resourceAccess: r.scopes.map((s) => ({ id: s.id, type: 'Scope' })) })),
+    retiredScopes: RETIRED_SCOPES,
   };
 }
 
-function scopeIdOf(app: App | undefined): string | undefined {
+export function scopeIdOf(app: App | undefined): string | undefined {
   return app?.api?.oauth2PermissionScopes?.find((s) => s.value === ACCESS_AS_USER)?.id;
-}
-
-/** What differs between the registration and the desired one (empty when nothing does). */
-export function differences(app: App, want: ReturnType<typeof desiredApplication>): string[] {
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  const sorted = (xs: string[] | undefined) => [...(xs ?? [])].sort();
-  const out: string[] = [];
-  if (app.displayName !== want.displayName) out.push('name');
-  if (app.signInAudience !== want.signInAudience) out.push('audience');
-  if (!same(sorted(app.identifierUris), sorted(want.identifierUris))) out.push('identifier URIs');
-  if (!same(sorted(app.web?.redirectUris), sorted(want.web.redirectUris))) out.push('redirect URIs');
-  if (app.api?.requestedAccessTokenVersion !== 2) out.push('token version');
-  if (!scopeIdOf(app) || app.api?.oauth2PermissionScopes?.find((s) => s.value === ACCESS_AS_USER)?.isEnabled === false) out.push('scope');
-  const pre = (app.api?.preAuthorizedApplications ?? []).map((p) => `${p.appId}:${sorted(p.delegatedPermissionIds).join(',')}`);
-  if (!same(sorted(pre), sorted(want.api.preAuthorizedApplications?.map((p) => `${p.appId}:${p.delegatedPermissionIds.join(',')}`)))) out.push('pre-authorized clients');
-  const rra = (r: { resourceAppId: string; resourceAccess: { id: string }[] }[] | undefined) => sorted((r ?? []).flatMap((x) => x.resourceAccess.map((a) => `${x.resourceAppId}/${a.id}`)));
-  if (!same(rra(app.requiredResourceAccess), rra(want.requiredResourceAccess))) out.push('API permissions');
-  if (want.tags.some((t) => !app.tags?.includes(t))) out.push('tags');
-  return out;
 }
 
 export const applicationStep: Step = {
@@ -93,25 +63,28 @@ export const applicationStep: Step = {
   dependsOn: [],
   plane: 'entra',
   async plan(ctx) {
-    const app = await findApplication(ctx);
-    if (!app) return { action: 'create' };
-    const diff = differences(app, desiredApplication(ctx, app.appId, scopeIdOf(app) ?? randomUUID()));
-    return diff.length ? { action: 'update', detail: diff.join(', ') } : { action: 'unchanged' };
+    const found = await findApplication(ctx);
+    if (!found) return { action: 'create' };
+    const { changes } = mergeInto(found.app, wanted(ctx, found.app.appId, scopeIdOf(found.app) ?? randomUUID()));
+    return changes.length ? { action: 'update', detail: changes.join(', ') } : { action: 'unchanged' };
   },
   async apply(ctx, planned) {
-    let app = await findApplication(ctx);
+    let app = (await findApplication(ctx))?.app;
     const scopeId = scopeIdOf(app) ?? randomUUID();
     if (!app) {
+      const d = ctx.store.deployment;
+      const body = creation(wanted(ctx, undefined, scopeId), `Created by mcp-obo for deployment ${d.id} (${d.prefix}-${d.env}); \`mcp-obo cleanup --id ${d.id}\` removes it.`);
       // Upsert by unique name: idempotent even if this run dies before saving the id.
-      const created = await ctx.retry('app registration', () =>
-        ctx.graph.patch<App>(`/applications(uniqueName='${ctx.names.applicationUniqueName}')`, desiredApplication(ctx, undefined, scopeId), { Prefer: 'create-if-missing' }),
-      );
+      const created = await ctx.retry('app registration', () => ctx.graph.patch<App>(`/applications(uniqueName='${ctx.names.applicationUniqueName}')`, body, { Prefer: 'create-if-missing' }));
       app = created ?? (await ctx.retry('app registration', () => ctx.graph.get<App>(`/applications(uniqueName='${ctx.names.applicationUniqueName}')`), { propagation: true }));
     }
     if (planned.action !== 'unchanged') {
       const objectId = app.id;
-      // The identifier URI and pre-authorisations need the app id, so they follow the create.
-      await ctx.retry('app registration settings', () => ctx.graph.patch(`/applications/${objectId}`, desiredApplication(ctx, app!.appId, scopeId)), { propagation: true });
+      // Read what is there now (a new app, or one an administrator edited), then merge ours in.
+      const current = await ctx.retry('app registration', () => ctx.graph.get<App>(`/applications/${objectId}`), { propagation: true });
+      for (const body of mergeInto(current, wanted(ctx, current.appId, scopeId)).bodies) {
+        await ctx.retry('app registration settings', () => ctx.graph.patch(`/applications/${objectId}`, body), { propagation: true });
+      }
     }
     await ctx.store.setResource('application', { objectId: app.id, appId: app.appId, displayName: ctx.names.application, scopeId });
   },
