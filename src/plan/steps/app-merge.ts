@@ -90,18 +90,20 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export function mergeInto(app: App, want: Wanted): { bodies: Record<string, unknown>[]; changes: string[] } {
   const changes: string[] = [];
   const body: Record<string, unknown> = {};
-  if (app.displayName !== want.displayName) (body.displayName = want.displayName), changes.push('name');
-  if (app.signInAudience !== want.signInAudience) (body.signInAudience = want.signInAudience), changes.push('audience');
-  const tags = union(app.tags, want.tags);
-  if (!same(tags, app.tags ?? [])) (body.tags = tags), changes.push('tags');
+  const api: Record<string, unknown> = {};
+  /** Sends `value` under `key` of `target` when it differs from what is there. */
+  const put = (target: Record<string, unknown>, key: string, have: unknown, value: unknown, change: string) => {
+    if (same(have, value)) return;
+    target[key] = value;
+    changes.push(change);
+  };
+  put(body, 'displayName', app.displayName, want.displayName, 'name');
+  put(body, 'signInAudience', app.signInAudience, want.signInAudience, 'audience');
+  put(body, 'tags', app.tags ?? [], union(app.tags, want.tags), 'tags');
   const redirects = union(app.web?.redirectUris, want.redirectUris);
-  if (!same(redirects, app.web?.redirectUris ?? [])) (body.web = { redirectUris: redirects }), changes.push('redirect URIs');
-  if (want.identifierUris) {
-    const uris = union(app.identifierUris, want.identifierUris);
-    if (!same(uris, app.identifierUris ?? [])) (body.identifierUris = uris), changes.push('identifier URIs');
-  }
-  const permissions = mergePermissions(app.requiredResourceAccess ?? [], want.requiredResourceAccess);
-  if (!same(permissions, app.requiredResourceAccess ?? [])) (body.requiredResourceAccess = permissions), changes.push('API permissions');
+  if (!same(redirects, app.web?.redirectUris ?? [])) put(body, 'web', undefined, { redirectUris: redirects }, 'redirect URIs');
+  if (want.identifierUris) put(body, 'identifierUris', app.identifierUris ?? [], union(app.identifierUris, want.identifierUris), 'identifier URIs');
+  put(body, 'requiredResourceAccess', app.requiredResourceAccess ?? [], mergePermissions(app.requiredResourceAccess ?? [], want.requiredResourceAccess), 'API permissions');
 
   const haveScopes = app.api?.oauth2PermissionScopes ?? [];
   const { scopes, retiring } = mergeScopes(haveScopes, want);
@@ -109,10 +111,9 @@ export function mergeInto(app: App, want: Wanted): { bodies: Record<string, unkn
   const removed = haveScopes.filter((s) => !scopes.some((x) => x.id === s.id)).map((s) => s.id);
   const haveClients = app.api?.preAuthorizedApplications ?? [];
   const clients = want.preAuthorized ? mergePreAuthorized(haveClients, want.preAuthorized, scopeId, removed) : haveClients;
-  const api: Record<string, unknown> = {};
-  if (app.api?.requestedAccessTokenVersion !== 2) (api.requestedAccessTokenVersion = 2), changes.push('token version');
-  if (!same(scopes, haveScopes)) (api.oauth2PermissionScopes = scopes), changes.push(retiring.length ? `scope (disabling ${retiring.map((s) => s.value).join(', ')})` : 'scope');
-  if (!same(clients, haveClients)) (api.preAuthorizedApplications = clients), changes.push('pre-authorized clients');
+  put(api, 'requestedAccessTokenVersion', app.api?.requestedAccessTokenVersion, 2, 'token version');
+  put(api, 'oauth2PermissionScopes', haveScopes, scopes, retiring.length ? `scope (disabling ${retiring.map((s) => s.value).join(', ')})` : 'scope');
+  put(api, 'preAuthorizedApplications', haveClients, clients, 'pre-authorized clients');
   if (Object.keys(api).length) body.api = api;
 
   const bodies = Object.keys(body).length ? [body] : [];
