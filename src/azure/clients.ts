@@ -13,6 +13,7 @@ import type { ManagedServiceIdentityClient } from '@azure/arm-msi';
 import type { AuthorizationManagementClient } from '@azure/arm-authorization';
 import type { DnsManagementClient } from '@azure/arm-dns';
 import type { Cloud } from '../cloud.ts';
+import { timeoutPolicy } from './timeout.ts';
 
 export interface AzureClients {
   credential: TokenCredential;
@@ -29,9 +30,15 @@ export interface AzureClients {
   dns(): Promise<DnsManagementClient>;
 }
 
-export function createAzureClients(credential: TokenCredential, cloud: Cloud, subscriptionId: string, pollIntervalMs: number): AzureClients {
+export function createAzureClients(credential: TokenCredential, cloud: Cloud, subscriptionId: string, pollIntervalMs: number, timeoutMs: number): AzureClients {
   // Both option shapes: `credentialScopes` for the classic clients, `credentials.scopes` for the modular ones.
-  const options = { endpoint: cloud.armEndpoint, credentialScopes: [cloud.armScope], credentials: { scopes: [cloud.armScope] } };
+  // Every attempt of every request (long-running-operation polls included) has its own timeout.
+  const options = {
+    endpoint: cloud.armEndpoint,
+    credentialScopes: [cloud.armScope],
+    credentials: { scopes: [cloud.armScope] },
+    additionalPolicies: [{ policy: timeoutPolicy(timeoutMs), position: 'perRetry' as const }],
+  };
   const once = <T>(make: () => Promise<T>) => {
     let p: Promise<T> | undefined;
     return () => (p ??= make());

@@ -5,6 +5,7 @@
 import { McpOboError } from '../errors.ts';
 import { GraphRequestError } from '../graph/client.ts';
 import { retryAfterMs } from '../server/downstream/http.ts';
+import { RequestTimeoutError } from './timeout.ts';
 
 interface RestLike {
   name?: string;
@@ -30,8 +31,12 @@ export function isNotFound(err: unknown): boolean {
   return statusOf(err) === 404;
 }
 
-/** Throttling and server errors: always worth another try. */
-export function classifyTransient(err: unknown, now = Date.now()): { retry: boolean; afterMs?: number; reason?: string } {
+/** Attempts a request that timed out gets in all: a dead endpoint must fail in minutes, not hang. */
+export const TIMEOUT_ATTEMPTS = 3;
+
+/** Throttling and server errors: always worth another try; a timeout when the request can be repeated. */
+export function classifyTransient(err: unknown, now = Date.now()): { retry: boolean; afterMs?: number; reason?: string; limit?: number } {
+  if (err instanceof RequestTimeoutError) return { retry: err.idempotent, reason: 'no answer (timeout)', limit: TIMEOUT_ATTEMPTS };
   const status = statusOf(err);
   if (status === 429 || status === 408 || (status !== undefined && status >= 500 && status !== 501 && status !== 505)) {
     const header = (err as RestLike)?.response?.headers?.get?.('retry-after') ?? null;
@@ -54,9 +59,9 @@ export function isPropagationError(err: unknown): boolean {
   return false;
 }
 
-export function classifyProvisioning(err: unknown): { retry: boolean; afterMs?: number; reason?: string } {
+export function classifyProvisioning(err: unknown): { retry: boolean; afterMs?: number; reason?: string; limit?: number } {
   const transient = classifyTransient(err);
-  if (transient.retry) return transient;
+  if (transient.retry || err instanceof RequestTimeoutError) return transient;
   if (isPropagationError(err)) return { retry: true, reason: `waiting for replication (${codeOf(err) ?? statusOf(err)})` };
   return { retry: false };
 }
@@ -64,6 +69,12 @@ export function classifyProvisioning(err: unknown): { retry: boolean; afterMs?: 
 /** Turns an Azure / Entra failure into advice the user can act on. */
 export function explain(err: unknown, context: { tenantId?: string; subscriptionId?: string; action?: string } = {}): McpOboError {
   if (err instanceof McpOboError) return err;
+  if (err instanceof RequestTimeoutError) {
+    return new McpOboError(`${context.action ? `${context.action}: ` : ''}${err.message}`, {
+      suggestion: 'Azure did not answer in time (retried). Check your connection, or raise MCP_OBO_HTTP_TIMEOUT_MS on a slow network, then rerun the command.',
+      cause: err,
+    });
+  }
   const code = codeOf(err);
   const status = statusOf(err);
   const message = (err as Error)?.message ?? String(err);

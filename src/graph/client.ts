@@ -1,10 +1,12 @@
 /**
  * Microsoft Graph through the official client: its retry middleware honours Retry-After on 429,
  * 503 and 504. The base URL is the cloud's Graph host; an overridden host is added to
- * customHosts, without which the client silently sends no Authorization header.
+ * customHosts, without which the client silently sends no Authorization header. Every call has a
+ * timeout (one signal for the call, the client's own retries included).
  */
 import type { TokenCredential } from '@azure/identity';
 import type { Cloud } from '../cloud.ts';
+import { DEFAULT_HTTP_TIMEOUT_MS, RequestTimeoutError } from '../azure/timeout.ts';
 
 export interface GraphApi {
   get<T = Record<string, unknown>>(path: string, headers?: Record<string, string>): Promise<T>;
@@ -34,7 +36,7 @@ export class GraphRequestError extends Error {
   }
 }
 
-export async function createGraphApi(credential: TokenCredential, cloud: Cloud): Promise<GraphApi> {
+export async function createGraphApi(credential: TokenCredential, cloud: Cloud, timeoutMs = DEFAULT_HTTP_TIMEOUT_MS): Promise<GraphApi> {
   const { Client } = await import('@microsoft/microsoft-graph-client');
   const host = new URL(cloud.graphEndpoint).hostname;
   const client = Client.initWithMiddleware({
@@ -51,9 +53,11 @@ export async function createGraphApi(credential: TokenCredential, cloud: Cloud):
   });
 
   const call = async <T>(method: string, path: string, run: (r: ReturnType<typeof client.api>) => Promise<T>, headers: Record<string, string> = {}): Promise<T> => {
+    const signal = AbortSignal.timeout(timeoutMs);
     try {
-      return await run(client.api(path).headers(headers));
+      return await run(client.api(path).headers(headers).option('signal', signal));
     } catch (err) {
+      if (signal.aborted) throw new RequestTimeoutError(method, /^https:/.test(path) ? path : `${cloud.graphEndpoint}/v1.0${path}`, timeoutMs);
       const e = err as { statusCode?: number; code?: string | null; message?: string; requestId?: string | null; body?: unknown };
       if (typeof e.statusCode === 'number' && e.statusCode > 0) {
         throw new GraphRequestError(method, path, e.statusCode, e.code ?? 'UnknownError', e.message ?? '', e.requestId ?? undefined);

@@ -7,8 +7,8 @@ import type { Clock } from '../clock.ts';
 
 export interface RetryOptions {
   clock: Clock;
-  /** Decides whether an error is worth another try, and may name a wait (Retry-After). */
-  classify: (err: unknown) => { retry: boolean; afterMs?: number; reason?: string };
+  /** Decides whether an error is worth another try, may name a wait (Retry-After) and a lower attempt limit for its kind. */
+  classify: (err: unknown) => { retry: boolean; afterMs?: number; reason?: string; limit?: number };
   maxAttempts: number;
   baseMs: number;
   maxDelayMs: number;
@@ -27,7 +27,7 @@ export async function retry<T>(fn: () => Promise<T>, opts: RetryOptions): Promis
     } catch (err) {
       const verdict = opts.classify(err);
       const elapsed = opts.clock.now() - started;
-      if (!verdict.retry || attempt >= opts.maxAttempts) throw err;
+      if (!verdict.retry || attempt >= Math.min(opts.maxAttempts, verdict.limit ?? Infinity)) throw err;
       const backoff = Math.min(opts.maxDelayMs, opts.baseMs * 2 ** (attempt - 1));
       const wait = Math.max(verdict.afterMs ?? 0, Math.round(backoff / 2 + (random() * backoff) / 2));
       if (elapsed + wait > opts.deadlineMs) throw err;

@@ -17,6 +17,13 @@ export interface RunOptions {
   /** At most this many steps at once (1 = one after another). */
   concurrency?: number;
   onEvent?: (e: StepEvent) => void;
+  /**
+   * Errors after which a step is run again from its plan, at most `reruns` times (a request that
+   * never answered). Safe because every step looks before it creates: a rerun is a resumed run.
+   */
+  rerunOn?: (err: unknown) => boolean;
+  reruns?: number;
+  onRerun?: (step: Step, attempt: number, err: Error) => void;
 }
 
 export function validateGraph(steps: Step[]): void {
@@ -47,26 +54,37 @@ export async function runPlan(steps: Step[], ctx: StepContext, opts: RunOptions 
   const ready = (s: Step) => s.dependsOn.every((d) => results.get(d)?.status === 'done' || results.get(d)?.status === 'planned');
   const blockedBy = (s: Step) => s.dependsOn.find((d) => results.get(d)?.status === 'failed' || results.get(d)?.status === 'blocked');
 
+  const once = async (step: Step, started: number) => {
+    const planned = await step.plan(ctx);
+    if (ctx.dryRun) {
+      emit({ type: 'planned', step, planned });
+      results.set(step.id, { step, planned, status: 'planned', ms: ctx.clock.now() - started });
+      return;
+    }
+    emit({ type: 'start', step, planned });
+    // apply also runs for unchanged / skipped steps: it records their outputs (a resumed run needs them).
+    await step.apply(ctx, planned);
+    const ms = ctx.clock.now() - started;
+    emit({ type: 'done', step, planned, ms });
+    results.set(step.id, { step, planned, status: 'done', ms });
+  };
+
   const execute = async (step: Step) => {
     const started = ctx.clock.now();
-    try {
-      const planned = await step.plan(ctx);
-      if (ctx.dryRun) {
-        emit({ type: 'planned', step, planned });
-        results.set(step.id, { step, planned, status: 'planned', ms: ctx.clock.now() - started });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once(step, started);
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        if (attempt <= (opts.reruns ?? 0) && opts.rerunOn?.(err)) {
+          opts.onRerun?.(step, attempt, error);
+          continue;
+        }
+        const ms = ctx.clock.now() - started;
+        emit({ type: 'failed', step, error, ms });
+        results.set(step.id, { step, status: 'failed', error, ms });
         return;
       }
-      emit({ type: 'start', step, planned });
-      // apply also runs for unchanged / skipped steps: it records their outputs (a resumed run needs them).
-      await step.apply(ctx, planned);
-      const ms = ctx.clock.now() - started;
-      emit({ type: 'done', step, planned, ms });
-      results.set(step.id, { step, planned, status: 'done', ms });
-    } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
-      const ms = ctx.clock.now() - started;
-      emit({ type: 'failed', step, error, ms });
-      results.set(step.id, { step, status: 'failed', error, ms });
     }
   };
 

@@ -3,12 +3,13 @@ import type { CliContext } from '../cli/context.ts';
 import type { Cloud } from '../cloud.ts';
 import { createAzureClients } from '../azure/clients.ts';
 import { createCredential } from '../azure/credential.ts';
+import { httpTimeoutMs } from '../azure/timeout.ts';
 import type { Catalog } from './init.ts';
 
 export function azureCatalog(ctx: CliContext, cloud: Cloud, tenantHint: string | undefined): Catalog {
   const clients = (async () => {
     const credential = await createCredential({ cloud, tenantId: tenantHint ?? 'organizations', env: ctx.env });
-    return (subscriptionId: string) => createAzureClients(credential, cloud, subscriptionId, 5000);
+    return (subscriptionId: string) => createAzureClients(credential, cloud, subscriptionId, 5000, httpTimeoutMs(ctx.env));
   })();
   return {
     async subscriptions() {

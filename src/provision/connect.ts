@@ -8,6 +8,7 @@ import { resolveCloud, type Cloud } from '../cloud.ts';
 import { createAzureClients, type AzureClients } from '../azure/clients.ts';
 import { callerFromToken, createCredential } from '../azure/credential.ts';
 import { explain } from '../azure/errors.ts';
+import { httpTimeoutMs } from '../azure/timeout.ts';
 import { createGraphApi, type GraphApi } from '../graph/client.ts';
 import { UsageError } from '../errors.ts';
 import type { Deployment } from '../state/deployment.ts';
@@ -44,8 +45,8 @@ export async function connect(d: Pick<Deployment, 'tenantId' | 'subscriptionId' 
   }
   return {
     cloud,
-    azure: createAzureClients(credential, cloud, d.subscriptionId, pollIntervalMs(ctx.env)),
-    graph: await createGraphApi(credential, cloud),
+    azure: createAzureClients(credential, cloud, d.subscriptionId, pollIntervalMs(ctx.env), httpTimeoutMs(ctx.env)),
+    graph: await createGraphApi(credential, cloud, httpTimeoutMs(ctx.env)),
     clock: systemClock,
     caller,
   };

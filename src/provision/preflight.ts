@@ -60,7 +60,8 @@ export async function preflight(ctx: StepContext): Promise<void> {
       return canCreateApplications(ctx);
     },
   ];
-  const problems = (await Promise.all(checks.map((c) => c().catch((err: unknown) => (isNotFound(err) ? undefined : explain(err).message))))).filter(Boolean);
+  // Each check is read-only: retried like any read (throttling, 5xx, a request that did not answer).
+  const problems = (await Promise.all(checks.map((c) => ctx.retry('preflight', c).catch((err: unknown) => (isNotFound(err) ? undefined : explain(err).message))))).filter(Boolean);
   if (problems.length) {
     throw new McpOboError(`cannot provision: ${problems.length === 1 ? problems[0] : `\n  - ${problems.join('\n  - ')}`}`, {
       suggestion: 'Nothing was created. Fix the above and rerun `mcp-obo provision`.',

@@ -7,6 +7,7 @@ import type { CliContext } from '../cli/context.ts';
 import { createProgress, progressMode } from '../cli/progress.ts';
 import { McpOboError } from '../errors.ts';
 import { classifyProvisioning, classifyTransient, explain } from '../azure/errors.ts';
+import { RequestTimeoutError } from '../azure/timeout.ts';
 import { runPlan, type StepResult } from '../plan/runner.ts';
 import { retry } from '../plan/retry.ts';
 import { PROVISION_STEPS } from '../plan/steps/index.ts';
@@ -69,7 +70,14 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
   const sctx = await stepContext(store, conn, ctx, { ...opts, onRetry: progress.onRetry });
 
   await preflight(sctx);
-  const results = await runPlan(PROVISION_STEPS, sctx, { concurrency: opts.concurrency, onEvent: progress.onEvent });
+  const results = await runPlan(PROVISION_STEPS, sctx, {
+    concurrency: opts.concurrency,
+    onEvent: progress.onEvent,
+    // A request that never answered (after its own retries, for those safe to repeat): run the step again.
+    rerunOn: (err) => err instanceof RequestTimeoutError,
+    reruns: 2,
+    onRerun: (step, attempt, err) => progress.onRetry(step.title, attempt, 0, `${err.message}; running the step again`),
+  });
   progress.stop();
 
   const failed = results.filter((r) => r.status === 'failed' || r.status === 'blocked');

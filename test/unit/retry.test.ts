@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { retry } from '../../src/plan/retry.ts';
-import { classifyProvisioning, classifyTransient } from '../../src/azure/errors.ts';
+import { classifyProvisioning, classifyTransient, TIMEOUT_ATTEMPTS } from '../../src/azure/errors.ts';
+import { RequestTimeoutError } from '../../src/azure/timeout.ts';
 import { GraphRequestError } from '../../src/graph/client.ts';
 import { fakeClock } from '../helpers/clock.ts';
 
@@ -59,4 +60,19 @@ test('the deadline bounds the total wait', async () => {
   const clock = fakeClock();
   await assert.rejects(retry(async () => { throw rest(429, 'TooManyRequests', '30'); }, { clock, classify: (e) => classifyTransient(e), maxAttempts: 100, baseMs: 1, maxDelayMs: 1, deadlineMs: 65_000 }));
   assert.deepEqual(clock.slept, [30_000, 30_000]);
+});
+
+test('a request that did not answer is retried when it can be repeated, a few times only; a POST is not', async () => {
+  const clock = fakeClock();
+  let calls = 0;
+  const get = new RequestTimeoutError('GET', 'https://management.azure.com/subscriptions/x', 30_000);
+  await assert.rejects(
+    retry(async () => {
+      calls++;
+      throw get;
+    }, { clock, classify: (e) => classifyProvisioning(e), maxAttempts: 30, baseMs: 100, maxDelayMs: 1000, deadlineMs: 600_000, random: () => 0 }),
+    /did not answer GET \/subscriptions\/x within 30 s/,
+  );
+  assert.equal(calls, TIMEOUT_ATTEMPTS);
+  assert.equal(classifyTransient(new RequestTimeoutError('POST', 'https://graph.microsoft.com/v1.0/groups', 30_000)).retry, false);
 });

@@ -62,3 +62,16 @@ test('unknown dependencies and cycles are refused', () => {
   assert.throws(() => validateGraph([step('a', ['nope'])]), /unknown step nope/);
   assert.throws(() => validateGraph([step('a', ['b']), step('b', ['a'])]), /cycle/);
 });
+
+test('a step that failed with a rerun error is run again from its plan, a bounded number of times', async () => {
+  let plans = 0;
+  const flaky: Step = { ...step('flaky', []), plan: async () => (++plans < 3 ? Promise.reject(new Error('no answer')) : { action: 'create' }) };
+  const reruns: number[] = [];
+  const ok = await runPlan([flaky], ctx(), { rerunOn: (e) => /no answer/.test((e as Error).message), reruns: 2, onRerun: (_s, attempt) => reruns.push(attempt) });
+  assert.equal(ok[0]!.status, 'done');
+  assert.deepEqual(reruns, [1, 2]);
+  plans = -10;
+  const failed = await runPlan([flaky], ctx(), { rerunOn: () => true, reruns: 2 });
+  assert.equal(failed[0]!.status, 'failed');
+  assert.equal(plans, -7, 'three attempts, then the failure stands');
+});
