@@ -55,7 +55,7 @@ export async function runPlan(steps: Step[], ctx: StepContext, opts: RunOptions 
   const blockedBy = (s: Step) => s.dependsOn.find((d) => results.get(d)?.status === 'failed' || results.get(d)?.status === 'blocked');
 
   const once = async (step: Step, started: number) => {
-    const planned = await step.plan(ctx);
+    const planned = ctx.dryRun ? await planAhead(step) : await step.plan(ctx);
     if (ctx.dryRun) {
       emit({ type: 'planned', step, planned });
       results.set(step.id, { step, planned, status: 'planned', ms: ctx.clock.now() - started });
@@ -67,6 +67,22 @@ export async function runPlan(steps: Step[], ctx: StepContext, opts: RunOptions 
     const ms = ctx.clock.now() - started;
     emit({ type: 'done', step, planned, ms });
     results.set(step.id, { step, planned, status: 'done', ms });
+  };
+
+  /**
+   * In a dry run nothing is applied, so the deployment file still holds the outputs of dependencies
+   * that are about to be created again (a resource group deleted outside the tool: a new identity gets
+   * a new principal id). A step must not plan against those stale values: it plans without them (a
+   * plan only reads the file), and its plan says which of its values are only known after apply.
+   */
+  const planAhead = async (step: Step): Promise<Planned> => {
+    const unknown = step.dependsOn.filter((d) => results.get(d)?.planned?.action === 'create');
+    if (unknown.length === 0) return step.plan(ctx);
+    const d = ctx.store.deployment;
+    const resources = Object.fromEntries(Object.entries(d.resources).filter(([k]) => !unknown.includes(k)));
+    const store = { deployment: { ...d, resources }, path: ctx.store.path } as unknown as StepContext['store'];
+    const planned = await step.plan({ ...ctx, store });
+    return { ...planned, detail: [planned.detail, `${unknown.join(', ')} known after apply`].filter(Boolean).join('; ') };
   };
 
   const execute = async (step: Step) => {

@@ -92,16 +92,16 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
     }
   }
   printSummary({ results, deployment: store.deployment, path: store.path, dryRun: opts.dryRun ?? false, json: opts.json ?? false, consent, out: ctx.stdout });
-  if (failed.length) throw failure(failed);
+  if (failed.length) throw failure(failed, opts.dryRun ?? false);
   if (consentError) throw consentError;
 }
 
-function failure(failed: StepResult[]): McpOboError {
+function failure(failed: StepResult[], dryRun: boolean): McpOboError {
   const first = failed.find((r) => r.error);
   const advice = first?.error ? explain(first.error) : undefined;
   const lines = failed.map((r) => `${r.step.title}: ${r.error ? explain(r.error).message : 'not started (a step it needs failed)'}`);
-  return new McpOboError(`provisioning did not finish:\n  - ${lines.join('\n  - ')}`, {
-    suggestion: `${advice?.suggestion ? `${advice.suggestion} ` : ''}What finished is saved; rerun \`mcp-obo provision\` to complete the rest.`,
+  return new McpOboError(`${dryRun ? 'the plan could not be made for every step' : 'provisioning did not finish'}:\n  - ${lines.join('\n  - ')}`, {
+    suggestion: `${advice?.suggestion ? `${advice.suggestion} ` : ''}${dryRun ? 'Nothing was changed.' : 'What finished is saved; rerun `mcp-obo provision` to complete the rest.'}`,
     cause: first?.error,
   });
 }

@@ -277,3 +277,33 @@ test("an administrator's additions to the app registration survive provision; ou
   const graphPerms = after.requiredResourceAccess.find((r: { resourceAppId: string }) => r.resourceAppId === '00000003-0000-0000-c000-000000000000').resourceAccess.map((a: { id: string }) => a.id);
   assert.ok(graphPerms.includes('570282fd-fa5c-430d-a7fd-fc8dc98a9dca') && graphPerms.includes('e1fe6dd8-ba31-4d61-89e7-88639da4683d'));
 });
+
+test('--dry-run after drift (resource group deleted outside the tool) shows the true plan; the run then matches it', async () => {
+  const cwd = await scratch();
+  await init(emu, cwd, { id: 'dd01' });
+  assert.equal((await runCli(['provision', '--no-secret'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 })).code, 0);
+  const oldPrincipal = (await deploymentFile(cwd)).resources.identity.principalId;
+  const del = await armAs('DELETE', `/subscriptions/${emu.subscriptionId}/resourcegroups/rg-e2e-dev-dd01`);
+  assert.equal(del.status, 202);
+  while ((await armAs('GET', `/subscriptions/${emu.subscriptionId}/resourcegroups/rg-e2e-dev-dd01`)).status !== 404) await new Promise((r) => setTimeout(r, 20));
+
+  emu.requests.length = 0;
+  const plan = await runCli(['provision', '--dry-run', '--no-secret'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 60_000 });
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.deepEqual(writes(emu.requests), []);
+  assert.doesNotMatch(plan.stdout, /FAILED/);
+  assert.match(plan.stdout, /resource group\s+create\n/);
+  assert.match(plan.stdout, /AcrPull role for the identity on the registry\s+create \(registry, identity known after apply\)/);
+  assert.match(plan.stdout, /federated credential for the managed identity\s+update \(subject; identity known after apply\)/);
+  assert.match(plan.stdout, /app registration\s+unchanged/);
+
+  const r = await runCli(['provision', '--no-secret', '--json'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const steps = Object.fromEntries((ndjson(r.stdout).find((e) => e.event === 'summary') as { steps: { id: string; action: string }[] }).steps.map((s) => [s.id, s.action]));
+  assert.equal(steps.federatedCredential, 'update');
+  assert.equal(steps.acrPull, 'create');
+  const d = await deploymentFile(cwd);
+  assert.notEqual(d.resources.identity.principalId, oldPrincipal);
+  const app = (emu.state().graph.applications as Array<{ id: string; federatedIdentityCredentials: Array<{ subject: string }> }>).find((a) => a.id === d.resources.application.objectId)!;
+  assert.deepEqual(app.federatedIdentityCredentials.map((f) => f.subject), [d.resources.identity.principalId]);
+});

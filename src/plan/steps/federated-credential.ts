@@ -42,9 +42,11 @@ export const federatedCredentialStep: Step = {
   plane: 'entra',
   async plan(ctx) {
     const { application, identity } = ctx.store.deployment.resources;
-    if (!application || !identity) return { action: 'create' };
+    if (!application) return { action: 'create' };
     const fic = await find(ctx, application.objectId);
     if (!fic) return { action: 'create' };
+    // A new identity (dry run after drift): the credential is there, its subject will change.
+    if (!identity) return { action: 'update', detail: 'subject' };
     return matches(fic, desired(ctx, identity.principalId)) ? { action: 'unchanged' } : { action: 'update', detail: 'issuer, subject or audience' };
   },
   async apply(ctx) {
