@@ -15,11 +15,12 @@ export function registerProvision(program: Command, ctx: CliContext): void {
     .option('--deployment <name|file>', 'which deployment (default: the only mcp-obo.*.json here)')
     .option('--dry-run', 'print the plan (create / update / unchanged) and change nothing')
     .option('--no-secret', 'do not create a client secret / .env.local (CI, production-only set-ups)')
+    .option('--secret-days <days>', 'lifetime of a new client secret, 1-730 days (tenant credential policies may allow less)', '90')
     .option('--consent', 'grant admin consent for the delegated permissions at the end (needs an administrator)')
     .option('--json', 'NDJSON progress events and a JSON summary on stdout')
-    .addHelpText('after', '\nExamples:\n  mcp-obo provision --dry-run\n  mcp-obo provision --consent\n  mcp-obo provision --deployment contoso-prd --no-secret --json')
-    .action(async (opts: { deployment?: string; dryRun?: boolean; secret?: boolean; consent?: boolean; json?: boolean }) => {
-      const { runProvision } = await import('../provision/run.ts');
-      await runProvision(opts, ctx);
+    .addHelpText('after', '\nExamples:\n  mcp-obo provision --dry-run\n  mcp-obo provision --consent\n  mcp-obo provision --deployment contoso-prd --no-secret --json\n  mcp-obo provision --secret-days 30')
+    .action(async (opts: { deployment?: string; dryRun?: boolean; secret?: boolean; secretDays: string; consent?: boolean; json?: boolean }) => {
+      const [{ runProvision }, { parseSecretDays }] = await Promise.all([import('../provision/run.ts'), import('../plan/steps/client-secret.ts')]);
+      await runProvision({ ...opts, secretDays: parseSecretDays(opts.secretDays) }, ctx);
     });
 }

@@ -32,7 +32,7 @@ export interface StepContext {
    */
   retry<T>(label: string, fn: () => Promise<T>, opts?: { propagation?: boolean }): Promise<T>;
   /** Options of the command that are relevant to steps. */
-  options: { secret: boolean; secretEnvFile: string };
+  options: { secret: boolean; secretEnvFile: string; /** Lifetime of a new client secret (--secret-days). */ secretDays: number; /** --consent: admin consent at the end. */ consent?: boolean };
   /** The signed-in principal (a user, or a service principal in CI). */
   caller: { objectId: string; kind: 'user' | 'servicePrincipal'; name?: string };
 }

@@ -15,6 +15,7 @@ import type { StepContext } from '../plan/types.ts';
 import { names } from '../state/naming.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import { ENV_LOCAL } from '../state/env-local.ts';
+import { DEFAULT_SECRET_DAYS } from '../plan/steps/client-secret.ts';
 import { connect, type Connection } from './connect.ts';
 import { preflight } from './preflight.ts';
 import { grantConsent, type PermissionStatus } from './consent.ts';
@@ -26,6 +27,8 @@ export interface ProvisionOptions {
   json?: boolean;
   /** false with --no-secret */
   secret?: boolean;
+  /** Lifetime of a new client secret in days (--secret-days). */
+  secretDays?: number;
   consent?: boolean;
   /** Steps at once; 1 runs them one after another. */
   concurrency?: number;
@@ -45,7 +48,7 @@ export function azureRetry(clock: Connection['clock'], onRetry?: (label: string,
     });
 }
 
-export async function stepContext(store: DeploymentStore, conn: Connection, ctx: CliContext, opts: { dryRun?: boolean; secret?: boolean; onRetry?: (label: string, attempt: number, waitMs: number, reason: string) => void }): Promise<StepContext> {
+export async function stepContext(store: DeploymentStore, conn: Connection, ctx: CliContext, opts: { dryRun?: boolean; secret?: boolean; secretDays?: number; consent?: boolean; onRetry?: (label: string, attempt: number, waitMs: number, reason: string) => void }): Promise<StepContext> {
   const d = store.deployment;
   return {
     store,
@@ -57,7 +60,7 @@ export async function stepContext(store: DeploymentStore, conn: Connection, ctx:
     cwd: ctx.cwd,
     dryRun: opts.dryRun ?? false,
     caller: conn.caller,
-    options: { secret: opts.secret ?? true, secretEnvFile: ENV_LOCAL },
+    options: { secret: opts.secret ?? true, secretEnvFile: ENV_LOCAL, secretDays: opts.secretDays ?? DEFAULT_SECRET_DAYS, consent: opts.consent },
     retry: azureRetry(conn.clock, opts.onRetry),
   };
 }

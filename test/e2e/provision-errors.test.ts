@@ -135,3 +135,39 @@ test('a user not allowed to register applications: refused before anything is cr
     emu.graph.allowedToCreateApps(true);
   }
 });
+
+test('a tenant policy that caps secret lifetimes: a clear message; --secret-days within it works', async () => {
+  emu.graph.appManagementPolicy({ maxPasswordLifetimeDays: 30 });
+  try {
+    const { cwd, r } = await provisionFails('sp01', cliEnv(emu, 'deployer'), /does not allow a client secret that lives 90 days \(CredentialInvalidLifetimeAsPerAppPolicy\)/);
+    assert.match(r.stderr, /--secret-days 30/);
+    assert.match(r.stderr, /--no-secret/);
+    const ok = await runCli(['provision', '--secret-days', '30'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 60_000 });
+    assert.equal(ok.code, 0, ok.stderr);
+    const end = Date.parse((await deploymentFile(cwd)).resources.clientSecret.endDateTime);
+    assert.ok(Math.abs(end - (Date.now() + 30 * 86_400_000)) < 600_000, 'the secret lives 30 days');
+  } finally {
+    emu.graph.appManagementPolicy(undefined);
+  }
+});
+
+test('a tenant policy that forbids secrets: the message points to --no-secret, which works', async () => {
+  emu.graph.appManagementPolicy({ blockPasswords: true });
+  try {
+    const { cwd, r } = await provisionFails('sp02', cliEnv(emu, 'deployer'), /does not allow client secrets on app registrations \(CredentialTypeNotAllowedAsPerAppPolicy\)/);
+    assert.match(r.stderr, /mcp-obo provision --no-secret/);
+    assert.equal((await runCli(['provision', '--no-secret'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 60_000 })).code, 0);
+  } finally {
+    emu.graph.appManagementPolicy(undefined);
+  }
+});
+
+test('--secret-days out of range is a usage error before any call', async () => {
+  const cwd = await scratch();
+  await init(emu, cwd, { id: 'sp03' });
+  emu.requests.length = 0;
+  const r = await runCli(['provision', '--secret-days', '0'], cliEnv(emu, 'deployer'), { cwd });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--secret-days must be a whole number of days from 1 to 730/);
+  assert.equal(emu.requests.length, 0);
+});

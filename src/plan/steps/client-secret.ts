@@ -1,15 +1,53 @@
 /**
  * A client secret for running the server locally, written only to .env.local (0600, git-ignored)
  * and never printed. Production uses the managed identity instead (`--no-secret` skips this).
+ * Short-lived by default (90 days, `--secret-days`): tenants increasingly cap secret lifetimes or
+ * forbid secrets with app management policies, and a refusal is explained, not shown raw.
  */
 import { join } from 'node:path';
 import type { Step, StepContext } from '../types.ts';
 import { isMicrosoftAuthority } from '../../cloud.ts';
+import { codeOf } from '../../azure/errors.ts';
+import { McpOboError, UsageError } from '../../errors.ts';
 import { ensureGitIgnored, envLocalHeader, readEnvFile, updateEnvFile } from '../../state/env-local.ts';
 import { need } from './util.ts';
 
-const LIFETIME_DAYS = 180;
-const RENEW_BEFORE_DAYS = 14;
+export const DEFAULT_SECRET_DAYS = 90;
+const MAX_SECRET_DAYS = 730;
+
+export function parseSecretDays(raw: string): number {
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > MAX_SECRET_DAYS) {
+    throw new UsageError(`--secret-days must be a whole number of days from 1 to ${MAX_SECRET_DAYS} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+/** Renewed this close to its end: 14 days, or a quarter of a short lifetime. */
+const renewBeforeDays = (days: number) => Math.min(14, Math.ceil(days / 4));
+
+/**
+ * Graph's answers to addPassword under an app management policy (learn.microsoft.com/graph/api/resources/appmanagementpolicy):
+ * 400 CredentialInvalidLifetimeAsPerAppPolicy "Credential lifetime exceeds the max value allowed as per assigned
+ * policy '{id}'." (microsoft/PubSec-Info-Assistant#681, Azure/azure-cli#28522) and 400
+ * CredentialTypeNotAllowedAsPerAppPolicy "Credential type not allowed as per assigned policy '{id}'." when
+ * secrets are blocked (error codes as in OfficeDev/teams-toolkit's aadErrorCode).
+ */
+function explainPolicy(err: unknown, days: number): McpOboError | undefined {
+  const noSecret = 'The deployed server needs no secret (it signs in with its managed identity); the secret only serves `mcp-obo serve` on your machine.';
+  if (codeOf(err) === 'CredentialInvalidLifetimeAsPerAppPolicy') {
+    return new McpOboError(`the tenant's app management policy does not allow a client secret that lives ${days} days (CredentialInvalidLifetimeAsPerAppPolicy)`, {
+      suggestion: `Rerun with a shorter lifetime, e.g. \`mcp-obo provision --secret-days 30\`, or with \`--no-secret\`. ${noSecret}`,
+      cause: err,
+    });
+  }
+  if (codeOf(err) === 'CredentialTypeNotAllowedAsPerAppPolicy') {
+    return new McpOboError('the tenant\'s app management policy does not allow client secrets on app registrations (CredentialTypeNotAllowedAsPerAppPolicy)', {
+      suggestion: `Rerun with \`mcp-obo provision --no-secret\`. ${noSecret} To serve locally, ask an administrator for an exemption for this app.`,
+      cause: err,
+    });
+  }
+  return undefined;
+}
 
 interface Password {
   keyId: string;
@@ -41,7 +79,7 @@ async function current(ctx: StepContext): Promise<{ ok: boolean; detail?: string
   const all = await passwords(ctx, app.objectId);
   const cred = all.find((p) => p.keyId === saved.keyId);
   if (!cred) return { ok: false, detail: 'secret was removed' };
-  if (Date.parse(cred.endDateTime) - ctx.clock.now() < RENEW_BEFORE_DAYS * 86_400_000) return { ok: false, detail: 'expires soon' };
+  if (Date.parse(cred.endDateTime) - ctx.clock.now() < renewBeforeDays(ctx.options.secretDays) * 86_400_000) return { ok: false, detail: 'expires soon' };
   return { ok: true, stale: stale(ctx, all, saved.keyId) };
 }
 
@@ -68,12 +106,17 @@ export const clientSecretStep: Step = {
       return remove(ctx, app.objectId, stale(ctx, await passwords(ctx, app.objectId), saved?.keyId));
     }
     if (planned.action !== 'create') return;
-    const endDateTime = new Date(ctx.clock.now() + LIFETIME_DAYS * 86_400_000).toISOString();
-    const password = await ctx.retry(
-      'client secret',
-      () => ctx.graph.post<Password>(`/applications/${app.objectId}/addPassword`, { passwordCredential: { displayName: ctx.names.secretDisplayName, endDateTime } }),
-      { propagation: true },
-    );
+    const endDateTime = new Date(ctx.clock.now() + ctx.options.secretDays * 86_400_000).toISOString();
+    let password: Password;
+    try {
+      password = await ctx.retry(
+        'client secret',
+        () => ctx.graph.post<Password>(`/applications/${app.objectId}/addPassword`, { passwordCredential: { displayName: ctx.names.secretDisplayName, endDateTime } }),
+        { propagation: true },
+      );
+    } catch (err) {
+      throw explainPolicy(err, ctx.options.secretDays) ?? err;
+    }
     const d = ctx.store.deployment;
     const path = join(ctx.cwd, ctx.options.secretEnvFile);
     await updateEnvFile(

@@ -54,6 +54,8 @@ export class GraphStore {
   unverifiedDomains: string[] = [];
   readonly deniedWriters = new Set<string>();
   allowedToCreateApps = true;
+  /** The tenant's default app management policy, as far as passwords go (none by default). */
+  appManagementPolicy: { id: string; maxPasswordLifetimeDays?: number; blockPasswords?: boolean } | undefined;
 
   constructor(dir: Directory, timing: Timing) {
     this.dir = dir;

@@ -1,5 +1,5 @@
 // Scenario switches for ARM and Graph (in-process objects) and their JSON form (POST /_emulator/config).
-import { isRecord } from '../core/http.ts';
+import { guid, isRecord } from '../core/http.ts';
 import { firstPartySp } from '../core/graphModels.ts';
 import type { GraphStore } from '../core/graphStore.ts';
 import type { ArmInventory } from '../core/inventory.ts';
@@ -42,6 +42,8 @@ export interface GraphSwitches {
   devopsServicePrincipal(present: boolean): void;
   /** Replace the deployer's Microsoft Graph app roles (values, e.g. 'Application.ReadWrite.All'); [] removes them. Affects newly issued tokens. */
   setDeployerRoles(values: string[]): void;
+  /** The tenant's app management policy for passwords: a maximum lifetime, or none allowed; undefined removes it. */
+  appManagementPolicy(p: { maxPasswordLifetimeDays?: number; blockPasswords?: boolean } | undefined): void;
 }
 
 export function armSwitches(inv: ArmInventory): ArmSwitches {
@@ -88,6 +90,10 @@ export function graphSwitches(store: GraphStore): GraphSwitches {
       store.sync();
     },
     setDeployerRoles: (values) => store.setAppRoles(store.dir.deployer.spObjectId, FIRST_PARTY.graph.appId, values),
+    appManagementPolicy: (p) => {
+      if (p?.maxPasswordLifetimeDays !== undefined && (!Number.isInteger(p.maxPasswordLifetimeDays) || p.maxPasswordLifetimeDays < 1)) throw new TypeError('maxPasswordLifetimeDays must be a positive integer');
+      store.appManagementPolicy = p === undefined ? undefined : { id: guid(), ...p };
+    },
   };
 }
 
@@ -164,7 +170,12 @@ export function applyConfig(env: SwitchEnv, body: Record<string, unknown>): void
   const graph = body.graph;
   if (graph !== undefined) {
     if (!isRecord(graph)) throw new TypeError('graph must be an object');
-    only(graph, ['verifiedDomains', 'unverifiedDomains', 'denyWrites', 'allowWrites', 'allowedToCreateApps', 'devopsServicePrincipal', 'deployerRoles'], 'graph');
+    only(graph, ['verifiedDomains', 'unverifiedDomains', 'denyWrites', 'allowWrites', 'allowedToCreateApps', 'devopsServicePrincipal', 'deployerRoles', 'appManagementPolicy'], 'graph');
+    if (graph.appManagementPolicy !== undefined) {
+      const p = graph.appManagementPolicy;
+      if (p !== null && !isRecord(p)) throw new TypeError('graph.appManagementPolicy must be an object {maxPasswordLifetimeDays?, blockPasswords?} or null');
+      env.graph.appManagementPolicy(p === null ? undefined : (p as { maxPasswordLifetimeDays?: number; blockPasswords?: boolean }));
+    }
     if (graph.verifiedDomains !== undefined) env.graph.verifiedDomains = strings(graph.verifiedDomains, 'graph.verifiedDomains');
     if (graph.unverifiedDomains !== undefined) strings(graph.unverifiedDomains, 'graph.unverifiedDomains').forEach((n) => env.graph.addDomain(n, false));
     if (graph.denyWrites !== undefined) strings(graph.denyWrites, 'graph.denyWrites').forEach((o) => env.graph.denyWrites(o));

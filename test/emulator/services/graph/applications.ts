@@ -26,6 +26,25 @@ export function findApp(g: GCtx, i = 0, opts: { allowMissing?: boolean } = {}): 
   return rec;
 }
 
+/**
+ * The tenant's app management policy (learn.microsoft.com/graph/api/resources/appmanagementpolicy,
+ * passwordCredentials restrictions passwordAddition and passwordLifetime). Graph's answers: 400
+ * CredentialTypeNotAllowedAsPerAppPolicy and 400 CredentialInvalidLifetimeAsPerAppPolicy "Credential lifetime
+ * exceeds the max value allowed as per assigned policy '{id}'." (microsoft/PubSec-Info-Assistant#681,
+ * Azure/azure-cli#28522, where a missing endDateTime, that is the default 2 years, tripped it).
+ */
+function checkPasswordPolicy(g: GCtx, pc: JsonObject): void {
+  const policy = g.store.appManagementPolicy;
+  if (!policy) return;
+  if (policy.blockPasswords) throw badRequest(`Credential type not allowed as per assigned policy '${policy.id}'.`, 'CredentialTypeNotAllowedAsPerAppPolicy');
+  if (policy.maxPasswordLifetimeDays === undefined) return;
+  const start = typeof pc.startDateTime === 'string' ? Date.parse(pc.startDateTime) : Date.now();
+  const end = typeof pc.endDateTime === 'string' ? Date.parse(pc.endDateTime) : start + 2 * 365 * 86_400_000;
+  if (end - start > policy.maxPasswordLifetimeDays * 86_400_000) {
+    throw badRequest(`Credential lifetime exceeds the max value allowed as per assigned policy '${policy.id}'.`, 'CredentialInvalidLifetimeAsPerAppPolicy');
+  }
+}
+
 function appBody(body: JsonObject): JsonObject {
   checkProps(body, APP_PROPS, 'application');
   return body;
@@ -97,6 +116,7 @@ export function registerApplications(routes: GraphRoutes): void {
       if (pc[k] !== undefined && (typeof pc[k] !== 'string' || Number.isNaN(Date.parse(pc[k] as string)))) throw badRequest(`Invalid value specified for property '${k}' of resource 'PasswordCredential'.`);
     }
     if (typeof pc.endDateTime === 'string' && Date.parse(pc.endDateTime) <= Date.now()) throw badRequest('Key credential end date is invalid.', 'KeyCredentialsInvalidEndDate');
+    checkPasswordPolicy(g, pc);
     g.send(200, entity(g, 'microsoft.graph.passwordCredential', g.store.addPassword(rec, pc)));
   });
 
