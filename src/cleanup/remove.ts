@@ -70,7 +70,8 @@ export async function removeAll(items: Found[], o: RemoveOptions): Promise<Remov
   const entra = (async () => {
     const out: Removal[] = [];
     out.push(...(await Promise.all(of('permissionGrant').map((g) => attempt(g, () => o.retry('grant', () => o.graph.delete(`/oauth2PermissionGrants/${g.id}`)), o)))));
-    out.push(...(await Promise.all(of('servicePrincipal').map((sp) => attempt(sp, () => o.retry('service principal', () => o.graph.delete(`/servicePrincipals/${sp.id}`)), o)))));
+    // Service principals are restorable deleted items too (security groups are deleted at once), so --purge purges them as well.
+    out.push(...(await Promise.all(of('servicePrincipal').map((sp) => attempt(sp, async () => (await o.retry('service principal', () => o.graph.delete(`/servicePrincipals/${sp.id}`)), purge(o, sp.id)), o)))));
     out.push(
       ...(await Promise.all([
         ...of('application').map((a) => attempt(a, async () => (await o.retry('app registration', () => o.graph.delete(`/applications/${a.id}`)), purge(o, a.id)), o)),

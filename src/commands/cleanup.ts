@@ -18,7 +18,7 @@ export function registerCleanup(program: Command, ctx: CliContext): void {
     .option('--include-untagged', 'also delete look-alikes that lack the mcp-obo marker')
     .option('--dry-run', 'list what would be deleted and stop')
     .option('-y, --yes', 'do not ask (required without a terminal)')
-    .option('--purge', "also remove the app registration from the tenant's deleted items, freeing its names at once")
+    .option('--purge', "also remove the app registration and its service principal from the tenant's deleted items, freeing their names at once")
     .option('--no-wait', 'do not wait for the resource group deletion to finish')
     .option('--list', 'list every mcp-obo deployment in the subscription and tenant')
     .option('--json', 'JSON on stdout')

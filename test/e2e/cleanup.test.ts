@@ -112,6 +112,7 @@ test('cleanup --yes --purge removes exactly deployment ab12: Azure, Entra, delet
   assert.ok(!g.groups!.some((x) => x.id === d.resources.group.objectId), 'group gone');
   assert.ok(!g.oauth2PermissionGrants!.some((x) => x.clientId === d.resources.servicePrincipal.objectId), 'grants gone');
   assert.ok(!(g.deletedItems ?? []).some((x) => x.id === d.resources.application.objectId), 'purged from deleted items');
+  assert.ok(!(g.deletedItems ?? []).some((x) => x.id === d.resources.servicePrincipal.objectId), 'the service principal too');
   assert.equal(g.applications!.length, before.apps - 1);
   assert.equal(g.groups!.length, before.groups - 1);
 
