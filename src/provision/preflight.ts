@@ -1,21 +1,14 @@
 /**
- * Checks made before `provision` creates anything: the subscription is reachable, the region
- * offers Container Apps, the registry name is free, and the caller may create app registrations.
- * Every problem found is reported at once; none of the checks writes.
+ * Checks made before `provision` plans anything: the subscription is reachable, the region offers
+ * Container Apps, the registry name is free, and the caller can read app registrations. The rights
+ * the plan then needs are checked by rights.ts. Every problem found is reported at once; none of the
+ * checks writes.
  */
 import { McpOboError } from '../errors.ts';
 import { codeOf, explain, isNotFound } from '../azure/errors.ts';
 import type { StepContext } from '../plan/types.ts';
 import { findApplication } from '../plan/steps/application.ts';
 import { optional } from '../plan/steps/util.ts';
-
-const APP_ROLE_VALUES_THAT_CREATE_APPS = ['Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy'];
-const DIRECTORY_ROLES_THAT_CREATE_APPS = [
-  '62e90394-69f5-4237-9190-012177145e10', // Global Administrator
-  '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3', // Application Administrator
-  '158c047a-c907-4556-b7ef-446551a6b5f7', // Cloud Application Administrator
-  'cf1c38e5-3621-4004-a7cb-879624dced7c', // Application Developer
-];
 
 type Check = () => Promise<string | undefined>;
 
@@ -57,7 +50,7 @@ export async function preflight(ctx: StepContext): Promise<void> {
         if (codeOf(err) === 'Authorization_RequestDenied') return `${DENIED} (it cannot even read app registrations)`;
         throw err;
       }
-      return canCreateApplications(ctx);
+      return undefined;
     },
   ];
   // Each check is read-only: retried like any read (throttling, 5xx, a request that did not answer).
@@ -70,22 +63,3 @@ export async function preflight(ctx: StepContext): Promise<void> {
 }
 
 const DENIED = 'your account cannot create app registrations in this tenant: ask an administrator for the Application Developer role, or to run `mcp-obo provision`';
-
-async function canCreateApplications(ctx: StepContext): Promise<string | undefined> {
-  if (ctx.caller.kind === 'servicePrincipal') {
-    // An app-only Graph token lists the application permissions it holds in its roles claim.
-    const token = await ctx.azure.credential.getToken(ctx.cloud.graphScope);
-    const roles = token ? ((JSON.parse(Buffer.from(token.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { roles?: string[] }).roles ?? []) : [];
-    return roles.some((r) => APP_ROLE_VALUES_THAT_CREATE_APPS.includes(r)) ? undefined : `${DENIED} (the service principal needs the Microsoft Graph application permission Application.ReadWrite.OwnedBy or Application.ReadWrite.All)`;
-  }
-  // A check the caller may not be allowed to make proves nothing: then the create itself decides.
-  const unknown = (err: unknown) => {
-    if (codeOf(err) === 'Authorization_RequestDenied') return undefined;
-    throw err;
-  };
-  const policy = await ctx.graph.get<{ defaultUserRolePermissions?: { allowedToCreateApps?: boolean } }>('/policies/authorizationPolicy').catch(unknown);
-  if (policy?.defaultUserRolePermissions?.allowedToCreateApps !== false) return undefined;
-  const memberOf = await ctx.graph.list<{ roleTemplateId?: string }>('/me/memberOf').catch(unknown);
-  if (!memberOf) return undefined;
-  return memberOf.some((m) => m.roleTemplateId && DIRECTORY_ROLES_THAT_CREATE_APPS.includes(m.roleTemplateId)) ? undefined : DENIED;
-}

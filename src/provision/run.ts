@@ -11,13 +11,14 @@ import { RequestTimeoutError } from '../azure/timeout.ts';
 import { runPlan, type StepResult } from '../plan/runner.ts';
 import { retry } from '../plan/retry.ts';
 import { PROVISION_STEPS } from '../plan/steps/index.ts';
-import type { StepContext } from '../plan/types.ts';
+import type { Step, StepContext } from '../plan/types.ts';
 import { names } from '../state/naming.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import { ENV_LOCAL } from '../state/env-local.ts';
 import { DEFAULT_SECRET_DAYS } from '../plan/steps/client-secret.ts';
 import { connect, type Connection } from './connect.ts';
 import { preflight } from './preflight.ts';
+import { missingRights } from './rights.ts';
 import { grantConsent, type PermissionStatus } from './consent.ts';
 import { printSummary } from './summary.ts';
 
@@ -73,14 +74,23 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
   const sctx = await stepContext(store, conn, ctx, { ...opts, onRetry: progress.onRetry });
 
   await preflight(sctx);
-  const results = await runPlan(PROVISION_STEPS, sctx, {
+  const runOptions = {
     concurrency: opts.concurrency,
-    onEvent: progress.onEvent,
     // A request that never answered (after its own retries, for those safe to repeat): run the step again.
-    rerunOn: (err) => err instanceof RequestTimeoutError,
+    rerunOn: (err: unknown) => err instanceof RequestTimeoutError,
     reruns: 2,
-    onRerun: (step, attempt, err) => progress.onRetry(step.title, attempt, 0, `${err.message}; running the step again`),
-  });
+    onRerun: (step: Step, attempt: number, err: Error) => progress.onRetry(step.title, attempt, 0, `${err.message}; running the step again`),
+  };
+  // The plan first (reads only): it says what will be created or changed, so which rights are needed.
+  const plan = await runPlan(PROVISION_STEPS, { ...sctx, dryRun: true }, { ...runOptions, onEvent: opts.dryRun ? progress.onEvent : undefined });
+  const missing = await missingRights(sctx, (id) => plan.find((r) => r.step.id === id)?.planned);
+  const lacking = missing.length
+    ? new McpOboError(`cannot provision: your account lacks ${missing.length === 1 ? 'a right' : 'rights'} this run needs:\n  - ${missing.join('\n  - ')}`, {
+        suggestion: `Nothing was ${opts.dryRun ? 'changed' : 'created'}. Get ${missing.length === 1 ? 'it' : 'them'} (README: "Permissions"), or have someone who has them run \`mcp-obo provision\`.`,
+      })
+    : undefined;
+  if (lacking && !opts.dryRun) throw lacking;
+  const results = opts.dryRun ? plan : await runPlan(PROVISION_STEPS, sctx, { ...runOptions, onEvent: progress.onEvent });
   progress.stop();
 
   const failed = results.filter((r) => r.status === 'failed' || r.status === 'blocked');
@@ -96,6 +106,7 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
   }
   printSummary({ results, deployment: store.deployment, path: store.path, dryRun: opts.dryRun ?? false, json: opts.json ?? false, consent, out: ctx.stdout });
   if (failed.length) throw failure(failed, opts.dryRun ?? false);
+  if (lacking) throw lacking;
   if (consentError) throw consentError;
 }
 

@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { runCli } from '../helpers/serve.ts';
 import { cliEnv, deploymentFile, init, scratch, writes } from '../helpers/cli.ts';
+import { trustCa } from '../helpers/trust.ts';
 
 let emu: Emulator;
 before(async () => {
   emu = await startEmulator();
+  trustCa(emu.caPem);
 });
 after(() => emu?.close());
 
@@ -122,14 +124,18 @@ test('a corrupt deployment file is a usage error, not a crash', async () => {
 });
 
 test('a user not allowed to register applications: refused before anything is created', async () => {
+  const plain = emu.addUser();
+  emu.arm.assignRole(plain.oid, 'Owner');
   emu.graph.allowedToCreateApps(false);
   try {
+    const env = cliEnv(emu, 'user', { MCP_OBO_FAKE_AZ_USER: plain.oid });
     const cwd = await scratch();
-    await init(emu, cwd, { id: 'nu01' }, cliEnv(emu, 'user'));
+    await init(emu, cwd, { id: 'nu01' }, env);
     emu.requests.length = 0;
-    const r = await runCli(['provision'], cliEnv(emu, 'user'), { cwd, timeoutMs: 60_000 });
+    const r = await runCli(['provision'], env, { cwd, timeoutMs: 60_000 });
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /cannot create app registrations .*Application Developer role/);
+    assert.match(r.stderr, /create app registrations .*ask for the Application Developer role/);
+    assert.match(r.stderr, /Nothing was created/);
     assert.deepEqual(writes(emu.requests), []);
   } finally {
     emu.graph.allowedToCreateApps(true);
@@ -170,4 +176,85 @@ test('--secret-days out of range is a usage error before any call', async () => 
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--secret-days must be a whole number of days from 1 to 730/);
   assert.equal(emu.requests.length, 0);
+});
+
+/** The deployer back to what every other test expects: Owner of the subscription, the default Graph permissions. */
+function restoreDeployer(): void {
+  emu.arm.removeRoles(deployerOid());
+  emu.arm.assignRole(deployerOid(), 'Owner');
+  emu.graph.setDeployerRoles(['Application.ReadWrite.All', 'Group.ReadWrite.All', 'DelegatedPermissionGrant.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All']);
+}
+
+test('a deployer with Contributor only: the missing role-assignment right is named before anything is created', async () => {
+  emu.arm.removeRoles(deployerOid());
+  emu.arm.assignRole(deployerOid(), 'Contributor');
+  try {
+    const { r } = await provisionFails('rr01', cliEnv(emu, 'deployer'), /cannot provision: your account lacks a right this run needs/);
+    assert.match(r.stderr, /Azure: Microsoft\.Authorization\/roleAssignments\/write \(the AcrPull role assignment\); needs Owner, User Access Administrator or Role Based Access Control Administrator/);
+    assert.match(r.stderr, /Nothing was created/);
+    assert.deepEqual(writes(emu.requests), []);
+  } finally {
+    restoreDeployer();
+  }
+});
+
+test('a service principal with Application.ReadWrite.OwnedBy only: each missing Graph permission is named; nothing is created', async () => {
+  emu.graph.setDeployerRoles(['Application.ReadWrite.OwnedBy']);
+  try {
+    const { r } = await provisionFails('rr02', cliEnv(emu, 'deployer'), /lacks rights this run needs/);
+    assert.match(r.stderr, /Microsoft Graph application permission GroupMember\.Read\.All or Group\.ReadWrite\.All \(finding the users group\)/);
+    assert.match(r.stderr, /Microsoft Graph application permission Group\.Create or Group\.ReadWrite\.All \(the users group\)/);
+    assert.match(r.stderr, /Microsoft Graph application permission AppRoleAssignment\.ReadWrite\.All \(assigning the users group to the app\)/);
+    assert.doesNotMatch(r.stderr, /Application\.ReadWrite\.OwnedBy or/);
+    assert.deepEqual(writes(emu.requests), []);
+  } finally {
+    restoreDeployer();
+  }
+});
+
+test('a service principal with exactly the documented rights provisions everything (no more is used)', async () => {
+  emu.arm.removeRoles(deployerOid());
+  emu.arm.assignRole(deployerOid(), 'Contributor');
+  emu.arm.assignRole(deployerOid(), 'Role Based Access Control Administrator');
+  emu.graph.setDeployerRoles(['Application.ReadWrite.OwnedBy', 'Group.Create', 'GroupMember.Read.All', 'AppRoleAssignment.ReadWrite.All']);
+  try {
+    const cwd = await scratch();
+    await init(emu, cwd, { id: 'rr03' });
+    const r = await runCli(['provision'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const d = await deploymentFile(cwd);
+    for (const key of ['acrPull', 'application', 'servicePrincipal', 'group', 'groupAssignment', 'federatedCredential', 'clientSecret']) assert.ok(d.resources[key], key);
+  } finally {
+    restoreDeployer();
+  }
+});
+
+test('a user whose directory role comes through a group, and no other Entra right: may register the app; lacking others are all listed', async () => {
+  const plain = emu.addUser();
+  const env = cliEnv(emu, 'user', { MCP_OBO_FAKE_AZ_USER: plain.oid });
+  emu.arm.assignRole(plain.oid, 'Reader');
+  emu.graph.allowedToCreateApps(false);
+  emu.graph.allowedToCreateSecurityGroups(false);
+  // An administrator made a role-assignable group holding Application Developer, with the user in it.
+  const token = await emu.mintUserToken({ aud: 'https://graph.microsoft.com', scp: 'Group.ReadWrite.All Directory.AccessAsUser.All' });
+  const post = (path: string, body: unknown) => fetch(`${emu.url}/v1.0${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const group = (await (await post('/groups', { displayName: 'App developers', mailEnabled: false, mailNickname: `appdevs${plain.oid.slice(0, 6)}`, securityEnabled: true })).json()) as { id: string };
+  assert.equal((await post(`/groups/${group.id}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${plain.oid}` })).status, 204);
+  emu.graph.assignDirectoryRole(group.id, 'Application Developer');
+  try {
+    const cwd = await scratch();
+    await init(emu, cwd, { id: 'rr04' }, env);
+    emu.requests.length = 0;
+    const r = await runCli(['provision', '--consent'], env, { cwd, timeoutMs: 60_000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /create app registrations/, 'Application Developer, held through the group, may');
+    assert.match(r.stderr, /Entra ID: create security groups \(the users group\); the tenant does not let users create security groups: ask for the Groups Administrator role/);
+    assert.match(r.stderr, /Entra ID: grant tenant-wide admin consent/);
+    assert.match(r.stderr, /Azure: Microsoft\.Resources\/subscriptions\/resourceGroups\/write/);
+    assert.match(r.stderr, /Azure: Microsoft\.Authorization\/roleAssignments\/write/);
+    assert.deepEqual(writes(emu.requests), []);
+  } finally {
+    emu.graph.allowedToCreateApps(true);
+    emu.graph.allowedToCreateSecurityGroups(true);
+  }
 });

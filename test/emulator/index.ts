@@ -23,6 +23,7 @@ import { createTls } from './core/tls.ts';
 import { registerLogStream } from './services/aca/logstream.ts';
 import { AcaRuntime } from './services/aca/runtime.ts';
 import { registerArm } from './services/arm/index.ts';
+import { assignRole } from './services/arm/rbac.ts';
 import { registerBlob } from './services/blob.ts';
 import { registerRegistryDataPlane } from './services/acrDataPlane.ts';
 import { registerControl } from './services/control.ts';
@@ -163,6 +164,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const timing = new Timing({ 'Microsoft.ContainerRegistry/registries/runs': 200 });
   const store = new GraphStore(dir, timing);
   const inv = new ArmInventory();
+  // The rights the deployer and the default user were given: Owner of the subscription (tests give others less).
+  assignRole(inv, dir.subscriptionId, dir.deployer.spObjectId, 'ServicePrincipal', 'Owner');
+  assignRole(inv, dir.subscriptionId, dir.defaultUser.oid, 'User', 'Owner');
   const acr = new AcrStore();
   const blobs = new BlobStore(url);
   const miHeaders = new Map<string, () => string[]>();
@@ -171,7 +175,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const dns = new PublicDns();
   const deployEnv = { url, inv, acr, aca, codes, dir };
   const deploy = deploySwitches(deployEnv);
-  const switches: SwitchEnv = { timing, inv, store, arm: armSwitches(inv), graph: graphSwitches(store), deploy, deployEnv, dns };
+  const switches: SwitchEnv = { timing, inv, store, arm: armSwitches(inv, store), graph: graphSwitches(store), deploy, deployEnv, dns };
   const pushByLoginServer = (loginServer: string, image: string): boolean => {
     const reg = inv.snapshot().find((r) => r.type === 'Microsoft.ContainerRegistry/registries' && (r.properties as Record<string, unknown>)?.loginServer === loginServer);
     if (!reg) return false;

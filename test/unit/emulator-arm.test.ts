@@ -250,3 +250,32 @@ describe('emulator ARM', () => {
     assert.ok(emu.arm.apiVersions()['Microsoft.Resources/resourceGroups']!.includes('2025-04-01'));
   });
 });
+
+describe('emulator Azure RBAC', () => {
+  test('a principal has exactly the roles it was given: Contributor writes but cannot assign roles; a role on a resource group stops at it', async () => {
+    const oid = String(decodeJwt((await cred.getToken(ARM_SCOPE))!.token).oid);
+    const def = (id: string) => `/subscriptions/${emu.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
+    const rg = await c.res.resourceGroups.createOrUpdate('rg-rbac', { location: 'eastus' });
+    const mi = await c.msi.userAssignedIdentities.createOrUpdate('rg-rbac', 'mi-rbac', { location: 'eastus' });
+    try {
+      emu.arm.removeRoles(oid);
+      assert.equal(await code(c.res.resourceGroups.createOrUpdate('rg-rbac-2', { location: 'eastus' })), 'AuthorizationFailed');
+      emu.arm.assignRole(oid, 'Contributor');
+      await c.res.resourceGroups.createOrUpdate('rg-rbac-2', { location: 'eastus' });
+      const assign = () => c.auth.roleAssignments.create(rg.id!.slice(1), randomUUID(), { roleDefinitionId: def(ACR_PULL), principalId: mi.principalId!, principalType: 'ServicePrincipal' });
+      assert.equal(await code(assign()), 'AuthorizationFailed', 'Contributor has NotActions Microsoft.Authorization/*/Write');
+      emu.arm.removeRoles(oid);
+      emu.arm.assignRole(oid, 'Owner', rg.id!);
+      await assign();
+      await c.msi.userAssignedIdentities.createOrUpdate('rg-rbac', 'mi-rbac-2', { location: 'eastus' });
+      assert.equal(await code(c.msi.userAssignedIdentities.createOrUpdate('rg-rbac-2', 'mi-elsewhere', { location: 'eastus' })), 'AuthorizationFailed', 'the role stops at its resource group');
+      const mine = await collect(c.auth.roleAssignments.listForSubscription({ filter: `assignedTo('${oid}')` }));
+      assert.deepEqual(mine.map((r) => [r.scope, r.roleDefinitionId!.split('/').pop()]), [[rg.id, '8e3af657-a8ff-443c-a75c-2fe8c4bcb635']]);
+      const owner = await c.auth.roleDefinitions.getById(mine[0]!.roleDefinitionId!);
+      assert.deepEqual(owner.permissions![0]!.actions, ['*']);
+    } finally {
+      emu.arm.removeRoles(oid);
+      emu.arm.assignRole(oid, 'Owner');
+    }
+  });
+});

@@ -98,7 +98,7 @@ describe('emulator Graph directory', () => {
     const ref = { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${emu.cliUser.oid}` };
     await user.api(`/groups/${group.id}/members/$ref`).post(ref);
     assert.equal(await fails(user.api(`/groups/${group.id}/members/$ref`).post(ref)), '400 Request_BadRequest');
-    assert.equal(((await user.api('/me/memberOf').get()) as { value: unknown[] }).value.length, 1);
+    assert.equal(((await user.api('/me/memberOf/microsoft.graph.group').get()) as { value: unknown[] }).value.length, 1);
 
     // Managed-identity tokens carry the cloud's issuer, not the emulator's URL.
     const fic = { name: 'mcp-obo-mi', issuer: `https://login.microsoftonline.com/${emu.tenantId}/v2.0`, subject: emu.managedIdentity.principalId, audiences: ['api://AzureADTokenExchange'] };
@@ -177,7 +177,13 @@ describe('emulator Graph directory', () => {
     assert.equal((await config({ graph: { allowedToCreateApps: false, bogus: 1 } })).status, 400);
     const snap = (await (await config({ graph: { allowedToCreateApps: false, verifiedDomains: ['mcpoboemu.onmicrosoft.com', 'contoso.com'] }, latency: { graph: 5 } })).json()) as { graph: { allowedToCreateApps: boolean } };
     assert.equal(snap.graph.allowedToCreateApps, false);
-    assert.equal(await fails(user.api('/applications').post({ displayName: 'user app' })), '403 Authorization_RequestDenied');
+    // A user without a directory role (the default user is a Global Administrator, who may).
+    const plain = emu.addUser();
+    const plainUser = graph(() => emu.mintUserToken({ aud: 'https://graph.microsoft.com', scp: USER_SCP, user: plain }));
+    assert.equal(await fails(plainUser.api('/applications').post({ displayName: 'user app' })), '403 Authorization_RequestDenied');
+    await user.api('/applications').post({ displayName: 'admin app' });
+    emu.graph.assignDirectoryRole(plain.oid, 'Application Developer');
+    await plainUser.api('/applications').post({ displayName: 'developer app' });
     const ok = (await app.api('/applications').post({ displayName: 'contoso app', identifierUris: ['https://api.contoso.com/mcp'] })) as { identifierUris: string[] };
     assert.deepEqual(ok.identifierUris, ['https://api.contoso.com/mcp']);
     await config({ graph: { allowedToCreateApps: true, verifiedDomains: ['mcpoboemu.onmicrosoft.com'] }, latency: { graph: 0 } });
@@ -185,6 +191,43 @@ describe('emulator Graph directory', () => {
     try {
       const fresh = graph(async () => (await credential().getToken(GRAPH_SCOPE))!.token);
       assert.equal(await fails(fresh.api('/applications').post({ displayName: 'no roles' })), '403 Authorization_RequestDenied');
+    } finally {
+      emu.graph.setDeployerRoles(['Application.ReadWrite.All', 'Group.ReadWrite.All', 'DelegatedPermissionGrant.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All']);
+    }
+  });
+});
+
+describe('emulator Entra rights', () => {
+  test('directory roles held through a group show in transitiveMemberOf only; creators own what they create', async () => {
+    const dev = emu.addUser();
+    const devClient = graph(() => emu.mintUserToken({ aud: 'https://graph.microsoft.com', scp: USER_SCP, user: dev }));
+    const group = (await user.api('/groups').post({ displayName: 'devs', mailEnabled: false, mailNickname: `devs${randomBytes(3).toString('hex')}`, securityEnabled: true })) as { id: string };
+    await user.api(`/groups/${group.id}/members/$ref`).post({ '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${dev.oid}` });
+    emu.graph.assignDirectoryRole(group.id, 'Application Developer');
+    const direct = (await devClient.api('/me/memberOf/microsoft.graph.directoryRole').get()) as { value: unknown[] };
+    assert.deepEqual(direct.value, []);
+    const transitive = (await devClient.api('/me/transitiveMemberOf/microsoft.graph.directoryRole').get()) as { value: Array<{ roleTemplateId: string; displayName: string }> };
+    assert.deepEqual(transitive.value.map((r) => [r.roleTemplateId, r.displayName]), [['cf1c38e5-3621-4004-a7cb-879624dced7c', 'Application Developer']]);
+
+    const mine = (await devClient.api('/applications').post({ displayName: 'dev app' })) as { id: string };
+    const owners = (await devClient.api(`/applications/${mine.id}/owners`).get()) as { value: Array<{ id: string }> };
+    assert.deepEqual(owners.value.map((o) => o.id), [dev.oid]);
+    await devClient.api(`/applications/${mine.id}`).patch({ notes: 'mine' });
+    // An Application Developer manages only what they own.
+    const theirs = (await user.api('/applications').post({ displayName: 'admin app 2' })) as { id: string };
+    assert.equal(await fails(devClient.api(`/applications/${theirs.id}`).patch({ notes: 'not mine' })), '403 Authorization_RequestDenied');
+  });
+
+  test('an app with Application.ReadWrite.OwnedBy manages only apps it owns; Group.Create creates groups but cannot read them', async () => {
+    emu.graph.setDeployerRoles(['Application.ReadWrite.OwnedBy', 'Group.Create']);
+    try {
+      const limited = graph(async () => (await credential().getToken(GRAPH_SCOPE))!.token);
+      const own = (await limited.api('/applications').post({ displayName: 'owned by the deployer' })) as { id: string };
+      await limited.api(`/applications/${own.id}/addPassword`).post({ passwordCredential: { displayName: 'x' } });
+      const other = (await user.api('/applications').post({ displayName: 'not the deployer\'s' })) as { id: string };
+      assert.equal(await fails(limited.api(`/applications/${other.id}/addPassword`).post({ passwordCredential: { displayName: 'x' } })), '403 Authorization_RequestDenied');
+      await limited.api('/groups').post({ displayName: 'made by an app', mailEnabled: false, mailNickname: `app${randomBytes(3).toString('hex')}`, securityEnabled: true });
+      assert.equal(await fails(limited.api('/groups').get()), '403 Authorization_RequestDenied');
     } finally {
       emu.graph.setDeployerRoles(['Application.ReadWrite.All', 'Group.ReadWrite.All', 'DelegatedPermissionGrant.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All']);
     }

@@ -5,13 +5,15 @@ import type { Directory } from './directory.ts';
 import { guid } from './http.ts';
 import { firstPartySp, managedIdentitySp, newApplication, nowIso, opaqueId, spForApplication, userJson } from './graphModels.ts';
 import type { Timing } from './timing.ts';
-import { DEPLOYER_GRAPH_ROLES, FIRST_PARTY } from './wellKnown.ts';
+import { DEPLOYER_GRAPH_ROLES, DIRECTORY_ROLES, FIRST_PARTY } from './wellKnown.ts';
 import type { Application, DirectoryLink, GraphState, JsonObject, User } from '../types.ts';
 
 export interface Rec {
   obj: JsonObject;
   /** Epoch ms from which reads/updates by id see the object (propagation window). */
   visibleAt: number;
+  /** Object ids of its owners (users or service principals); whoever creates it through Graph is the first. */
+  owners?: string[];
 }
 
 export interface AppRec extends Rec {
@@ -54,6 +56,9 @@ export class GraphStore {
   unverifiedDomains: string[] = [];
   readonly deniedWriters = new Set<string>();
   allowedToCreateApps = true;
+  allowedToCreateSecurityGroups = true;
+  /** Directory role template id -> members (users, service principals, role-assignable groups). */
+  readonly roleMembers = new Map<string, Set<string>>();
   /** The tenant's default app management policy, as far as passwords go (none by default). */
   appManagementPolicy: { id: string; maxPasswordLifetimeDays?: number; blockPasswords?: boolean } | undefined;
 
@@ -66,6 +71,8 @@ export class GraphStore {
     const mi = dir.managedIdentity;
     this.addSp(managedIdentitySp({ ...mi, name: mi.resourceId.split('/').pop()! }), 0);
     this.setAppRoles(dir.deployer.spObjectId, FIRST_PARTY.graph.appId, DEPLOYER_GRAPH_ROLES);
+    // The default user administers the tenant (consent, other people's apps); tests use other users for less.
+    this.assignDirectoryRole(dir.defaultUser.oid, DIRECTORY_ROLES['Global Administrator']!);
     dir.link = this.#link();
   }
 
@@ -178,6 +185,18 @@ export class GraphStore {
         principalType: principal?.type ?? 'ServicePrincipal', resourceDisplayName: res.obj.displayName, resourceId: res.obj.id,
       });
     }
+  }
+
+  assignDirectoryRole(principalId: string, templateId: string): void {
+    const set = this.roleMembers.get(templateId) ?? new Set<string>();
+    set.add(lc(principalId));
+    this.roleMembers.set(templateId, set);
+  }
+
+  /** Template ids of the directory roles a principal holds: directly, or also through the groups it is in. */
+  directoryRoles(principalId: string, transitive: boolean): string[] {
+    const holders = new Set([lc(principalId), ...(transitive ? this.memberOf(principalId).map(lc) : [])]);
+    return [...this.roleMembers].filter(([, members]) => [...members].some((m) => holders.has(m))).map(([id]) => id);
   }
 
   /** Groups (ids) the object is a direct member of. */

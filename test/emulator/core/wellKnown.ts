@@ -45,7 +45,28 @@ export const GRAPH_ROLES: PermissionDef[] = [
   { id: '7ab1d382-f21e-4acd-a863-ba3e13f7da61', value: 'Directory.Read.All' },
   { id: '19dbc75e-c2e2-444c-a770-ec69d8559fc7', value: 'Directory.ReadWrite.All' },
   { id: 'df021288-bdef-4463-88db-98f22de89214', value: 'User.Read.All' },
+  { id: 'bf7b1a76-6e77-406b-b258-bf5c7720e98f', value: 'Group.Create' },
+  { id: 'dbaae8cf-10b5-4b86-a4a1-f871c94c6695', value: 'GroupMember.ReadWrite.All' },
+  { id: '98830695-27a2-44f7-8c18-0c3ebc9698f6', value: 'GroupMember.Read.All' },
+  { id: '5b567255-7703-4780-807c-7be8301ae99b', value: 'Group.Read.All' },
+  { id: 'dbb9058a-0e50-45d7-ae91-66909b5d4664', value: 'Domain.Read.All' },
+  { id: '498476ce-e0fe-48b0-b801-37ba7e2685c6', value: 'Organization.Read.All' },
 ];
+
+/**
+ * Built-in Microsoft Entra roles by name, with their template ids (the same in every tenant;
+ * learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference).
+ */
+export const DIRECTORY_ROLES: Record<string, string> = {
+  'Global Administrator': '62e90394-69f5-4237-9190-012177145e10',
+  'Application Administrator': '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
+  'Cloud Application Administrator': '158c047a-c907-4556-b7ef-446551a6b5f7',
+  'Application Developer': 'cf1c38e5-3621-4004-a7cb-879624dced7c',
+  'Groups Administrator': 'fdd7a751-b60b-444a-984c-02652fe8fa1c',
+  'User Administrator': 'fe930be7-5e62-47db-91af-98c3a49a38b1',
+  'Privileged Role Administrator': 'e8611ab8-c189-46e8-94e1-60213ab1f814',
+  'Directory Writers': '9360feb5-f418-4baa-8175-e2a00bac4301',
+};
 
 /** Graph app roles the deployer holds by default. */
 export const DEPLOYER_GRAPH_ROLES = ['Application.ReadWrite.All', 'Group.ReadWrite.All', 'DelegatedPermissionGrant.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All'];

@@ -5,9 +5,10 @@ import type { GraphStore } from '../core/graphStore.ts';
 import type { ArmInventory } from '../core/inventory.ts';
 import type { DnsType, PublicDns } from '../core/dns.ts';
 import type { Timing } from '../core/timing.ts';
-import { FIRST_PARTY } from '../core/wellKnown.ts';
+import { DIRECTORY_ROLES, FIRST_PARTY } from '../core/wellKnown.ts';
 import type { ArmErrorInfo, Latency, Propagation } from '../types.ts';
 import { canonicalNamespace } from './arm/catalog.ts';
+import { assignRole, removeRoles } from './arm/rbac.ts';
 import { applyDeployConfig, deployConfigSnapshot, type DeploySwitchEnv, type deploySwitches } from './deploySwitches.ts';
 
 export interface ArmSwitches {
@@ -26,6 +27,10 @@ export interface ArmSwitches {
   failNextOperation(type: string, error?: ArmErrorInfo): void;
   /** api-version values seen per resource type / route kind. */
   apiVersions(): Record<string, string[]>;
+  /** Give a principal an Azure role (built-in, by name or id) at a scope (default: the subscription). */
+  assignRole(principalOid: string, role: string, scope?: string): void;
+  /** Take every Azure role a principal holds (then it may write nothing). */
+  removeRoles(principalOid: string): void;
 }
 
 export interface GraphSwitches {
@@ -44,10 +49,18 @@ export interface GraphSwitches {
   setDeployerRoles(values: string[]): void;
   /** The tenant's app management policy for passwords: a maximum lifetime, or none allowed; undefined removes it. */
   appManagementPolicy(p: { maxPasswordLifetimeDays?: number; blockPasswords?: boolean } | undefined): void;
+  /** policies/authorizationPolicy defaultUserRolePermissions.allowedToCreateSecurityGroups. */
+  allowedToCreateSecurityGroups(allowed: boolean): void;
+  /** Give a user, service principal or (role-assignable) group a built-in directory role, by name ('Application Developer'). */
+  assignDirectoryRole(principalOid: string, role: string): void;
+  /** Take every directory role a principal holds directly. */
+  removeDirectoryRoles(principalOid: string): void;
 }
 
-export function armSwitches(inv: ArmInventory): ArmSwitches {
+export function armSwitches(inv: ArmInventory, store: GraphStore): ArmSwitches {
   return {
+    assignRole: (oid, role, scope) => void assignRole(inv, store.dir.subscriptionId, oid, store.principal(oid)?.type ?? 'ServicePrincipal', role, scope),
+    removeRoles: (oid) => removeRoles(inv, oid),
     unregistered: (ns) => inv.setRegistration(canonicalNamespace(ns) ?? ns, 'NotRegistered'),
     denyWrites: (oid, types) => void inv.deniedWriters.set(oid.toLowerCase(), types ? [...types] : null),
     allowWrites: (oid) => void inv.deniedWriters.delete(oid.toLowerCase()),
@@ -90,6 +103,15 @@ export function graphSwitches(store: GraphStore): GraphSwitches {
       store.sync();
     },
     setDeployerRoles: (values) => store.setAppRoles(store.dir.deployer.spObjectId, FIRST_PARTY.graph.appId, values),
+    allowedToCreateSecurityGroups: (v) => void (store.allowedToCreateSecurityGroups = v),
+    assignDirectoryRole: (oid, role) => {
+      const id = DIRECTORY_ROLES[role];
+      if (!id) throw new TypeError(`unknown directory role '${role}' (one of: ${Object.keys(DIRECTORY_ROLES).join(', ')})`);
+      store.assignDirectoryRole(oid, id);
+    },
+    removeDirectoryRoles: (oid) => {
+      for (const members of store.roleMembers.values()) members.delete(oid.toLowerCase());
+    },
     appManagementPolicy: (p) => {
       if (p?.maxPasswordLifetimeDays !== undefined && (!Number.isInteger(p.maxPasswordLifetimeDays) || p.maxPasswordLifetimeDays < 1)) throw new TypeError('maxPasswordLifetimeDays must be a positive integer');
       store.appManagementPolicy = p === undefined ? undefined : { id: guid(), ...p };
@@ -147,7 +169,15 @@ export function applyConfig(env: SwitchEnv, body: Record<string, unknown>): void
   const arm = body.arm;
   if (arm !== undefined) {
     if (!isRecord(arm)) throw new TypeError('arm must be an object');
-    only(arm, ['unregistered', 'registered', 'denyWrites', 'allowWrites', 'takenRegistryNames', 'forcePrincipalNotFound', 'retryAfter', 'failNextOperation'], 'arm');
+    only(arm, ['unregistered', 'registered', 'denyWrites', 'allowWrites', 'takenRegistryNames', 'forcePrincipalNotFound', 'retryAfter', 'failNextOperation', 'assignRoles', 'removeRoles'], 'arm');
+    if (arm.removeRoles !== undefined) strings(arm.removeRoles, 'arm.removeRoles').forEach((o) => env.arm.removeRoles(o));
+    if (arm.assignRoles !== undefined) {
+      if (!Array.isArray(arm.assignRoles)) throw new TypeError('arm.assignRoles must be an array of {principalOid, role, scope?}');
+      for (const r of arm.assignRoles) {
+        if (!isRecord(r) || typeof r.principalOid !== 'string' || typeof r.role !== 'string' || (r.scope !== undefined && typeof r.scope !== 'string')) throw new TypeError('arm.assignRoles entries need principalOid and role');
+        env.arm.assignRole(r.principalOid, r.role, r.scope as string | undefined);
+      }
+    }
     if (arm.unregistered !== undefined) strings(arm.unregistered, 'arm.unregistered').forEach((ns) => env.arm.unregistered(ns));
     if (arm.registered !== undefined) strings(arm.registered, 'arm.registered').forEach((ns) => env.inv.setRegistration(canonicalNamespace(ns) ?? ns, 'Registered'));
     if (arm.denyWrites !== undefined) {
@@ -170,7 +200,14 @@ export function applyConfig(env: SwitchEnv, body: Record<string, unknown>): void
   const graph = body.graph;
   if (graph !== undefined) {
     if (!isRecord(graph)) throw new TypeError('graph must be an object');
-    only(graph, ['verifiedDomains', 'unverifiedDomains', 'denyWrites', 'allowWrites', 'allowedToCreateApps', 'devopsServicePrincipal', 'deployerRoles', 'appManagementPolicy'], 'graph');
+    only(graph, ['verifiedDomains', 'unverifiedDomains', 'denyWrites', 'allowWrites', 'allowedToCreateApps', 'allowedToCreateSecurityGroups', 'devopsServicePrincipal', 'deployerRoles', 'appManagementPolicy', 'directoryRoles'], 'graph');
+    if (graph.directoryRoles !== undefined) {
+      if (!Array.isArray(graph.directoryRoles)) throw new TypeError('graph.directoryRoles must be an array of {principalOid, role}');
+      for (const r of graph.directoryRoles) {
+        if (!isRecord(r) || typeof r.principalOid !== 'string' || typeof r.role !== 'string') throw new TypeError('graph.directoryRoles entries need principalOid and role');
+        env.graph.assignDirectoryRole(r.principalOid, r.role);
+      }
+    }
     if (graph.appManagementPolicy !== undefined) {
       const p = graph.appManagementPolicy;
       if (p !== null && !isRecord(p)) throw new TypeError('graph.appManagementPolicy must be an object {maxPasswordLifetimeDays?, blockPasswords?} or null');
@@ -180,10 +217,11 @@ export function applyConfig(env: SwitchEnv, body: Record<string, unknown>): void
     if (graph.unverifiedDomains !== undefined) strings(graph.unverifiedDomains, 'graph.unverifiedDomains').forEach((n) => env.graph.addDomain(n, false));
     if (graph.denyWrites !== undefined) strings(graph.denyWrites, 'graph.denyWrites').forEach((o) => env.graph.denyWrites(o));
     if (graph.allowWrites !== undefined) strings(graph.allowWrites, 'graph.allowWrites').forEach((o) => env.graph.allowWrites(o));
-    for (const k of ['allowedToCreateApps', 'devopsServicePrincipal'] as const) {
+    for (const k of ['allowedToCreateApps', 'allowedToCreateSecurityGroups', 'devopsServicePrincipal'] as const) {
       if (graph[k] !== undefined && typeof graph[k] !== 'boolean') throw new TypeError(`graph.${k} must be a boolean`);
     }
     if (graph.allowedToCreateApps !== undefined) env.graph.allowedToCreateApps(graph.allowedToCreateApps as boolean);
+    if (graph.allowedToCreateSecurityGroups !== undefined) env.graph.allowedToCreateSecurityGroups(graph.allowedToCreateSecurityGroups as boolean);
     if (graph.devopsServicePrincipal !== undefined) env.graph.devopsServicePrincipal(graph.devopsServicePrincipal as boolean);
     if (graph.deployerRoles !== undefined) env.graph.setDeployerRoles(strings(graph.deployerRoles, 'graph.deployerRoles'));
   }

@@ -27,6 +27,7 @@ import { registerRevisions } from './revisions.ts';
 import { registerRoleAssignments } from './roleAssignments.ts';
 import { registerSubscriptions } from './subscriptions.ts';
 import { registerWorkspaces } from './workspaces.ts';
+import { rbacAllows } from './rbac.ts';
 
 export interface ArmEnv extends TokenEnv {
   inv: ArmInventory;
@@ -133,7 +134,7 @@ async function dispatch(env: ArmEnv, routes: ArmRoutes, ctx: Ctx, reqHeaders: Re
       },
       send: (status, body, headers = {}) => sendJson(ctx, status, body, { ...reqHeaders, ...headers }),
       authorize: (action, scope, type) => {
-        if (env.inv.denied(oid, type)) throw authorizationFailed(label, oid, action, scope);
+        if (env.inv.denied(oid, type) || !rbacAllows(env.inv, env.store, oid, action, scope)) throw authorizationFailed(label, oid, action, scope);
       },
     };
     await r.handler(a);

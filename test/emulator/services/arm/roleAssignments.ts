@@ -41,7 +41,7 @@ function definitionJson(a: ACtx, d: RoleDef): JsonObject {
   return {
     properties: {
       roleName: d.roleName, type: 'BuiltInRole', description: d.description, assignableScopes: ['/'],
-      permissions: [{ actions: d.actions, notActions: [], dataActions: d.dataActions ?? [], notDataActions: [] }],
+      permissions: [{ actions: d.actions, notActions: d.notActions ?? [], dataActions: d.dataActions ?? [], notDataActions: [] }],
       createdOn: '2015-02-02T21:55:09.8806423Z', updatedOn: '2024-01-01T00:00:00.0000000Z', createdBy: null, updatedBy: null,
     },
     id: defId(a, d.id), type: 'Microsoft.Authorization/roleDefinitions', name: d.id,

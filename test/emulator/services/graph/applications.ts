@@ -4,7 +4,8 @@ import { mergeGraph, newApplication } from '../../core/graphModels.ts';
 import type { AppRec } from '../../core/graphStore.ts';
 import type { Application, JsonObject } from '../../types.ts';
 import { APP_PROPS, validateApp } from './appValidation.ts';
-import { badRequest, denied, notFound } from './errors.ts';
+import { requireCreate, requireManage } from './authz.ts';
+import { badRequest, notFound } from './errors.ts';
 import { checkProps, entity, type GCtx, type GraphRoutes, KEY, PERM } from './index.ts';
 import { queryCollection, selectProps } from './odata.ts';
 
@@ -51,15 +52,15 @@ function appBody(body: JsonObject): JsonObject {
 }
 
 function create(g: GCtx, body: JsonObject): AppRec {
-  // With allowedToCreateApps off, users (delegated callers) cannot register apps, as for a non-admin user.
-  if (g.caller.delegated && !g.store.allowedToCreateApps) throw denied();
+  // With allowedToCreateApps off, users need an app-creating directory role.
+  requireCreate(g, 'application');
   const obj = newApplication(appBody(body), g.env.dir.tenantDomain);
   validateApp(g.store, obj);
   const entra: Application = {
     displayName: String(obj.displayName), clientId: String(obj.appId), objectId: String(obj.id), spObjectId: '', secrets: [], federatedCredentials: [],
     identifierUris: [], publishedScopes: [], delegatedPermissions: {}, consentGranted: { graph: false, devops: false }, appRoleAssignmentRequired: false, graphManaged: true,
   };
-  const rec: AppRec = { obj, visibleAt: g.store.newVisibleAt(), fics: [], secrets: new Map(), secretUsableAt: new Map(), entra };
+  const rec: AppRec = { obj, visibleAt: g.store.newVisibleAt(), fics: [], secrets: new Map(), secretUsableAt: new Map(), entra, owners: [g.caller.oid] };
   g.store.apps.set(String(obj.id), rec);
   g.env.dir.registerApp(entra);
   g.store.sync();
@@ -67,6 +68,7 @@ function create(g: GCtx, body: JsonObject): AppRec {
 }
 
 function update(g: GCtx, rec: AppRec, body: JsonObject): void {
+  requireManage(g, rec, 'application');
   const merged = mergeGraph(rec.obj, appBody(body));
   validateApp(g.store, merged, rec);
   rec.obj = merged;
@@ -102,12 +104,14 @@ export function registerApplications(routes: GraphRoutes): void {
 
   routes.on('DELETE', `/applications${KEY}`, PERM.app, (g) => {
     const rec = findApp(g)!;
+    requireManage(g, rec, 'application');
     g.store.remove('application', String(rec.obj.id));
     g.send(204);
   });
 
   routes.on('POST', `/applications${KEY}/addPassword`, PERM.app, (g) => {
     const rec = findApp(g)!;
+    requireManage(g, rec, 'application');
     const body = g.ctx.rawBody.length === 0 ? {} : g.body();
     checkProps(body, ['passwordCredential'], 'application.addPassword');
     const pc = (body.passwordCredential ?? {}) as JsonObject;
@@ -122,6 +126,7 @@ export function registerApplications(routes: GraphRoutes): void {
 
   routes.on('POST', `/applications${KEY}/removePassword`, PERM.app, (g) => {
     const rec = findApp(g)!;
+    requireManage(g, rec, 'application');
     const keyId = g.body().keyId;
     const list = rec.obj.passwordCredentials as JsonObject[];
     const i = list.findIndex((c) => typeof keyId === 'string' && String(c.keyId).toLowerCase() === keyId.toLowerCase());

@@ -78,7 +78,7 @@ export function registerDirectoryRoutes(routes: GraphRoutes): void {
       displayName: 'Authorization Policy', enabledPreviewFeatures: [], guestUserRoleId: '10dae51f-b6af-4016-8d66-8c2a99b929b3',
       permissionGrantPolicyIdsAssignedToDefaultUserRole: ['ManagePermissionGrantsForSelf.microsoft-user-default-legacy'],
       defaultUserRolePermissions: {
-        allowedToCreateApps: g.store.allowedToCreateApps, allowedToCreateSecurityGroups: true, allowedToCreateTenants: true, allowedToReadBitlockerKeysForOwnedDevice: true,
+        allowedToCreateApps: g.store.allowedToCreateApps, allowedToCreateSecurityGroups: g.store.allowedToCreateSecurityGroups, allowedToCreateTenants: true, allowedToReadBitlockerKeysForOwnedDevice: true,
         allowedToReadOtherUsers: true,
       },
     }));

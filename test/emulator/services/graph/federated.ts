@@ -3,6 +3,7 @@ import { guid, isRecord } from '../../core/http.ts';
 import type { AppRec } from '../../core/graphStore.ts';
 import type { JsonObject } from '../../types.ts';
 import { findApp } from './applications.ts';
+import { requireManage } from './authz.ts';
 import { badRequest, GraphError, invalidValue, notFound } from './errors.ts';
 import { checkProps, entity, type GCtx, type GraphRoutes, KEY, PERM } from './index.ts';
 import { queryCollection, selectProps } from './odata.ts';
@@ -56,6 +57,7 @@ export function registerFederated(routes: GraphRoutes): void {
 
   routes.on('POST', list, PERM.app, (g) => {
     const rec = findApp(g)!;
+    requireManage(g, rec, 'application');
     g.send(201, entity(g, `${ctxOf(g, rec)}/$entity`, create(g, rec, g.body())));
   });
 
@@ -69,6 +71,7 @@ export function registerFederated(routes: GraphRoutes): void {
   // PATCH by name creates the credential when it does not exist (upsert), as Graph does.
   routes.on('PATCH', `${list}${FIC_KEY}`, PERM.app, (g) => {
     const rec = findApp(g)!;
+    requireManage(g, rec, 'application');
     const body = g.body();
     const fic = find(g, rec);
     if (!fic) {
@@ -85,6 +88,7 @@ export function registerFederated(routes: GraphRoutes): void {
 
   routes.on('DELETE', `${list}${FIC_KEY}`, PERM.app, (g) => {
     const rec = findApp(g)!;
+    requireManage(g, rec, 'application');
     const fic = find(g, rec);
     if (!fic || !isRecord(fic)) throw notFound(g.m[3] || g.m[4]!);
     rec.fics.splice(rec.fics.indexOf(fic), 1);

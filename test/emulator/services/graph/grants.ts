@@ -3,6 +3,7 @@ import { GUID_RE } from '../../core/http.ts';
 import { opaqueId } from '../../core/graphModels.ts';
 import type { Rec } from '../../core/graphStore.ts';
 import type { JsonObject } from '../../types.ts';
+import { requireConsentAdmin } from './authz.ts';
 import { badRequest, GraphError, invalidValue, notFound } from './errors.ts';
 import { checkProps, entity, type GCtx, type GraphRoutes, PERM } from './index.ts';
 import { queryCollection, selectProps } from './odata.ts';
@@ -36,6 +37,7 @@ function findGrant(g: GCtx): JsonObject {
 
 export function registerGrants(routes: GraphRoutes): void {
   routes.on('POST', '/oauth2PermissionGrants', PERM.grant, (g) => {
+    requireConsentAdmin(g);
     const body = g.body();
     checkProps(body, PROPS, 'oAuth2PermissionGrant');
     const client = sp(g, body.clientId, 'clientId');
@@ -60,6 +62,7 @@ export function registerGrants(routes: GraphRoutes): void {
   });
   routes.on('GET', '/oauth2PermissionGrants/([^/]+)', undefined, (g) => g.send(200, entity(g, 'oauth2PermissionGrants/$entity', selectProps(findGrant(g), g.ctx.query.get('$select')))));
   routes.on('PATCH', '/oauth2PermissionGrants/([^/]+)', PERM.grant, (g) => {
+    requireConsentAdmin(g);
     const grant = findGrant(g);
     const body = g.body();
     checkProps(body, ['scope'], 'oAuth2PermissionGrant');
@@ -69,6 +72,7 @@ export function registerGrants(routes: GraphRoutes): void {
     g.send(204);
   });
   routes.on('DELETE', '/oauth2PermissionGrants/([^/]+)', PERM.grant, (g) => {
+    requireConsentAdmin(g);
     findGrant(g);
     g.store.grants.delete(g.m[0]!);
     g.send(204);

@@ -3,6 +3,7 @@ import { GUID_RE } from '../../core/http.ts';
 import { newGroup, userJson } from '../../core/graphModels.ts';
 import type { GroupRec } from '../../core/graphStore.ts';
 import type { JsonObject } from '../../types.ts';
+import { requireCreate, requireManage } from './authz.ts';
 import { badRequest, invalidValue, notFound } from './errors.ts';
 import { checkProps, entity, type GCtx, type GraphRoutes, PERM } from './index.ts';
 import { queryCollection, selectProps } from './odata.ts';
@@ -43,21 +44,23 @@ function memberJson(g: GCtx, id: string): JsonObject {
 }
 
 export function registerGroups(routes: GraphRoutes): void {
-  routes.on('POST', '/groups', PERM.group, (g) => {
+  routes.on('POST', '/groups', PERM.groupCreate, (g) => {
+    requireCreate(g, 'group');
     const body = g.body();
     checkProps(body, PROPS, 'group');
     validate(body);
     const obj = newGroup(body);
-    g.store.groups.set(String(obj.id), { obj, members: [], visibleAt: g.store.newVisibleAt() });
+    g.store.groups.set(String(obj.id), { obj, members: [], visibleAt: g.store.newVisibleAt(), owners: [g.caller.oid] });
     g.send(201, entity(g, 'groups/$entity', obj));
   });
-  routes.on('GET', '/groups', undefined, (g) => {
+  routes.on('GET', '/groups', PERM.groupRead, (g) => {
     const items = [...g.store.groups.values()].map((r) => r.obj);
     g.send(200, queryCollection(g.ctx, `${g.base}/groups`, `${g.base}/$metadata#groups`, items, { entity: 'group', filterable: FILTERABLE }));
   });
-  routes.on('GET', '/groups/([^/]+)', undefined, (g) => g.send(200, entity(g, 'groups/$entity', selectProps(findGroup(g).obj, g.ctx.query.get('$select')))));
+  routes.on('GET', '/groups/([^/]+)', PERM.groupRead, (g) => g.send(200, entity(g, 'groups/$entity', selectProps(findGroup(g).obj, g.ctx.query.get('$select')))));
   routes.on('PATCH', '/groups/([^/]+)', PERM.group, (g) => {
     const rec = findGroup(g);
+    requireManage(g, rec, 'group');
     const body = g.body();
     checkProps(body, ['displayName', 'description'], 'group');
     if (body.displayName !== undefined && (typeof body.displayName !== 'string' || body.displayName === '')) throw invalidValue('displayName', 'Group');
@@ -65,18 +68,19 @@ export function registerGroups(routes: GraphRoutes): void {
     g.send(204);
   });
   routes.on('DELETE', '/groups/([^/]+)', PERM.group, (g) => {
-    findGroup(g);
+    requireManage(g, findGroup(g), 'group');
     g.store.remove('group', g.m[0]!.toLowerCase());
     g.send(204);
   });
 
-  routes.on('GET', '/groups/([^/]+)/members', undefined, (g) => {
+  routes.on('GET', '/groups/([^/]+)/members', PERM.groupRead, (g) => {
     const rec = findGroup(g);
     const items = rec.members.map((id) => memberJson(g, id));
     g.send(200, queryCollection(g.ctx, `${g.base}/groups/${String(rec.obj.id)}/members`, `${g.base}/$metadata#directoryObjects`, items, { entity: 'directoryObject' }));
   });
   routes.on('POST', '/groups/([^/]+)/members/\\$ref', PERM.group, (g) => {
     const rec = findGroup(g);
+    requireManage(g, rec, 'group');
     const body = g.body();
     checkProps(body, [], 'directoryObject');
     const id = refTarget(g, body['@odata.id']);
@@ -87,6 +91,7 @@ export function registerGroups(routes: GraphRoutes): void {
   });
   routes.on('DELETE', '/groups/([^/]+)/members/([^/]+)/\\$ref', PERM.group, (g) => {
     const rec = findGroup(g);
+    requireManage(g, rec, 'group');
     const id = g.m[1]!.toLowerCase();
     if (!rec.members.includes(id)) throw notFound(id);
     rec.members = rec.members.filter((m) => m !== id);

@@ -15,6 +15,7 @@ import { registerFederated } from './federated.ts';
 import { registerGrants } from './grants.ts';
 import { registerGroups } from './groups.ts';
 import { registerMe } from './me.ts';
+import { registerOwners } from './owners.ts';
 import { registerServicePrincipals } from './servicePrincipals.ts';
 
 export interface GraphEnv extends TokenEnv {
@@ -50,6 +51,10 @@ export type GHandler = (g: GCtx) => void | Promise<void>;
 export const PERM = {
   app: ['Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy', 'Directory.ReadWrite.All'],
   group: ['Group.ReadWrite.All', 'GroupMember.ReadWrite.All', 'Directory.ReadWrite.All'],
+  /** Creating a group: GroupMember.ReadWrite.All does not allow it (learn.microsoft.com/graph/api/group-post-groups). */
+  groupCreate: ['Group.Create', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+  /** Reading groups: Group.Create does not ("Allows the app to create groups", nothing more). */
+  groupRead: ['GroupMember.Read.All', 'Group.Read.All', 'GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   grant: ['DelegatedPermissionGrant.ReadWrite.All', 'Directory.ReadWrite.All'],
   assign: ['AppRoleAssignment.ReadWrite.All'],
 };
@@ -128,7 +133,7 @@ async function handle(env: GraphEnv, routes: GraphRoutes, ctx: Ctx): Promise<voi
   try {
     if (write && env.store.deniedWriters.has(oid.toLowerCase())) throw denied();
     if (!caller.delegated) {
-      const ok = write && route.perm ? caller.roles.some((r) => route.perm!.includes(r)) : caller.roles.length > 0;
+      const ok = route.perm ? caller.roles.some((r) => route.perm!.includes(r)) : caller.roles.length > 0;
       if (!ok && !/^\/me(\/|$)/i.test(path)) throw denied();
     }
     if (write) await env.timing.sleep(env.timing.latency('graph'));
@@ -142,7 +147,7 @@ async function handle(env: GraphEnv, routes: GraphRoutes, ctx: Ctx): Promise<voi
 
 export function registerGraph(router: Router, env: GraphEnv): void {
   const routes = new GraphRoutes();
-  for (const reg of [registerMe, registerApplications, registerFederated, registerServicePrincipals, registerGroups, registerGrants, registerDirectoryRoutes]) reg(routes);
+  for (const reg of [registerMe, registerOwners, registerApplications, registerFederated, registerServicePrincipals, registerGroups, registerGrants, registerDirectoryRoutes]) reg(routes);
   router.on('*', /^\/v1\.0(\/.*)?$/i, (ctx) => handle(env, routes, ctx));
   router.fallback(/^\/beta(\/|$)/i, (ctx) => graphError(ctx, 404, 'Request_ResourceNotFound', 'The emulator serves Microsoft Graph v1.0 only.'));
 }

@@ -1,5 +1,6 @@
 // Graph /me, /me/memberOf and /users/{id|upn}.
 import { userJson } from '../../core/graphModels.ts';
+import { DIRECTORY_ROLES } from '../../core/wellKnown.ts';
 import type { JsonObject, User } from '../../types.ts';
 import { badRequest, denied, notFound } from './errors.ts';
 import type { GCtx, GraphRoutes } from './index.ts';
@@ -51,13 +52,28 @@ function me(g: GCtx): User {
   return g.caller.user;
 }
 
+/** A directory role object (its id is per tenant; here derived from the template id). */
+function directoryRole(templateId: string): JsonObject {
+  const displayName = Object.entries(DIRECTORY_ROLES).find(([, id]) => id === templateId)?.[0] ?? templateId;
+  return { id: `${templateId.slice(0, 24)}${templateId.slice(-12).split('').reverse().join('')}`, deletedDateTime: null, description: displayName, displayName, roleTemplateId: templateId };
+}
+
 export function registerMe(routes: GraphRoutes): void {
   routes.on('GET', '/me', undefined, (g) => g.send(200, userBody(g, me(g))));
-  routes.on('GET', '/me/memberOf', undefined, (g) => {
-    const user = me(g);
-    const groups = g.store.memberOf(user.oid).map((id) => ({ '@odata.type': '#microsoft.graph.group', ...g.store.groups.get(id)!.obj }));
-    g.send(200, queryCollection(g.ctx, `${g.base}/me/memberOf`, `${g.base}/$metadata#directoryObjects`, groups, { entity: 'directoryObject' }));
-  });
+  // memberOf: the groups and directory roles the user is a direct member of; transitiveMemberOf adds the roles
+  // held through (role-assignable) groups. The microsoft.graph.directoryRole cast keeps only roles
+  // (learn.microsoft.com/graph/api/user-list-transitivememberof).
+  for (const transitive of [false, true]) {
+    const name = transitive ? 'transitiveMemberOf' : 'memberOf';
+    routes.on('GET', `/me/${name}(?:/microsoft\\.graph\\.(group|directoryRole))?`, undefined, (g) => {
+      const user = me(g);
+      const groups = g.store.memberOf(user.oid).map((id) => ({ '@odata.type': '#microsoft.graph.group', ...g.store.groups.get(id)!.obj }));
+      const roles = g.store.directoryRoles(user.oid, transitive).map((templateId) => ({ '@odata.type': '#microsoft.graph.directoryRole', ...directoryRole(templateId) }));
+      const cast = g.m[0]?.toLowerCase();
+      const items = cast === 'group' ? groups : cast === 'directoryrole' ? roles : [...groups, ...roles];
+      g.send(200, queryCollection(g.ctx, `${g.base}/me/${name}`, `${g.base}/$metadata#directoryObjects`, items, { entity: 'directoryObject' }));
+    });
+  }
   routes.on('GET', '/users/([^/]+)', undefined, (g) => {
     const key = g.m[0]!.toLowerCase();
     const user = g.env.dir.getUser(key) ?? [...g.env.dir.users.values()].find((u) => u.userPrincipalName.toLowerCase() === key);

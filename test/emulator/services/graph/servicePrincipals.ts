@@ -4,6 +4,7 @@ import { firstPartySp, mergeGraph, nowIso, opaqueId, spForApplication } from '..
 import type { Rec } from '../../core/graphStore.ts';
 import { DEFAULT_APP_ROLE_ID, FIRST_PARTY } from '../../core/wellKnown.ts';
 import type { JsonObject } from '../../types.ts';
+import { requireAssign, requireManage } from './authz.ts';
 import { badRequest, GraphError, invalidValue, notFound } from './errors.ts';
 import { checkProps, entity, type GCtx, type GraphRoutes, KEY, PERM } from './index.ts';
 import { queryCollection, selectProps } from './odata.ts';
@@ -42,10 +43,16 @@ function create(g: GCtx, body: JsonObject): JsonObject {
   const app = g.store.appByAppId(appId);
   const firstParty = Object.values(FIRST_PARTY).find((d) => d.appId === appId.toLowerCase());
   let obj: JsonObject;
-  if (app && g.store.visible(app)) obj = spForApplication(app.obj, g.env.dir.tenantId, rest);
-  else if (firstParty) obj = mergeGraph(firstPartySp(firstParty), rest);
-  else throw badRequest(`The appId '${appId}' of the service principal does not reference a valid application object.`);
-  return g.store.addSp(obj, g.store.newVisibleAt()).obj;
+  if (app && g.store.visible(app)) {
+    requireManage(g, app, 'application');
+    obj = spForApplication(app.obj, g.env.dir.tenantId, rest);
+  } else if (firstParty) {
+    requireManage(g, undefined, 'servicePrincipal');
+    obj = mergeGraph(firstPartySp(firstParty), rest);
+  } else throw badRequest(`The appId '${appId}' of the service principal does not reference a valid application object.`);
+  const rec = g.store.addSp(obj, g.store.newVisibleAt());
+  rec.owners = [g.caller.oid];
+  return rec.obj;
 }
 
 /** Create an appRoleAssignment of `principalId` on the resource service principal. */
@@ -90,6 +97,7 @@ export function registerServicePrincipals(routes: GraphRoutes): void {
   routes.on('GET', one, undefined, (g) => g.send(200, entity(g, 'servicePrincipals/$entity', selectProps(findSp(g).obj, g.ctx.query.get('$select')))));
   routes.on('PATCH', one, PERM.app, (g) => {
     const rec = findSp(g);
+    requireManage(g, rec, 'servicePrincipal');
     const body = g.body();
     checkProps(body, UPDATABLE, 'servicePrincipal');
     checkValues(body);
@@ -98,6 +106,7 @@ export function registerServicePrincipals(routes: GraphRoutes): void {
   });
   routes.on('DELETE', one, PERM.app, (g) => {
     const rec = findSp(g);
+    requireManage(g, rec, 'servicePrincipal');
     if (rec.obj.servicePrincipalType === 'ManagedIdentity') throw badRequest('The service principal of a managed identity is deleted with the managed identity resource.');
     g.store.remove('servicePrincipal', String(rec.obj.id));
     g.send(204);
@@ -111,10 +120,12 @@ export function registerServicePrincipals(routes: GraphRoutes): void {
   });
   routes.on('POST', assignedTo, PERM.assign, (g) => {
     const sp = findSp(g, { raw: true });
+    requireAssign(g, sp);
     g.send(201, entity(g, `servicePrincipals('${String(sp.obj.id)}')/appRoleAssignedTo/$entity`, assign(g, sp, g.body())));
   });
   routes.on('DELETE', `${assignedTo}/([^/]+)`, PERM.assign, (g) => {
     const sp = findSp(g);
+    requireAssign(g, sp);
     unassign(g, (a) => a.id === g.m[3] && a.resourceId === sp.obj.id);
     g.send(204);
   });
