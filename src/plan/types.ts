@@ -35,6 +35,8 @@ export interface StepContext {
   options: { secret: boolean; secretEnvFile: string; /** Lifetime of a new client secret (--secret-days). */ secretDays: number; /** --consent: admin consent at the end. */ consent?: boolean };
   /** The signed-in principal (a user, or a service principal in CI). */
   caller: { objectId: string; kind: 'user' | 'servicePrincipal'; name?: string };
+  /** Something the user must know about what a step did (shown after the summary). */
+  note(text: string): void;
 }
 
 export interface Step {

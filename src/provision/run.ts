@@ -49,7 +49,12 @@ export function azureRetry(clock: Connection['clock'], onRetry?: (label: string,
     });
 }
 
-export async function stepContext(store: DeploymentStore, conn: Connection, ctx: CliContext, opts: { dryRun?: boolean; secret?: boolean; secretDays?: number; consent?: boolean; onRetry?: (label: string, attempt: number, waitMs: number, reason: string) => void }): Promise<StepContext> {
+export async function stepContext(
+  store: DeploymentStore,
+  conn: Connection,
+  ctx: CliContext,
+  opts: { dryRun?: boolean; secret?: boolean; secretDays?: number; consent?: boolean; onRetry?: (label: string, attempt: number, waitMs: number, reason: string) => void; notes?: string[] },
+): Promise<StepContext> {
   const d = store.deployment;
   return {
     store,
@@ -63,6 +68,7 @@ export async function stepContext(store: DeploymentStore, conn: Connection, ctx:
     caller: conn.caller,
     options: { secret: opts.secret ?? true, secretEnvFile: ENV_LOCAL, secretDays: opts.secretDays ?? DEFAULT_SECRET_DAYS, consent: opts.consent },
     retry: azureRetry(conn.clock, opts.onRetry),
+    note: (text) => void (opts.notes?.includes(text) || opts.notes?.push(text)),
   };
 }
 
@@ -71,7 +77,8 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
   const conn = await connect(store.deployment, ctx);
   const mode = progressMode({ json: opts.json, isTTY: ctx.isTTY, env: ctx.env });
   const progress = createProgress(mode, mode === 'json' ? ctx.stdout : ctx.stderr, PROVISION_STEPS);
-  const sctx = await stepContext(store, conn, ctx, { ...opts, onRetry: progress.onRetry });
+  const notes: string[] = [];
+  const sctx = await stepContext(store, conn, ctx, { ...opts, onRetry: progress.onRetry, notes });
 
   await preflight(sctx);
   const runOptions = {
@@ -104,7 +111,7 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
       consentError = explain(err);
     }
   }
-  printSummary({ results, deployment: store.deployment, path: store.path, dryRun: opts.dryRun ?? false, json: opts.json ?? false, consent, out: ctx.stdout });
+  printSummary({ results, deployment: store.deployment, path: store.path, dryRun: opts.dryRun ?? false, json: opts.json ?? false, consent, notes, out: ctx.stdout });
   if (failed.length) throw failure(failed, opts.dryRun ?? false);
   if (lacking) throw lacking;
   if (consentError) throw consentError;

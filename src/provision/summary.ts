@@ -10,6 +10,8 @@ export interface SummaryInput {
   dryRun: boolean;
   json: boolean;
   consent?: PermissionStatus[];
+  /** What the user must know about what the run did (a fallback it took). */
+  notes?: string[];
   out: NodeJS.WritableStream;
 }
 
@@ -34,7 +36,7 @@ export function keyValues(d: Deployment): Record<string, string | undefined> {
 export function printSummary(s: SummaryInput): void {
   const steps = s.results.map((r) => ({ id: r.step.id, title: r.step.title, status: r.status, action: r.planned?.action, detail: r.planned?.detail, error: r.error?.message }));
   if (s.json) {
-    s.out.write(JSON.stringify({ event: 'summary', deployment: s.path, id: s.deployment.id, dryRun: s.dryRun, steps, values: keyValues(s.deployment), consent: s.consent }) + '\n');
+    s.out.write(JSON.stringify({ event: 'summary', deployment: s.path, id: s.deployment.id, dryRun: s.dryRun, steps, values: keyValues(s.deployment), consent: s.consent, notes: s.notes?.length ? s.notes : undefined }) + '\n');
     return;
   }
   const w = Math.max(...steps.map((x) => x.title.length));
@@ -43,6 +45,7 @@ export function printSummary(s: SummaryInput): void {
     const what = x.status === 'failed' ? `FAILED: ${x.error?.split('\n')[0]}` : x.status === 'blocked' ? 'not started' : `${x.action}${x.detail ? ` (${x.detail})` : ''}`;
     s.out.write(`  ${x.title.padEnd(w)}  ${what}\n`);
   }
+  for (const n of s.notes ?? []) s.out.write(`\nNote: ${n}\n`);
   if (s.dryRun) return;
   s.out.write('\nValues (also saved in ' + s.path + '):\n');
   const values = Object.entries(keyValues(s.deployment)).filter(([, v]) => v);

@@ -20,7 +20,8 @@ export const ResourcesSchema = z
     application: z.object({ objectId: guid, appId: guid, displayName: z.string(), scopeId: guid }),
     servicePrincipal: z.object({ objectId: guid }),
     group: z.object({ objectId: guid, displayName: z.string() }),
-    groupAssignment: z.object({ id: z.string() }),
+    /** The users group's assignment to the app, or, in a tenant without Entra ID P1/P2, the signed-in user's. */
+    groupAssignment: z.object({ id: z.string(), principalType: z.enum(['Group', 'User']).optional() }),
     groupMember: z.object({ userObjectId: guid.nullable() }),
     federatedCredential: z.object({ id: z.string(), name: z.string(), subject: guid }),
     clientSecret: z.object({ keyId: guid, endDateTime: z.string(), envFile: z.string() }),

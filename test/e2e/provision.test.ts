@@ -307,3 +307,47 @@ test('--dry-run after drift (resource group deleted outside the tool) shows the 
   const app = (emu.state().graph.applications as Array<{ id: string; federatedIdentityCredentials: Array<{ subject: string }> }>).find((a) => a.id === d.resources.application.objectId)!;
   assert.deepEqual(app.federatedIdentityCredentials.map((f) => f.subject), [d.resources.identity.principalId]);
 });
+
+test('a tenant without Entra ID P1/P2: the signed-in user is assigned directly, and the run says so', async () => {
+  emu.graph.premium(false);
+  try {
+    const cwd = await scratch();
+    await init(emu, cwd, { id: 'pp1a' }, cliEnv(emu, 'user'));
+    const r = await runCli(['provision', '--no-secret'], cliEnv(emu, 'user'), { cwd, timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /group assigned to the app\s+create \(you directly: no Entra ID P1\/P2\)/);
+    assert.match(r.stdout, /Note: This tenant has no Microsoft Entra ID P1\/P2, so the users group cannot be assigned to the app: you were assigned directly\./);
+    const d = await deploymentFile(cwd);
+    assert.equal(d.resources.groupAssignment.principalType, 'User');
+    const sp = (emu.state().graph.servicePrincipals as Array<{ id: string; appRoleAssignedTo: { principalId: string }[] }>).find((s) => s.id === d.resources.servicePrincipal.objectId)!;
+    assert.deepEqual(sp.appRoleAssignedTo.map((a) => a.principalId), [emu.cliUser.oid]);
+    const again = await runCli(['provision', '--no-secret', '--json'], cliEnv(emu, 'user'), { cwd, timeoutMs: 120_000 });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((ndjson(again.stdout).find((e) => e.event === 'summary') as { steps: { id: string; action: string }[] }).steps.find((s) => s.id === 'groupAssignment')!.action, 'unchanged');
+  } finally {
+    emu.graph.premium(true);
+  }
+});
+
+test('without P1/P2 and unable to read the tenant\'s plans: Graph\'s refusal of the group triggers the same fallback; a service principal is told to assign users', async () => {
+  emu.graph.premium(false);
+  const hidden = emu.faults.add({ method: 'GET', path: '^/v1.0/organization$', status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } } });
+  try {
+    const cwd = await scratch();
+    await init(emu, cwd, { id: 'pp1b' }, cliEnv(emu, 'user'));
+    const r = await runCli(['provision', '--no-secret'], cliEnv(emu, 'user'), { cwd, timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /you were assigned directly/);
+    assert.equal((await deploymentFile(cwd)).resources.groupAssignment.principalType, 'User');
+    emu.faults.remove(hidden);
+    const ci = await scratch();
+    await init(emu, ci, { id: 'pp1c' });
+    const sp = await runCli(['provision', '--no-secret'], cliEnv(emu, 'deployer'), { cwd: ci, timeoutMs: 120_000 });
+    assert.equal(sp.code, 0, sp.stderr);
+    assert.match(sp.stdout, /group assigned to the app\s+skip \(no Entra ID P1\/P2: assign users by hand\)/);
+    assert.match(sp.stdout, /Note: .*assign each user to "MCP OAuth2 OBO Server \(e2e-dev-pp1c\)"/);
+  } finally {
+    emu.faults.clear();
+    emu.graph.premium(true);
+  }
+});

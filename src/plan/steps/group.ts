@@ -1,4 +1,4 @@
-/** The security group whose members may use the server, assigned to the app (default role). */
+/** The security group whose members may use the server (assigned to the app by assignment.ts), and you in it. */
 import type { Step, StepContext } from '../types.ts';
 import { codeOf } from '../../azure/errors.ts';
 import { need, optional } from './util.ts';
@@ -8,8 +8,6 @@ interface Group {
   displayName: string;
   mailNickname?: string;
 }
-
-const DEFAULT_ROLE = '00000000-0000-0000-0000-000000000000';
 
 async function findGroup(ctx: StepContext): Promise<Group | undefined> {
   const saved = ctx.store.deployment.resources.group;
@@ -44,32 +42,6 @@ export const groupStep: Step = {
         }),
       ));
     await ctx.store.setResource('group', { objectId: group.id, displayName: group.displayName });
-  },
-};
-
-export const groupAssignmentStep: Step = {
-  id: 'groupAssignment',
-  title: 'group assigned to the app',
-  dependsOn: ['group', 'servicePrincipal'],
-  plane: 'entra',
-  async plan(ctx) {
-    const { group, servicePrincipal } = ctx.store.deployment.resources;
-    if (!group || !servicePrincipal) return { action: 'create' };
-    const list = await optional(() => ctx.graph.list<{ principalId: string }>(`/servicePrincipals/${servicePrincipal.objectId}/appRoleAssignedTo`));
-    return list?.some((a) => a.principalId === group.objectId) ? { action: 'unchanged' } : { action: 'create' };
-  },
-  async apply(ctx) {
-    const group = need(ctx.store.deployment.resources.group, 'the users group');
-    const sp = need(ctx.store.deployment.resources.servicePrincipal, 'the service principal');
-    // The service principal may be seconds old: its assignments can 404 until it has replicated.
-    const assignments = await ctx.retry('group assignment', () => ctx.graph.list<{ id: string; principalId: string }>(`/servicePrincipals/${sp.objectId}/appRoleAssignedTo`), { propagation: true });
-    const existing = assignments.find((a) => a.principalId === group.objectId);
-    const assignment =
-      existing ??
-      (await ctx.retry('group assignment', () => ctx.graph.post<{ id: string }>(`/servicePrincipals/${sp.objectId}/appRoleAssignedTo`, { principalId: group.objectId, resourceId: sp.objectId, appRoleId: DEFAULT_ROLE }), {
-        propagation: true,
-      }));
-    await ctx.store.setResource('groupAssignment', { id: assignment.id });
   },
 };
 

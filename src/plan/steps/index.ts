@@ -9,7 +9,8 @@ import { identityStep } from './identity.ts';
 import { acrPullStep } from './acr-pull.ts';
 import { applicationStep } from './application.ts';
 import { servicePrincipalStep } from './service-principal.ts';
-import { groupAssignmentStep, groupMemberStep, groupStep } from './group.ts';
+import { groupMemberStep, groupStep } from './group.ts';
+import { groupAssignmentStep } from './assignment.ts';
 import { federatedCredentialStep } from './federated-credential.ts';
 import { clientSecretStep } from './client-secret.ts';
 

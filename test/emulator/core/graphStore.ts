@@ -57,6 +57,8 @@ export class GraphStore {
   readonly deniedWriters = new Set<string>();
   allowedToCreateApps = true;
   allowedToCreateSecurityGroups = true;
+  /** The tenant has Microsoft Entra ID P1 (group-based app assignment, among others). */
+  premium = true;
   /** Directory role template id -> members (users, service principals, role-assignable groups). */
   readonly roleMembers = new Map<string, Set<string>>();
   /** The tenant's default app management policy, as far as passwords go (none by default). */

@@ -49,6 +49,8 @@ export interface GraphSwitches {
   setDeployerRoles(values: string[]): void;
   /** The tenant's app management policy for passwords: a maximum lifetime, or none allowed; undefined removes it. */
   appManagementPolicy(p: { maxPasswordLifetimeDays?: number; blockPasswords?: boolean } | undefined): void;
+  /** Whether the tenant has Entra ID P1/P2 (default true): without it, assigning a group to an app is refused. */
+  premium(has: boolean): void;
   /** policies/authorizationPolicy defaultUserRolePermissions.allowedToCreateSecurityGroups. */
   allowedToCreateSecurityGroups(allowed: boolean): void;
   /** Give a user, service principal or (role-assignable) group a built-in directory role, by name ('Application Developer'). */
@@ -104,6 +106,7 @@ export function graphSwitches(store: GraphStore): GraphSwitches {
     },
     setDeployerRoles: (values) => store.setAppRoles(store.dir.deployer.spObjectId, FIRST_PARTY.graph.appId, values),
     allowedToCreateSecurityGroups: (v) => void (store.allowedToCreateSecurityGroups = v),
+    premium: (v) => void (store.premium = v),
     assignDirectoryRole: (oid, role) => {
       const id = DIRECTORY_ROLES[role];
       if (!id) throw new TypeError(`unknown directory role '${role}' (one of: ${Object.keys(DIRECTORY_ROLES).join(', ')})`);
@@ -200,7 +203,7 @@ export function applyConfig(env: SwitchEnv, body: Record<string, unknown>): void
   const graph = body.graph;
   if (graph !== undefined) {
     if (!isRecord(graph)) throw new TypeError('graph must be an object');
-    only(graph, ['verifiedDomains', 'unverifiedDomains', 'denyWrites', 'allowWrites', 'allowedToCreateApps', 'allowedToCreateSecurityGroups', 'devopsServicePrincipal', 'deployerRoles', 'appManagementPolicy', 'directoryRoles'], 'graph');
+    only(graph, ['verifiedDomains', 'unverifiedDomains', 'denyWrites', 'allowWrites', 'allowedToCreateApps', 'allowedToCreateSecurityGroups', 'devopsServicePrincipal', 'deployerRoles', 'appManagementPolicy', 'directoryRoles', 'premium'], 'graph');
     if (graph.directoryRoles !== undefined) {
       if (!Array.isArray(graph.directoryRoles)) throw new TypeError('graph.directoryRoles must be an array of {principalOid, role}');
       for (const r of graph.directoryRoles) {
@@ -217,11 +220,12 @@ export function applyConfig(env: SwitchEnv, body: Record<string, unknown>): void
     if (graph.unverifiedDomains !== undefined) strings(graph.unverifiedDomains, 'graph.unverifiedDomains').forEach((n) => env.graph.addDomain(n, false));
     if (graph.denyWrites !== undefined) strings(graph.denyWrites, 'graph.denyWrites').forEach((o) => env.graph.denyWrites(o));
     if (graph.allowWrites !== undefined) strings(graph.allowWrites, 'graph.allowWrites').forEach((o) => env.graph.allowWrites(o));
-    for (const k of ['allowedToCreateApps', 'allowedToCreateSecurityGroups', 'devopsServicePrincipal'] as const) {
+    for (const k of ['allowedToCreateApps', 'allowedToCreateSecurityGroups', 'devopsServicePrincipal', 'premium'] as const) {
       if (graph[k] !== undefined && typeof graph[k] !== 'boolean') throw new TypeError(`graph.${k} must be a boolean`);
     }
     if (graph.allowedToCreateApps !== undefined) env.graph.allowedToCreateApps(graph.allowedToCreateApps as boolean);
     if (graph.allowedToCreateSecurityGroups !== undefined) env.graph.allowedToCreateSecurityGroups(graph.allowedToCreateSecurityGroups as boolean);
+    if (graph.premium !== undefined) env.graph.premium(graph.premium as boolean);
     if (graph.devopsServicePrincipal !== undefined) env.graph.devopsServicePrincipal(graph.devopsServicePrincipal as boolean);
     if (graph.deployerRoles !== undefined) env.graph.setDeployerRoles(strings(graph.deployerRoles, 'graph.deployerRoles'));
   }

@@ -66,7 +66,9 @@ export function registerDirectoryRoutes(routes: GraphRoutes): void {
       id: dir.tenantId, deletedDateTime: null, businessPhones: [], city: null, country: null, countryLetterCode: 'US', createdDateTime: '2024-01-01T00:00:00Z',
       defaultUsageLocation: null, displayName: 'MCP OBO Emulator', marketingNotificationEmails: [], onPremisesLastSyncDateTime: null, onPremisesSyncEnabled: null,
       partnerTenantType: null, postalCode: null, preferredLanguage: 'en', securityComplianceNotificationMails: [], securityComplianceNotificationPhones: [], state: null,
-      street: null, technicalNotificationMails: [], tenantType: 'AAD', directorySizeQuota: { used: 0, total: 50000 }, assignedPlans: [], privacyProfile: null, provisionedPlans: [],
+      street: null, technicalNotificationMails: [], tenantType: 'AAD', directorySizeQuota: { used: 0, total: 50000 }, privacyProfile: null, provisionedPlans: [],
+      // Entra ID P1 shows as service AADPremiumService, plan AAD_PREMIUM (41781fb2-...); a free tenant has none.
+      assignedPlans: g.store.premium ? [{ assignedDateTime: '2024-01-01T00:00:00Z', capabilityStatus: 'Enabled', service: 'AADPremiumService', servicePlanId: '41781fb2-bc02-4b7c-bd55-b576c07bb09d' }] : [],
       verifiedDomains: domains(g, { verifiedOnly: true }).map((d) => ({ capabilities: 'Email, OfficeCommunicationsOnline', isDefault: d.isDefault, isInitial: d.isInitial, name: d.id, type: 'Managed' })),
     };
     g.send(200, queryCollection(g.ctx, `${g.base}/organization`, `${g.base}/$metadata#organization`, [org], { entity: 'organization' }));

@@ -65,6 +65,10 @@ function assign(g: GCtx, resource: Rec, body: JsonObject): JsonObject {
   if (!g.store.visible(resource)) throw notValidReference();
   const principal = g.store.principal(principalId);
   if (!principal) throw notValidReference();
+  // Group-based assignment is an Entra ID P1/P2 feature (MicrosoftDocs/azure-docs#83577: "Groups are not available
+  // for assignment due to your Active Directory plan level"). Graph's refusal of premium-only operations, as
+  // quoted in aztfmod/terraform-azurerm-caf#1026; the exact text for this API is not documented.
+  if (principal.type === 'Group' && !g.store.premium) throw new GraphError(403, 'Authorization_RequestDenied', 'Only companies who have purchased AAD Premium may perform this operation.');
   const roles = resource.obj.appRoles as JsonObject[];
   if (appRoleId !== DEFAULT_APP_ROLE_ID && !roles.some((r) => r.id === appRoleId.toLowerCase())) {
     throw badRequest(`Permission being assigned was not found on application '${String(resource.obj.appId)}'.`);
