@@ -1,6 +1,7 @@
 /**
  * Checks made before `provision` plans anything: the subscription is reachable, the region offers
- * Container Apps, the registry name is free, and the caller can read app registrations. The rights
+ * Container Apps, the registry name is free, the caller can read app registrations, and an app
+ * registration or group found by name (not by saved id) is safe to adopt. The rights
  * the plan then needs are checked by rights.ts. Every problem found is reported at once; none of the
  * checks writes.
  */
@@ -8,6 +9,8 @@ import { McpOboError } from '../errors.ts';
 import { codeOf, explain, isNotFound } from '../azure/errors.ts';
 import type { StepContext } from '../plan/types.ts';
 import { findApplication } from '../plan/steps/application.ts';
+import { AdoptionRefusedError, checkAppAdoption, checkGroupAdoption } from '../plan/steps/adopt.ts';
+import { findGroup } from '../plan/steps/group.ts';
 import { optional } from '../plan/steps/util.ts';
 
 type Check = () => Promise<string | undefined>;
@@ -44,20 +47,34 @@ export async function preflight(ctx: StepContext): Promise<void> {
       return undefined;
     },
     async () => {
+      let found;
       try {
-        if (await findApplication(ctx)) return undefined;
+        found = await findApplication(ctx);
       } catch (err) {
         if (codeOf(err) === 'Authorization_RequestDenied') return `${DENIED} (it cannot even read app registrations)`;
         throw err;
       }
+      // Found by name, not by the saved id: someone may have planted it (adopt.ts).
+      if (found?.byName) await checkAppAdoption(ctx, found.app);
+      return undefined;
+    },
+    async () => {
+      const found = await findGroup(ctx).catch((err: unknown) => (codeOf(err) === 'Authorization_RequestDenied' ? undefined : Promise.reject(err)));
+      if (found?.byName) await checkGroupAdoption(ctx, found.group);
       return undefined;
     },
   ];
+  const advice = new Set<string>();
+  const problem = (err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    if (err instanceof AdoptionRefusedError && err.suggestion) advice.add(err.suggestion);
+    return explain(err).message;
+  };
   // Each check is read-only: retried like any read (throttling, 5xx, a request that did not answer).
-  const problems = (await Promise.all(checks.map((c) => ctx.retry('preflight', c).catch((err: unknown) => (isNotFound(err) ? undefined : explain(err).message))))).filter(Boolean);
+  const problems = (await Promise.all(checks.map((c) => ctx.retry('preflight', c).catch(problem)))).filter(Boolean);
   if (problems.length) {
     throw new McpOboError(`cannot provision: ${problems.length === 1 ? problems[0] : `\n  - ${problems.join('\n  - ')}`}`, {
-      suggestion: 'Nothing was created. Fix the above and rerun `mcp-obo provision`.',
+      suggestion: advice.size ? [...advice].join(' ') : 'Nothing was created. Fix the above and rerun `mcp-obo provision`.',
     });
   }
 }

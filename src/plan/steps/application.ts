@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Step, StepContext } from '../types.ts';
 import { ACCESS_AS_USER, AZURE_CLI_CLIENT_ID, REDIRECT_URIS, REQUIRED_PERMISSIONS, VSCODE_CLIENT_ID } from '../../graph/constants.ts';
 import { creation, mergeInto, type App, type Wanted } from './app-merge.ts';
+import { checkAppAdoption } from './adopt.ts';
 import { optional } from './util.ts';
 
 export type { App } from './app-merge.ts';
@@ -57,19 +58,26 @@ export function scopeIdOf(app: App | undefined): string | undefined {
   return app?.api?.oauth2PermissionScopes?.find((s) => s.value === ACCESS_AS_USER)?.id;
 }
 
+/** The registration this run may use: found by id, or found by unique name and safe to adopt (adopt.ts). */
+async function usableApplication(ctx: StepContext): Promise<App | undefined> {
+  const found = await findApplication(ctx);
+  if (found?.byName) await checkAppAdoption(ctx, found.app);
+  return found?.app;
+}
+
 export const applicationStep: Step = {
   id: 'application',
   title: 'app registration',
   dependsOn: [],
   plane: 'entra',
   async plan(ctx) {
-    const found = await findApplication(ctx);
-    if (!found) return { action: 'create' };
-    const { changes } = mergeInto(found.app, wanted(ctx, found.app.appId, scopeIdOf(found.app) ?? randomUUID()));
+    const app = await usableApplication(ctx);
+    if (!app) return { action: 'create' };
+    const { changes } = mergeInto(app, wanted(ctx, app.appId, scopeIdOf(app) ?? randomUUID()));
     return changes.length ? { action: 'update', detail: changes.join(', ') } : { action: 'unchanged' };
   },
   async apply(ctx, planned) {
-    let app = (await findApplication(ctx))?.app;
+    let app = await usableApplication(ctx);
     const scopeId = scopeIdOf(app) ?? randomUUID();
     if (!app) {
       const d = ctx.store.deployment;

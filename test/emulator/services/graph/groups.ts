@@ -46,11 +46,24 @@ function memberJson(g: GCtx, id: string): JsonObject {
 export function registerGroups(routes: GraphRoutes): void {
   routes.on('POST', '/groups', PERM.groupCreate, (g) => {
     requireCreate(g, 'group');
-    const body = g.body();
+    const { 'owners@odata.bind': ownersBind, 'members@odata.bind': membersBind, ...body } = g.body();
     checkProps(body, PROPS, 'group');
     validate(body);
+    // owners@odata.bind / members@odata.bind name them at creation (learn.microsoft.com/graph/api/group-post-groups);
+    // without owners the creator is the owner.
+    const bound = (v: unknown, name: string): string[] | undefined => {
+      if (v === undefined) return undefined;
+      if (!Array.isArray(v)) throw badRequest(`Invalid value specified for property '${name}'.`, 'BadRequest');
+      return v.map((ref) => {
+        const id = refTarget(g, ref);
+        if (!g.store.principal(id)) throw notFound(id);
+        return id;
+      });
+    };
+    const owners = bound(ownersBind, 'owners@odata.bind') ?? [g.caller.oid];
+    const members = bound(membersBind, 'members@odata.bind') ?? [];
     const obj = newGroup(body);
-    g.store.groups.set(String(obj.id), { obj, members: [], visibleAt: g.store.newVisibleAt(), owners: [g.caller.oid] });
+    g.store.groups.set(String(obj.id), { obj, members, visibleAt: g.store.newVisibleAt(), owners });
     g.send(201, entity(g, 'groups/$entity', obj));
   });
   routes.on('GET', '/groups', PERM.groupRead, (g) => {
