@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { ClientSecretCredential } from '@azure/identity';
 import { startEmulator, type Emulator, type User } from '../emulator/index.ts';
 import { runCli } from '../helpers/serve.ts';
-import { cliEnv, deploymentFile, init, scratch, writes } from '../helpers/cli.ts';
+import { cliEnv, deploymentFile, init, REPLICATION, scratch, writes } from '../helpers/cli.ts';
 import { trustCa } from '../helpers/trust.ts';
 
 let emu: Emulator;
 let attacker: User;
 before(async () => {
-  emu = await startEmulator();
+  emu = await startEmulator({ propagation: REPLICATION });
   trustCa(emu.caPem);
   attacker = emu.addUser({ displayName: 'Mallory' });
 });

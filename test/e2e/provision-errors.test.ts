@@ -8,12 +8,12 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { runCli } from '../helpers/serve.ts';
-import { cliEnv, deploymentFile, init, scratch, writes } from '../helpers/cli.ts';
+import { cliEnv, deploymentFile, init, REPLICATION, scratch, writes } from '../helpers/cli.ts';
 import { trustCa } from '../helpers/trust.ts';
 
 let emu: Emulator;
 before(async () => {
-  emu = await startEmulator();
+  emu = await startEmulator({ propagation: REPLICATION });
   trustCa(emu.caPem);
 });
 after(() => emu?.close());

@@ -7,11 +7,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { runCli } from '../helpers/serve.ts';
-import { cliEnv, deploymentFile, init, ndjson, scratch } from '../helpers/cli.ts';
+import { cliEnv, deploymentFile, init, ndjson, REPLICATION, scratch } from '../helpers/cli.ts';
 
 let emu: Emulator;
 before(async () => {
-  emu = await startEmulator();
+  emu = await startEmulator({ propagation: REPLICATION });
 });
 after(() => emu?.close());
 

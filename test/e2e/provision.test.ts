@@ -11,12 +11,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { BIN, runCli } from '../helpers/serve.ts';
-import { cliEnv, deploymentFile, init, ndjson, scratch, writes } from '../helpers/cli.ts';
+import { cliEnv, deploymentFile, init, ndjson, REPLICATION, scratch, writes } from '../helpers/cli.ts';
 import { trustCa } from '../helpers/trust.ts';
 
 let emu: Emulator;
 before(async () => {
-  emu = await startEmulator();
+  emu = await startEmulator({ propagation: REPLICATION });
   trustCa(emu.caPem);
 });
 
@@ -181,7 +181,7 @@ test('replication delays and throttling are waited out', async () => {
     assert.ok(emu.requests.some((q) => q.status === 400 && /roleAssignments/.test(q.path)), 'PrincipalNotFound was seen');
     assert.ok(emu.requests.some((q) => q.status === 429 && q.path === '/v1.0/groups'), 'throttled');
   } finally {
-    emu.setPropagation({ graphMs: 0, principalMs: 0 });
+    emu.setPropagation(REPLICATION);
     emu.faults.clear();
   }
 });
@@ -349,5 +349,21 @@ test('without P1/P2 and unable to read the tenant\'s plans: Graph\'s refusal of 
   } finally {
     emu.faults.clear();
     emu.graph.premium(true);
+  }
+});
+
+test('long-running operations: ARM\'s Retry-After paces the polls, not MCP_OBO_POLL_INTERVAL_MS', async () => {
+  const cwd = await scratch();
+  await init(emu, cwd, { id: 'lr01' });
+  emu.setLatency({ 'Microsoft.App/managedEnvironments': 2500 });
+  try {
+    emu.requests.length = 0;
+    const r = await runCli(['provision', '--no-secret'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const polls = emu.requests.filter((q) => q.method === 'GET' && /\/providers\/Microsoft\.App\/locations\/[^/]+\/\w*operationStatuses\//i.test(q.path));
+    // Every 20 ms would be ~125 polls in 2.5 s; Retry-After: 1 allows about three.
+    assert.ok(polls.length >= 1 && polls.length <= 5, `${polls.length} polls`);
+  } finally {
+    emu.setLatency({ 'Microsoft.App/managedEnvironments': 0 });
   }
 });

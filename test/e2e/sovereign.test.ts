@@ -9,11 +9,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { runCli, serverEnv, startServe } from '../helpers/serve.ts';
-import { cliEnv, deploymentFile, init, scratch } from '../helpers/cli.ts';
+import { cliEnv, deploymentFile, init, REPLICATION, scratch } from '../helpers/cli.ts';
 
 let emu: Emulator;
 before(async () => {
-  emu = await startEmulator({ cloud: 'AzureUSGovernment' });
+  emu = await startEmulator({ cloud: 'AzureUSGovernment', propagation: REPLICATION });
 });
 after(() => emu?.close());
 

@@ -54,6 +54,8 @@ export interface EmulatorOptions {
   tokenLifetimeSec?: number;
   /** Which Azure cloud the tenant lives in: its token-exchange audience and the issuer of managed-identity tokens (default AzureCloud). */
   cloud?: EmulatedCloud;
+  /** Replication windows from the start (default none); provisioning tests turn them on, as Entra and ARM have them. */
+  propagation?: Propagation;
 }
 
 export interface Emulator {
@@ -162,6 +164,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const dir = new Directory(url, opts.cloud);
   const tokens: TokenEnv = { dir, keys, lifetimeSec: opts.tokenLifetimeSec ?? 3600 };
   const timing = new Timing({ 'Microsoft.ContainerRegistry/registries/runs': 200 });
+  if (opts.propagation) timing.setPropagation(opts.propagation);
   const store = new GraphStore(dir, timing);
   const inv = new ArmInventory();
   // The rights the deployer and the default user were given: Owner of the subscription (tests give others less).

@@ -61,3 +61,10 @@ export function ndjson(stdout: string): Record<string, unknown>[] {
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
+
+/**
+ * The replication delays Entra and ARM have right after a create (a new object invisible to reads by
+ * id, a new identity's principal unknown to ARM, a new secret refused for a while), on in every
+ * provisioning test; a test that turns them off says why.
+ */
+export const REPLICATION = { graphMs: 400, principalMs: 400, secretMs: 400 } as const;

@@ -239,13 +239,13 @@ describe('emulator ARM', () => {
     const plain = await del('rg-deny');
     assert.equal(plain.status, 202);
     assert.match(plain.headers.get('location') ?? '', new RegExp(`^${emu.url}/subscriptions/.+/operationresults/.+api-version=`));
-    assert.equal(plain.headers.get('retry-after'), null);
+    assert.equal(plain.headers.get('retry-after'), '1', 'ARM asks clients to wait before polling');
     await c.res.resourceGroups.createOrUpdate('rg-deny2', { location: 'eastus' });
-    emu.arm.retryAfter(1);
+    emu.arm.retryAfter(undefined);
     try {
-      assert.equal((await del('rg-deny2')).headers.get('retry-after'), '1');
+      assert.equal((await del('rg-deny2')).headers.get('retry-after'), null);
     } finally {
-      emu.arm.retryAfter(undefined);
+      emu.arm.retryAfter(1);
     }
     assert.ok(emu.arm.apiVersions()['Microsoft.Resources/resourceGroups']!.includes('2025-04-01'));
   });

@@ -40,7 +40,12 @@ export class ArmInventory {
   acrDataPlaneHost: string | undefined;
   readonly deniedWriters = new Map<string, string[] | null>();
   forcePrincipalNotFound = 0;
-  retryAfter: number | undefined;
+  /**
+   * Retry-After (seconds) on long-running-operation responses, as ARM sends it ("the client should wait
+   * Retry-After before polling", learn.microsoft.com/azure/azure-resource-manager/management/async-operations).
+   * On by default (1 s) so clients are tested honouring it; undefined omits it.
+   */
+  retryAfter: number | undefined = 1;
   readonly failNext = new Map<string, ArmErrorInfo>();
 
   get(id: string): JsonObject | undefined {

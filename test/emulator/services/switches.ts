@@ -21,7 +21,7 @@ export interface ArmSwitches {
   readonly takenRegistryNames: Set<string>;
   /** The next `times` role-assignment PUTs fail 400 PrincipalNotFound, even with principalType. */
   forcePrincipalNotFound(times: number): void;
-  /** Send `Retry-After: seconds` on LRO responses (undefined: never, the default). */
+  /** Send `Retry-After: seconds` on LRO responses (1 by default; undefined: never). */
   retryAfter(seconds: number | undefined): void;
   /** The next LRO of `type` ends Failed with this error (resource provisioningState Failed). */
   failNextOperation(type: string, error?: ArmErrorInfo): void;

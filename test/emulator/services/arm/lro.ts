@@ -1,5 +1,5 @@
 // ARM long-running operations: Azure-AsyncOperation status and Location result endpoints on the emulator.
-// No Retry-After by default (it would override the client's poll interval); the retryAfter switch adds it.
+// Retry-After on every operation response while it runs (1 s by default; the retryAfter switch changes or removes it).
 import type { ArmOperation } from '../../core/inventory.ts';
 import type { ArmErrorInfo, JsonObject } from '../../types.ts';
 import { childId, rgOf } from './common.ts';
