@@ -20,7 +20,7 @@ function step(id: string, dependsOn: string[], behaviour: { ms?: number; fail?: 
   };
 }
 
-const ctx = (dryRun = false) => ({ clock: systemClock, dryRun }) as unknown as StepContext;
+const ctx = (dryRun = false, resources: Record<string, unknown> = {}) => ({ clock: systemClock, dryRun, store: { deployment: { resources } } }) as unknown as StepContext;
 
 test('independent steps overlap; dependents wait for their dependencies', async () => {
   const log: string[] = [];
@@ -74,4 +74,12 @@ test('a step that failed with a rerun error is run again from its plan, a bounde
   const failed = await runPlan([flaky], ctx(), { rerunOn: () => true, reruns: 2 });
   assert.equal(failed[0]!.status, 'failed');
   assert.equal(plans, -7, 'three attempts, then the failure stands');
+});
+
+test('dry run: a step whose dependency will be created plans without its stale outputs and says what is known after apply', async () => {
+  const seen: string[][] = [];
+  const dependent: Step = { ...step('b', ['a']), plan: async (c) => (seen.push(Object.keys(c.store.deployment.resources)), { action: 'update', detail: 'subject' }) };
+  const results = await runPlan([step('a', []), dependent], ctx(true, { a: { id: 'stale' }, other: { id: 'kept' } }));
+  assert.deepEqual(seen, [['other']]);
+  assert.deepEqual(results[1]!.planned, { action: 'update', detail: 'subject; a known after apply' });
 });
