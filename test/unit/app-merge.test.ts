@@ -28,7 +28,7 @@ test('ours are added to their lists, theirs kept in place', () => {
 test('our scope disabled by someone is enabled again; a client is pre-authorised for it without losing its other scopes', () => {
   const { bodies, changes } = mergeInto(app({ api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [{ ...ours, isEnabled: false }], preAuthorizedApplications: [{ appId: 'vscode', delegatedPermissionIds: ['b'] }] } }), want());
   assert.deepEqual(changes, ['scope', 'pre-authorized clients']);
-  assert.deepEqual(bodies[0], { api: { oauth2PermissionScopes: [ours], preAuthorizedApplications: [{ appId: 'vscode', delegatedPermissionIds: ['b', ours.id] }] } });
+  assert.deepEqual(bodies[0], { api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [ours], preAuthorizedApplications: [{ appId: 'vscode', delegatedPermissionIds: ['b', ours.id] }] } });
 });
 
 test('a retired scope is disabled in one PATCH and removed in the next, never deleted while enabled', () => {
@@ -37,10 +37,16 @@ test('a retired scope is disabled in one PATCH and removed in the next, never de
   const { bodies, changes } = mergeInto(current, want({ retiredScopes: ['user_impersonation'] }));
   assert.deepEqual(changes, ['scope (disabling user_impersonation)']);
   assert.deepEqual(bodies, [
-    { api: { oauth2PermissionScopes: [ours, { ...old, isEnabled: false }] } },
-    { api: { oauth2PermissionScopes: [ours], preAuthorizedApplications: [{ appId: 'vscode', delegatedPermissionIds: [ours.id] }] } },
+    { api: { ...current.api, oauth2PermissionScopes: [ours, { ...old, isEnabled: false }] } },
+    { api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [ours], preAuthorizedApplications: [{ appId: 'vscode', delegatedPermissionIds: [ours.id] }] } },
   ]);
   // Once disabled (a run died between the two), the next run only removes it.
   const next = mergeInto(app({ api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [ours, { ...old, isEnabled: false }], preAuthorizedApplications: [{ appId: 'vscode', delegatedPermissionIds: [ours.id] }] } }), want({ retiredScopes: ['user_impersonation'] }));
-  assert.deepEqual(next.bodies, [{ api: { oauth2PermissionScopes: [ours] } }]);
+  assert.deepEqual(next.bodies, [{ api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [ours], preAuthorizedApplications: [{ appId: 'vscode', delegatedPermissionIds: [ours.id] }] } }]);
+});
+
+test('web and api go back whole: what else an administrator set on them stays', () => {
+  const current = app({ web: { redirectUris: ['https://theirs.example/cb'], homePageUrl: 'https://contoso.com', redirectUriSettings: [{ uri: 'https://theirs.example/cb', index: null }] } });
+  const { bodies } = mergeInto(current, want());
+  assert.deepEqual(bodies, [{ web: { homePageUrl: 'https://contoso.com', redirectUris: ['https://theirs.example/cb', 'https://vscode.dev/redirect'] } }]);
 });

@@ -29,8 +29,8 @@ export interface App {
   signInAudience?: string;
   identifierUris?: string[];
   tags?: string[];
-  web?: { redirectUris?: string[] };
-  api?: { requestedAccessTokenVersion?: number | null; oauth2PermissionScopes?: Scope[]; preAuthorizedApplications?: PreAuthorized[] };
+  web?: { redirectUris?: string[]; redirectUriSettings?: unknown; [k: string]: unknown };
+  api?: { requestedAccessTokenVersion?: number | null; oauth2PermissionScopes?: Scope[]; preAuthorizedApplications?: PreAuthorized[]; [k: string]: unknown };
   requiredResourceAccess?: ResourceAccess[];
   passwordCredentials?: { keyId: string; displayName?: string | null }[];
   keyCredentials?: unknown[];
@@ -100,8 +100,11 @@ export function mergeInto(app: App, want: Wanted): { bodies: Record<string, unkn
   put(body, 'displayName', app.displayName, want.displayName, 'name');
   put(body, 'signInAudience', app.signInAudience, want.signInAudience, 'audience');
   put(body, 'tags', app.tags ?? [], union(app.tags, want.tags), 'tags');
+  // A complex property goes back whole (a PATCH replaces it): the rest of `web` and `api` as they are.
+  // redirectUriSettings is derived from redirectUris and not written back.
+  const { redirectUriSettings: _derived, ...web } = app.web ?? {};
   const redirects = union(app.web?.redirectUris, want.redirectUris);
-  if (!same(redirects, app.web?.redirectUris ?? [])) put(body, 'web', undefined, { redirectUris: redirects }, 'redirect URIs');
+  if (!same(redirects, app.web?.redirectUris ?? [])) put(body, 'web', undefined, { ...web, redirectUris: redirects }, 'redirect URIs');
   if (want.identifierUris) put(body, 'identifierUris', app.identifierUris ?? [], union(app.identifierUris, want.identifierUris), 'identifier URIs');
   put(body, 'requiredResourceAccess', app.requiredResourceAccess ?? [], mergePermissions(app.requiredResourceAccess ?? [], want.requiredResourceAccess), 'API permissions');
 
@@ -114,14 +117,14 @@ export function mergeInto(app: App, want: Wanted): { bodies: Record<string, unkn
   put(api, 'requestedAccessTokenVersion', app.api?.requestedAccessTokenVersion, 2, 'token version');
   put(api, 'oauth2PermissionScopes', haveScopes, scopes, retiring.length ? `scope (disabling ${retiring.map((s) => s.value).join(', ')})` : 'scope');
   put(api, 'preAuthorizedApplications', haveClients, clients, 'pre-authorized clients');
-  if (Object.keys(api).length) body.api = api;
+  if (Object.keys(api).length) body.api = { ...app.api, ...api };
 
   const bodies = Object.keys(body).length ? [body] : [];
   if (retiring.length) {
     // Second phase: the now-disabled scopes go, and no client stays pre-authorised for them.
     const ids = retiring.map((s) => s.id);
     const after = scopes.filter((s) => !ids.includes(s.id));
-    bodies.push({ api: { oauth2PermissionScopes: after, preAuthorizedApplications: mergePreAuthorized(clients, [], scopeId, ids) } });
+    bodies.push({ api: { ...app.api, ...api, oauth2PermissionScopes: after, preAuthorizedApplications: mergePreAuthorized(clients, [], scopeId, ids) } });
   }
   return { bodies, changes };
 }
