@@ -20,8 +20,14 @@ before(async () => {
 });
 after(() => emu?.close());
 
+/** A Graph call as someone outside the CLI; a 404 on an object seconds old is replication, waited out. */
 async function graphAs(token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Record<string, any> | undefined> {
-  const res = await fetch(`${emu.url}/v1.0${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const send = () => fetch(`${emu.url}/v1.0${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  let res = await send();
+  for (let i = 0; res.status === 404 && i < 40; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    res = await send();
+  }
   assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
   return res.status === 204 ? undefined : ((await res.json()) as Record<string, any>);
 }

@@ -237,7 +237,13 @@ test('a user whose directory role comes through a group, and no other Entra righ
   emu.graph.allowedToCreateSecurityGroups(false);
   // An administrator made a role-assignable group holding Application Developer, with the user in it.
   const token = await emu.mintUserToken({ aud: 'https://graph.microsoft.com', scp: 'Group.ReadWrite.All Directory.AccessAsUser.All' });
-  const post = (path: string, body: unknown) => fetch(`${emu.url}/v1.0${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = async (path: string, body: unknown) => {
+    const send = () => fetch(`${emu.url}/v1.0${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    let res = await send();
+    // The group is seconds old: a 404 is replication, waited out.
+    for (let i = 0; res.status === 404 && i < 40; i++) res = await new Promise((r) => setTimeout(r, 50)).then(send);
+    return res;
+  };
   const group = (await (await post('/groups', { displayName: 'App developers', mailEnabled: false, mailNickname: `appdevs${plain.oid.slice(0, 6)}`, securityEnabled: true })).json()) as { id: string };
   assert.equal((await post(`/groups/${group.id}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${plain.oid}` })).status, 204);
   emu.graph.assignDirectoryRole(group.id, 'Application Developer');
