@@ -2,7 +2,7 @@
  * The Express app: health, RFC 9728 metadata, and the stateless MCP endpoint behind bearer auth.
  * Everything it talks to comes in through AppDeps, so tests can build it around fakes.
  */
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
@@ -35,6 +35,8 @@ export interface AppDeps extends ToolDeps {
   verifier: OAuthTokenVerifier;
   clock: Clock;
   logger: Logger;
+  /** The authorization facade's routes (MCP_OBO_AUTH=facade); absent when clients go to Entra. */
+  facade?: Router;
 }
 
 export function createApp(settings: AppSettings, deps: AppDeps): express.Express {
@@ -60,6 +62,7 @@ export function createApp(settings: AppSettings, deps: AppDeps): express.Express
   };
   const metadataPaths = new Set(['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource', new URL(settings.resourceMetadataUrl).pathname]);
   for (const path of metadataPaths) app.use(path, metadataHandler(metadata));
+  if (deps.facade) app.use(deps.facade);
 
   const auth = requireBearerAuth({ verifier: deps.verifier, requiredScopes: [settings.scope], resourceMetadataUrl: settings.resourceMetadataUrl });
   app.post('/mcp', auth, express.json({ limit: '1mb' }), handleMcp(deps));

@@ -6,6 +6,7 @@ import { ConfigError } from '../errors.ts';
 import { resolveCloud } from '../cloud.ts';
 import { httpsUrlFromEnv } from '../env-url.ts';
 import { LOG_LEVELS, type LogLevel } from './logger.ts';
+import { parseAuthConfig, type AuthConfig } from './facade/config.ts';
 
 export type ServerCredential =
   | { kind: 'secret'; clientSecret: string }
@@ -33,6 +34,8 @@ export interface ServerConfig {
    */
   identifierUri: string | undefined;
   maxTokenAgeSeconds: number;
+  /** How clients sign in: the server's authorization facade (default) or Entra ID directly. */
+  auth: AuthConfig;
   logLevel: LogLevel;
   /** Log user names and e-mail addresses (opt-in); by default users appear only by oid. */
   logUserNames: boolean;
@@ -84,6 +87,7 @@ export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfi
     identifierUri: identifierUriOf(env, publicUrl),
     publicUrlIsLocalDefault: value(env, 'APP_URL') === undefined && value(env, 'CONTAINER_APP_NAME') === undefined && value(env, 'CONTAINER_APP_ENV_DNS_SUFFIX') === undefined,
     maxTokenAgeSeconds: maxHours * 3600,
+    auth: parseAuthConfig(env),
     logLevel: logLevelRaw as LogLevel,
     logUserNames: bool(env, 'MCP_OBO_LOG_USER_NAMES'),
   };
@@ -95,7 +99,8 @@ export function derived(config: ServerConfig) {
   const publicOrigin = new URL(config.publicUrl);
   return {
     authority: `${config.authorityHost}/${config.tenantId}`,
-    authorizationServer: `${config.authorityHost}/${config.tenantId}/v2.0`,
+    // The facade is an authorization server at the public URL; otherwise clients go to Entra's v2 issuer.
+    authorizationServer: config.auth.mode === 'facade' ? config.publicUrl : `${config.authorityHost}/${config.tenantId}/v2.0`,
     scope: `${config.identifierUri ?? `api://${config.clientId}`}/access_as_user`,
     resource,
     resourceMetadataUrl: `${publicOrigin.origin}/.well-known/oauth-protected-resource${publicOrigin.pathname.replace(/\/$/, '')}/mcp`,

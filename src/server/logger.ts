@@ -22,7 +22,8 @@ export interface LoggerOptions {
 }
 
 const SECRET_KEYS = /^(authorization|token|access_?token|assertion|client_?secret|client_?assertion|secret|password|refresh_?token|id_?token|cookie)$/i;
-const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+// JWTs (three parts) and compact JWEs such as the facade's sealed values (five parts, the second may be empty).
+const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?/g;
 
 export function createLogger(opts: LoggerOptions): Logger {
   const threshold = LOG_LEVELS.indexOf(opts.level);

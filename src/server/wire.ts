@@ -16,6 +16,8 @@ import { managedIdentityAssertion } from './obo/managed-identity.ts';
 import { createRequester } from './downstream/http.ts';
 import { createGraphApi } from './downstream/graph.ts';
 import { createDevOpsApi } from './downstream/devops.ts';
+import type { ClientCredential } from './obo/client.ts';
+import { buildFacade } from './facade/build.ts';
 
 export interface WireOptions {
   clock: Clock;
@@ -42,23 +44,27 @@ export function wireApp(config: ServerConfig, { clock, logger, fetch: fetchImpl 
     ],
   }), clock);
 
+  // One credential for the OBO exchange and the facade's sign-in: both act as the server's app.
+  const credential: ClientCredential =
+    config.credential.kind === 'secret' ? { clientSecret: config.credential.clientSecret } : { clientAssertion: managedIdentityAssertion(config.credential.miClientId) };
   const obo = createOboClient({
     clientId: config.clientId,
     authority: d.authority,
     authorityMetadata: async () => JSON.stringify(await v2.get()),
-    credential:
-      config.credential.kind === 'secret'
-        ? { clientSecret: config.credential.clientSecret }
-        : { clientAssertion: managedIdentityAssertion(config.credential.miClientId) },
+    credential,
     graphEndpoint: config.graphEndpoint,
     clock,
     logger,
   });
 
   const request = createRequester({ clock, fetch: fetchImpl });
+  const facade =
+    config.auth.mode === 'facade'
+      ? buildFacade(config, config.auth, { verifier, credential, endpoints: () => v2.get(), clock, logger, fetch: fetchImpl })
+      : undefined;
   const app = createApp(
     { ...d, logUserNames: config.logUserNames },
-    { verifier, obo, graph: createGraphApi(config.graphEndpoint, request), devops: createDevOpsApi(config.devopsEndpoint, request), clock, logger },
+    { verifier, obo, graph: createGraphApi(config.graphEndpoint, request), devops: createDevOpsApi(config.devopsEndpoint, request), clock, logger, facade },
   );
   // Warm discovery in the background so the first user request does not pay for it.
   void v2.get().then(

@@ -29,6 +29,7 @@ import { registerControl } from './services/control.ts';
 import { type AcaSwitches, type AcrSwitches, type DeviceCodeSwitches, deploySwitches } from './services/deploySwitches.ts';
 import { registerDevops } from './services/devops.ts';
 import { DeviceCodes } from './services/entra/deviceCode.ts';
+import { AuthCodes } from './services/entra/authorize.ts';
 import { registerEntra } from './services/entra/index.ts';
 import { mintUserToken, type TokenEnv } from './services/entra/issue.ts';
 import { makeFaultBody } from './services/faultBodies.ts';
@@ -85,6 +86,10 @@ export interface Emulator {
   aca: AcaSwitches;
   /** Device-code sign-in: who approves (default: cliUser on the first poll), interval, lifetime, approve(). */
   deviceCode: DeviceCodeSwitches;
+  /** Browser sign-in at the v2 authorize endpoint: who is signed in (an oid; default the default user) and how long codes live. */
+  authorize: AuthCodes;
+  /** Web redirect URIs of a built-in app (the server app's are `http://localhost:8000/oauth/callback`, as provision registers). */
+  setWebRedirectUris(clientId: string, uris: string[]): void;
   /**
    * Public DNS as custom domain validation sees it (CNAME and TXT); Azure DNS zones created through ARM write into it.
    * A custom host name H of app A in environment E needs CNAME H -> `A.<E defaultDomain>` and TXT `asuid.H` = the
@@ -166,6 +171,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const miHeaders = new Map<string, () => string[]>();
   const aca = new AcaRuntime({ url, caCertPath, identityEndpoint, tls: { certPem: tls.certPem, keyPem: tls.keyPem }, workDir: join(tempDir, 'aca'), inv, acr, store, miHeaders });
   const codes = new DeviceCodes();
+  const authCodes = new AuthCodes();
   const dns = new PublicDns();
   const deployEnv = { url, inv, acr, aca, codes, dir };
   const deploy = deploySwitches(deployEnv);
@@ -189,7 +195,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   });
 
   registerControl(router, { tokens, faults, log, info, state, switches });
-  registerEntra(router, tokens, codes);
+  registerEntra(router, tokens, codes, authCodes);
   registerGraph(router, { ...tokens, store, timing });
   registerBlob(router, blobs);
   registerRegistryDataPlane(router, { tokens, inv, push: (loginServer, image) => pushByLoginServer(loginServer, image) });
@@ -221,6 +227,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     acr: deploy.acr,
     aca: deploy.aca,
     deviceCode: deploy.deviceCode,
+    authorize: authCodes,
+    setWebRedirectUris: (clientId, uris) => {
+      const app = dir.findApp(clientId);
+      if (!app || app.graphManaged) throw new RangeError(`${clientId} is not a built-in app (Graph-managed apps change through Graph)`);
+      app.webRedirectUris = [...uris];
+    },
     dns,
     setPropagation: (p) => timing.setPropagation(p),
     setLatency: (l) => timing.setLatency(l),

@@ -53,6 +53,8 @@ export interface Application {
   appRoleAssignmentRequired: boolean;
   /** Created through Graph: consent comes from oauth2PermissionGrants, assignment from appRoleAssignedTo. */
   graphManaged?: boolean;
+  /** Web-platform redirect URIs of a built-in app (Graph-managed apps keep theirs in the Graph store). */
+  webRedirectUris?: string[];
   /** Secret value -> epoch ms before which the token endpoint rejects it (secret propagation). */
   secretNotBefore?: Record<string, number>;
 }
@@ -65,6 +67,8 @@ export interface DirectoryLink {
   grantedScopes(app: Application, resourceAppId: string): { declared: boolean; scopes: string[] };
   /** Application permissions (role values) the app's service principal holds on the resource. */
   appRoles(app: Application, resourceAppId: string): string[];
+  /** web.redirectUris of a Graph-created app (the authorization code flow checks them). */
+  webRedirectUris(app: Application): string[];
   /** A Graph-created app that allows public client flows (isFallbackPublicClient). */
   isPublicClient(clientAppId: string): boolean;
   /**

@@ -92,6 +92,8 @@ export class Directory {
       delegatedPermissions: { graph: ['User.Read'], devops: ['user_impersonation'] },
       consentGranted: { graph: true, devops: true },
       appRoleAssignmentRequired: true,
+      // What `mcp-obo provision` registers for the authorization facade's local callback (any port, see authorize.ts).
+      webRedirectUris: ['http://localhost:8000/oauth/callback'],
     });
     serverApp.federatedCredentials.push({ name: 'mcp-obo-mi', issuer: this.v2Issuer, subject: principalId, audiences: [TOKEN_EXCHANGE_AUDIENCE] });
     this.serverApp = serverApp;

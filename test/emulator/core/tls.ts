@@ -7,10 +7,11 @@ export interface TlsMaterial {
   keyPem: string;
 }
 
-export async function createTls(): Promise<TlsMaterial> {
+/** `caName` tells throw-away CAs apart: two trusted CAs with one name make OpenSSL pick the wrong one. */
+export async function createTls(caName = 'mcp-obo test emulator CA'): Promise<TlsMaterial> {
   const notBeforeDate = new Date(Date.now() - 60_000);
   const notAfterDate = new Date(Date.now() + 7 * 24 * 3600_000);
-  const ca = await generate([{ name: 'commonName', value: 'mcp-obo test emulator CA' }, { name: 'organizationName', value: 'mcp-obo tests' }], {
+  const ca = await generate([{ name: 'commonName', value: caName }, { name: 'organizationName', value: 'mcp-obo tests' }], {
     keySize: 2048, algorithm: 'sha256', notBeforeDate, notAfterDate,
     extensions: [
       { name: 'basicConstraints', cA: true, critical: true },
