@@ -14,17 +14,17 @@ export interface Hop {
 }
 
 export class Browser {
-  /** host -> cookie name -> { value, secure } */
+  /** host name (cookies ignore the port, RFC 6265 §8.5) -> cookie name -> { value, secure } */
   readonly jar = new Map<string, Map<string, { value: string; secure: boolean; raw: string }>>();
   readonly hops: Hop[] = [];
 
   cookieHeader(url: URL): string {
-    const cookies = this.jar.get(url.host) ?? new Map();
+    const cookies = this.jar.get(url.hostname) ?? new Map();
     return [...cookies].filter(([, c]) => !c.secure || url.protocol === 'https:' || url.hostname === 'localhost').map(([n, c]) => `${n}=${c.value}`).join('; ');
   }
 
-  cookies(host: string): Map<string, { value: string; secure: boolean; raw: string }> {
-    return this.jar.get(host) ?? new Map();
+  cookies(hostname: string): Map<string, { value: string; secure: boolean; raw: string }> {
+    return this.jar.get(hostname) ?? new Map();
   }
 
   private store(url: URL, res: Response): void {
@@ -37,10 +37,10 @@ export class Browser {
       // Browsers refuse a __Host- cookie without Secure and Path=/ (RFC 6265bis "Cookie Name Prefixes").
       if (name.startsWith('__Host-') && (!secure || !attrs.some((a) => a.toLowerCase() === 'path=/') || url.protocol !== 'https:')) continue;
       const expired = attrs.some((a) => /^max-age=0$/i.test(a) || (/^expires=/i.test(a) && Date.parse(a.slice(8)) < Date.now()));
-      const jar = this.jar.get(url.host) ?? new Map();
+      const jar = this.jar.get(url.hostname) ?? new Map();
       if (expired) jar.delete(name);
       else jar.set(name, { value, secure, raw });
-      this.jar.set(url.host, jar);
+      this.jar.set(url.hostname, jar);
     }
   }
 

@@ -62,7 +62,8 @@ export function checkClientIdUrl(clientId: string): URL {
     throw new ClientMetadataError('the client id is not a URL');
   }
   if (url.protocol !== 'https:') throw new ClientMetadataError('a client id URL must use https');
-  if (url.pathname === '/' || url.hash || url.username || url.password || /\/\.\.?(\/|$)/.test(url.pathname)) {
+  // Dot segments are checked on the raw string: URL parsing has already resolved them away.
+  if (url.pathname === '/' || url.hash || url.username || url.password || /\/\.{1,2}(\/|$|[?#])/.test(clientId)) {
     throw new ClientMetadataError('a client id URL needs a path and no fragment, credentials or dot segments');
   }
   return url;
