@@ -101,18 +101,20 @@ function handleMcp(deps: AppDeps): RequestHandler {
 function requestLog(deps: AppDeps, logUserNames: boolean): RequestHandler {
   return (req, res, next) => {
     const started = deps.clock.now();
+    // The path as the client sent it (mounted routers rewrite req.path), without the query: it can hold codes.
+    const path = req.originalUrl.split('?')[0]!.slice(0, 200);
     res.on('finish', () => {
       const user = ((req as { auth?: AuthInfo }).auth?.extra?.user as UserClaims | undefined) ?? undefined;
       const fields = {
         method: req.method,
-        path: req.path,
+        path,
         status: res.statusCode,
         ms: deps.clock.now() - started,
-        rpc: req.path === '/mcp' ? rpcMethod(req.body) : undefined,
+        rpc: path === '/mcp' ? rpcMethod(req.body) : undefined,
         oid: user?.oid,
         ...(logUserNames && user ? { user: user.preferredUsername ?? user.name } : {}),
       };
-      if (req.path === '/health') deps.logger.debug('http.request', fields);
+      if (path === '/health') deps.logger.debug('http.request', fields);
       else deps.logger.info('http.request', fields);
     });
     next();

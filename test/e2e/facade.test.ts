@@ -130,3 +130,69 @@ test('deployed shape: behind a TLS proxy with the Container Apps variables, with
   assert.ok(names.includes('__Host-mcp-obo-csrf') && names.includes('__Host-mcp-obo-consent'), names.join(', '));
   assert.ok(browser.hops.flatMap((h) => h.headers.getSetCookie()).every((c) => /;\s*Secure/i.test(c) && /;\s*HttpOnly/i.test(c)));
 });
+
+test('key rotation: sessions and registrations made with the previous key keep working; two rotations later they end', async () => {
+  const [k1, k2, k3] = [newFacadeKey(), newFacadeKey(), newFacadeKey()];
+  const first = await serve(facadeEnv(emu, k1));
+  const port = new URL(first.url).port;
+  const provider = new MemoryOAuthProvider({ redirectUrl: 'http://127.0.0.1:53685/callback' });
+  const { client } = await connectThroughFacade(localMcp(first), provider);
+  await client.close();
+  await first.stop();
+
+  // Same public URL (APP_URL), new key, the old one as MCP_OBO_FACADE_KEY_PREVIOUS: the stored client id and refresh token still work.
+  const appUrl = { APP_URL: `http://localhost:${port}` };
+  const rotated = await serve(facadeEnv(emu, k2, { ...appUrl, MCP_OBO_FACADE_KEY_PREVIOUS: k1 }));
+  const refresh = (clientId: string, rt: string) =>
+    fetch(`${rotated.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, refresh_token: rt }) });
+  const res = await refresh(String(provider.info!.client_id), provider.saved!.refresh_token!);
+  assert.equal(res.status, 200, await res.clone().text());
+  await rotated.stop();
+
+  const twice = await serve(facadeEnv(emu, k3, { ...appUrl, MCP_OBO_FACADE_KEY_PREVIOUS: k2 }));
+  const gone = await fetch(`${twice.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', client_id: String(provider.info!.client_id), refresh_token: provider.saved!.refresh_token! }) });
+  assert.equal(gone.status, 400, 'a client registered under the key rotated out twice must register again');
+  await twice.stop();
+});
+
+test('two replicas share nothing but the key: every step of the sign-in may land on either one', async () => {
+  const key = newFacadeKey();
+  const a = await serve(facadeEnv(emu, key));
+  const publicPort = new URL(a.url).port;
+  const b = await serve(facadeEnv(emu, key, { APP_URL: `http://localhost:${publicPort}` }));
+  const bPort = new URL(b.url).port;
+  // A load balancer in front: the browser and the client use the public URL; odd requests go to replica B.
+  let n = 0;
+  const viaB = (url: string) => (n++ % 2 === 1 && url.includes(`localhost:${publicPort}`) ? url.replace(`localhost:${publicPort}`, `localhost:${bPort}`) : url);
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => realFetch(typeof input === 'string' ? viaB(input) : input instanceof URL ? viaB(input.href) : input, init)) as typeof fetch;
+  try {
+    const provider = new MemoryOAuthProvider({ redirectUrl: 'http://127.0.0.1:53686/callback' });
+    const { client } = await connectThroughFacade(`http://localhost:${publicPort}/mcp`, provider);
+    assert.equal((await callWhoAmI(client)).name, emu.defaultUser.displayName);
+    await client.close();
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  const served = (s: ServeProcess) => s.logLines().filter((l) => l.event === 'http.request' && String(l.path).startsWith('/oauth/')).length;
+  assert.ok(served(a) > 0 && served(b) > 0, `both replicas served OAuth steps (A ${served(a)}, B ${served(b)})`);
+});
+
+test('no token, code, refresh token, key or sealed value appears in any log line', async () => {
+  const key = newFacadeKey();
+  const s = await serve(facadeEnv(emu, key));
+  const provider = new MemoryOAuthProvider({ redirectUrl: 'http://127.0.0.1:53687/callback' });
+  const browser = new Browser();
+  const { client, callback } = await connectThroughFacade(localMcp(s), provider, browser);
+  await callWhoAmI(client);
+  await client.close();
+  const output = s.output();
+  const secrets = [
+    key, provider.saved!.access_token, provider.saved!.refresh_token!, String(provider.info!.client_id), callback.get('code')!, provider.verifier,
+    ...[...browser.cookies('localhost').values()].map((c) => c.value),
+    ...emu.requests.filter((r) => r.path.endsWith('/oauth2/v2.0/token')).map((r) => formOf(r).code ?? '').filter(Boolean),
+  ];
+  for (const secret of secrets) assert.ok(!output.includes(secret.slice(0, 40)), `a secret (${secret.slice(0, 12)}…) leaked into the log`);
+  assert.doesNotMatch(output, /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{10,}/, 'nothing JWT- or JWE-shaped');
+  assert.ok(s.logLines().some((l) => l.event === 'oauth.consent'), 'the flow was logged (without its values)');
+});
