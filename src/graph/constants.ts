@@ -14,6 +14,8 @@ export const REQUIRED_PERMISSIONS = [
       { value: 'openid', id: '37f7f235-527c-4136-accd-4a02d197296e' },
       { value: 'profile', id: '14dad69e-099b-42c9-810b-d002981feec1' },
       { value: 'email', id: '64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0' },
+      // The authorization facade asks Entra for a refresh token (offline_access) when it signs users in.
+      { value: 'offline_access', id: '7427e0e9-2fba-42fe-b0c0-848c9e6a8182' },
     ],
   },
   {

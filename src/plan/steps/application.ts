@@ -76,7 +76,8 @@ export function differences(app: App, want: ReturnType<typeof desiredApplication
   if (app.displayName !== want.displayName) out.push('name');
   if (app.signInAudience !== want.signInAudience) out.push('audience');
   if (!same(sorted(app.identifierUris), sorted(want.identifierUris))) out.push('identifier URIs');
-  if (!same(sorted(app.web?.redirectUris), sorted(want.web.redirectUris))) out.push('redirect URIs');
+  // Redirect URIs others added (the facade's callbacks, an administrator's) stay: ours must be there, theirs may be.
+  if (want.web.redirectUris.some((u) => !app.web?.redirectUris?.includes(u))) out.push('redirect URIs');
   if (app.api?.requestedAccessTokenVersion !== 2) out.push('token version');
   if (!scopeIdOf(app) || app.api?.oauth2PermissionScopes?.find((s) => s.value === ACCESS_AS_USER)?.isEnabled === false) out.push('scope');
   const pre = (app.api?.preAuthorizedApplications ?? []).map((p) => `${p.appId}:${sorted(p.delegatedPermissionIds).join(',')}`);
@@ -111,7 +112,9 @@ export const applicationStep: Step = {
     if (planned.action !== 'unchanged') {
       const objectId = app.id;
       // The identifier URI and pre-authorisations need the app id, so they follow the create.
-      await ctx.retry('app registration settings', () => ctx.graph.patch(`/applications/${objectId}`, desiredApplication(ctx, app!.appId, scopeId)), { propagation: true });
+      const want = desiredApplication(ctx, app.appId, scopeId);
+      const redirectUris = [...new Set([...(app.web?.redirectUris ?? []), ...want.web.redirectUris])];
+      await ctx.retry('app registration settings', () => ctx.graph.patch(`/applications/${objectId}`, { ...want, web: { ...app!.web, redirectUris } }), { propagation: true });
     }
     await ctx.store.setResource('application', { objectId: app.id, appId: app.appId, displayName: ctx.names.application, scopeId });
   },

@@ -12,6 +12,8 @@ import { servicePrincipalStep } from './service-principal.ts';
 import { groupAssignmentStep, groupMemberStep, groupStep } from './group.ts';
 import { federatedCredentialStep } from './federated-credential.ts';
 import { clientSecretStep } from './client-secret.ts';
+import { appCallbacksStep } from './app-callbacks.ts';
+import { facadeKeyStep } from './facade-key.ts';
 
 export const PROVISION_STEPS: Step[] = [
   providersStep,
@@ -27,5 +29,7 @@ export const PROVISION_STEPS: Step[] = [
   groupAssignmentStep,
   groupMemberStep,
   federatedCredentialStep,
+  appCallbacksStep,
   clientSecretStep,
+  facadeKeyStep,
 ];
