@@ -238,3 +238,27 @@ test('a client metadata document on a private address is never fetched unless it
     srv.close();
   }
 });
+
+test("today's clients register as they do in the wild: VS Code, Claude, Cursor, ChatGPT", async () => {
+  // VS Code's request, as microsoft/vscode src/vs/base/common/oauth.ts (fetchDynamicRegistration) builds it.
+  const vscode = await fetch(`${base}/oauth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'Visual Studio Code', client_uri: 'https://code.visualstudio.com', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+      redirect_uris: ['https://insiders.vscode.dev/redirect', 'https://vscode.dev/redirect', 'http://127.0.0.1/', 'http://127.0.0.1:33418/'],
+      scope: `api://${emu.serverApp.clientId}/access_as_user`, token_endpoint_auth_method: 'none', application_type: 'native',
+    }),
+  });
+  assert.equal(vscode.status, 201, await vscode.clone().text());
+  const v = (await vscode.json()) as { client_id: string; redirect_uris: string[] };
+  // VS Code's loopback flow uses a random port on 127.0.0.1: RFC 8252 allows it against "http://127.0.0.1/".
+  const { challenge } = pkce();
+  const page = await new Browser().request(authorizeUrl(v.client_id, 'http://127.0.0.1:61234/', { code_challenge: challenge, code_challenge_method: 'S256' }));
+  assert.equal(page.status, 200);
+  assert.match(page.body, /Visual Studio Code/);
+  for (const callback of ['https://claude.ai/api/mcp/auth_callback', 'cursor://anysphere.cursor-mcp/oauth/callback', 'https://chatgpt.com/connector/oauth/Yt3m-Q9', 'http://localhost:6274/oauth/callback']) {
+    const r = await register([callback]);
+    assert.equal(r.status, 201, `${callback}: ${JSON.stringify(r.body)}`);
+  }
+});
