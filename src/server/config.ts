@@ -36,6 +36,8 @@ export interface ServerConfig {
   maxTokenAgeSeconds: number;
   /** How clients sign in: the server's authorization facade (default) or Entra ID directly. */
   auth: AuthConfig;
+  /** Client apps (azp / appid) whose tokens are accepted (MCP_OBO_ALLOWED_CLIENTS); undefined: any of the tenant. */
+  allowedClients: string[] | undefined;
   logLevel: LogLevel;
   /** Log user names and e-mail addresses (opt-in); by default users appear only by oid. */
   logUserNames: boolean;
@@ -88,6 +90,7 @@ export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfi
     publicUrlIsLocalDefault: value(env, 'APP_URL') === undefined && value(env, 'CONTAINER_APP_NAME') === undefined && value(env, 'CONTAINER_APP_ENV_DNS_SUFFIX') === undefined,
     maxTokenAgeSeconds: maxHours * 3600,
     auth: parseAuthConfig(env),
+    allowedClients: guidList(env, 'MCP_OBO_ALLOWED_CLIENTS'),
     logLevel: logLevelRaw as LogLevel,
     logUserNames: bool(env, 'MCP_OBO_LOG_USER_NAMES'),
   };
@@ -124,6 +127,15 @@ function guid(env: Env, name: string): string {
   }
   if (!GUID.test(v)) throw new ConfigError(name, `must be a GUID like 00000000-0000-0000-0000-000000000000 (got "${v}")`);
   return v.toLowerCase();
+}
+
+function guidList(env: Env, name: string): string[] | undefined {
+  const v = value(env, name);
+  if (v === undefined) return undefined;
+  const items = v.split(/[\s,]+/).filter(Boolean);
+  const bad = items.find((x) => !GUID.test(x));
+  if (bad) throw new ConfigError(name, `must list client ids (GUIDs), comma separated (got "${bad}")`);
+  return items.map((x) => x.toLowerCase());
 }
 
 function portOf(raw: string | number | undefined, name: string): number {

@@ -37,6 +37,7 @@ export function wireApp(config: ServerConfig, { clock, logger, fetch: fetchImpl 
     resource: d.resource,
     identifierUri: config.identifierUri,
     maxTokenAgeSeconds: config.maxTokenAgeSeconds,
+    allowedClients: config.allowedClients,
     clock,
     issuers: [
       { version: '2.0', issuer: async () => (await v2.get()).issuer, keys: keysFor(v2) },
