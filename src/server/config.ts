@@ -7,6 +7,7 @@ import { resolveCloud } from '../cloud.ts';
 import { httpsUrlFromEnv } from '../env-url.ts';
 import { LOG_LEVELS, type LogLevel } from './logger.ts';
 import { parseAuthConfig, type AuthConfig } from './facade/config.ts';
+import { DEFAULT_LIMITS, type LimitSettings } from './limits.ts';
 
 export type ServerCredential =
   | { kind: 'secret'; clientSecret: string }
@@ -38,6 +39,10 @@ export interface ServerConfig {
   auth: AuthConfig;
   /** Client apps (azp / appid) whose tokens are accepted (MCP_OBO_ALLOWED_CLIENTS); undefined: any of the tenant. */
   allowedClients: string[] | undefined;
+  /** Per-user limits: batch size, message rate, concurrent downstream calls. */
+  limits: LimitSettings;
+  /** Browser origins besides the public one that may call /mcp (CORS). */
+  allowedOrigins: string[];
   logLevel: LogLevel;
   /** Log user names and e-mail addresses (opt-in); by default users appear only by oid. */
   logUserNames: boolean;
@@ -91,6 +96,13 @@ export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfi
     maxTokenAgeSeconds: maxHours * 3600,
     auth: parseAuthConfig(env),
     allowedClients: guidList(env, 'MCP_OBO_ALLOWED_CLIENTS'),
+    limits: {
+      maxBatch: intIn(env, 'MCP_OBO_MAX_BATCH', 1, 100, DEFAULT_LIMITS.maxBatch),
+      ratePerMinute: intIn(env, 'MCP_OBO_RATE_LIMIT', 0, 100_000, DEFAULT_LIMITS.ratePerMinute),
+      burst: intIn(env, 'MCP_OBO_RATE_BURST', 1, 10_000, DEFAULT_LIMITS.burst),
+      userConcurrency: intIn(env, 'MCP_OBO_USER_CONCURRENCY', 1, 64, DEFAULT_LIMITS.userConcurrency),
+    },
+    allowedOrigins: originList(env, 'MCP_OBO_ALLOWED_ORIGINS'),
     logLevel: logLevelRaw as LogLevel,
     logUserNames: bool(env, 'MCP_OBO_LOG_USER_NAMES'),
   };
@@ -136,6 +148,23 @@ function guidList(env: Env, name: string): string[] | undefined {
   const bad = items.find((x) => !GUID.test(x));
   if (bad) throw new ConfigError(name, `must list client ids (GUIDs), comma separated (got "${bad}")`);
   return items.map((x) => x.toLowerCase());
+}
+
+function originList(env: Env, name: string): string[] {
+  const v = value(env, name);
+  if (v === undefined) return [];
+  return v.split(/[\s,]+/).filter(Boolean).map((o) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(o);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== o.replace(/\/$/, '')) {
+      throw new ConfigError(name, `must list origins like https://app.contoso.com or http://localhost:6274, with no path (got "${o}")`);
+    }
+    return url.origin;
+  });
 }
 
 function portOf(raw: string | number | undefined, name: string): number {

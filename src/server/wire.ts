@@ -64,7 +64,7 @@ export function wireApp(config: ServerConfig, { clock, logger, fetch: fetchImpl 
       ? buildFacade(config, config.auth, { verifier, credential, endpoints: () => v2.get(), clock, logger, fetch: fetchImpl })
       : undefined;
   const app = createApp(
-    { ...d, logUserNames: config.logUserNames },
+    { ...d, logUserNames: config.logUserNames, allowedOrigins: config.allowedOrigins, limits: config.limits },
     { verifier, obo, graph: createGraphApi(config.graphEndpoint, request), devops: createDevOpsApi(config.devopsEndpoint, request), clock, logger, facade },
   );
   // Warm discovery in the background so the first user request does not pay for it.

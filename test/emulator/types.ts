@@ -149,6 +149,9 @@ export interface RequestLogEntry {
   body: unknown;
   headers: Record<string, string>;
   listener: 'https' | 'mi';
+  /** performance.now() when the request arrived and when its response finished (unset while unanswered). */
+  startedAt: number;
+  endedAt?: number;
 }
 
 export interface Propagation {

@@ -65,3 +65,29 @@ test('a token that is already (nearly) expired is returned but not cached', asyn
   await cache.getOrLoad('k', load);
   assert.equal(cache.size, 0);
 });
+
+test('KeyedLimiter: never more than the limit per key, first come first served, other keys unaffected', async () => {
+  const { KeyedLimiter } = await import('../../src/server/limits.ts');
+  const limiter = new KeyedLimiter(2);
+  let running = 0;
+  let peak = 0;
+  const order: number[] = [];
+  const task = (i: number) => async () => {
+    running++;
+    peak = Math.max(peak, running);
+    await new Promise((r) => setTimeout(r, 5));
+    order.push(i);
+    running--;
+  };
+  // Newcomers arrive while slots are being handed over: they must queue, not slip in.
+  const all = Array.from({ length: 10 }, (_, i) => limiter.run('user-a', task(i)));
+  let otherRan = false;
+  await limiter.run('user-b', async () => {
+    otherRan = true;
+  });
+  await Promise.all(all);
+  assert.equal(peak, 2);
+  assert.ok(otherRan);
+  assert.deepEqual(order.slice(0, 2).sort(), [0, 1]);
+  assert.equal(limiter.size, 0, 'idle keys are forgotten');
+});

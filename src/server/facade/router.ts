@@ -18,6 +18,7 @@ import type { OAuthMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { Facade } from './provider.ts';
 import { GRANT_TYPES } from './clients.ts';
 import { renderError } from './page.ts';
+import { sameOriginOnly } from '../origin.ts';
 
 /** RFC 8414 authorization server metadata for the facade at `issuer` (the server's public URL). */
 export function authorizationServerMetadata(issuer: string, scope: string): OAuthMetadata {
@@ -53,7 +54,7 @@ export function facadeRouter(facade: Facade): Router {
   router.use('/oauth/authorize', authorizationHandler({ provider: facade, rateLimit: false }));
   router.use('/oauth/token', tokenHandler({ provider: facade, rateLimit: false }));
 
-  router.post('/oauth/consent', express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 10 }), async (req, res, next) => {
+  router.post('/oauth/consent', sameOriginOnly(new URL(facade.settings.issuer).origin), express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 10 }), async (req, res, next) => {
     try {
       await facade.decide(req, res);
     } catch (err) {
