@@ -21,6 +21,11 @@ export interface User {
   assigned: boolean;
   /** true -> OBO fails with interaction_required AADSTS50076 and a claims challenge. */
   mfaRequired: boolean;
+  /**
+   * Epoch seconds of the last session revocation (revokeSignInSessions, a password reset):
+   * Graph answers CAE-capable tokens (xms_cc CP1) issued before it with a claims challenge.
+   */
+  revokedAt?: number;
 }
 
 export interface FederatedIdentityCredential {

@@ -6,14 +6,17 @@ import type { Clock } from '../../clock.ts';
 
 export class DownstreamError extends Error {
   readonly status: number | undefined;
-  readonly kind: 'auth' | 'forbidden' | 'throttled' | 'timeout' | 'unavailable' | 'bad_response' | 'not_found';
+  readonly kind: 'auth' | 'forbidden' | 'throttled' | 'timeout' | 'unavailable' | 'bad_response' | 'not_found' | 'claims_challenge';
   readonly retryable: boolean;
+  /** A Continuous Access Evaluation challenge: the claims (JSON) a new token must satisfy. */
+  readonly claims: string | undefined;
 
-  constructor(kind: DownstreamError['kind'], message: string, status?: number) {
+  constructor(kind: DownstreamError['kind'], message: string, status?: number, claims?: string) {
     super(message);
     this.name = 'DownstreamError';
     this.kind = kind;
     this.status = status;
+    this.claims = claims;
     this.retryable = kind === 'throttled' || kind === 'timeout' || kind === 'unavailable';
   }
 }
@@ -68,6 +71,24 @@ export function createRequester(opts: HttpOptions): Requester {
       return { status: res.status, headers: res.headers, body };
     }
   };
+}
+
+/**
+ * The claims of a Continuous Access Evaluation challenge in a 401's WWW-Authenticate
+ * (`error="insufficient_claims", claims="<base64 JSON>"`, learn.microsoft.com/entra/identity-platform/claims-challenge).
+ */
+export function claimsChallenge(headers: Headers): string | undefined {
+  const h = headers.get('www-authenticate') ?? '';
+  if (!/error="insufficient_claims"/i.test(h)) return undefined;
+  const b64 = /claims="([^"]+)"/i.exec(h)?.[1];
+  if (!b64) return undefined;
+  const json = Buffer.from(b64, 'base64').toString('utf8');
+  try {
+    JSON.parse(json);
+    return json;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Retry-After is either delta-seconds or an HTTP date. */

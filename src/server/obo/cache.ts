@@ -11,6 +11,8 @@ export interface CachedToken {
   accessToken: string;
   /** Epoch ms. */
   expiresOn: number;
+  /** The user it was issued for (`tid/oid`), so a claims challenge can drop every token of theirs. */
+  user?: string;
 }
 
 export interface TokenCacheOptions {
@@ -46,7 +48,27 @@ export class OboTokenCache {
     return this.lru.size;
   }
 
+  /**
+   * Forgets every token of a user for an API (keys end in `|api`): after a claims challenge
+   * (Continuous Access Evaluation) none of them may be served again.
+   */
+  evictUser(user: string, api: string): number {
+    let n = 0;
+    for (const [key, value] of this.lru.entries()) {
+      if (value.user === user && key.endsWith(`|${api}`)) {
+        this.lru.delete(key);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** The cached token, or the result of `load` (shared by concurrent callers of the same key). */
+  /** Stores a token obtained outside getOrLoad (a re-exchange after a claims challenge). */
+  put(key: string, token: CachedToken): void {
+    if (token.expiresOn - this.refreshBeforeMs > this.clock.now()) this.lru.set(key, token);
+  }
+
   async getOrLoad(key: string, load: () => Promise<CachedToken>): Promise<{ token: CachedToken; fromCache: boolean }> {
     const hit = this.lru.get(key);
     if (hit && hit.expiresOn - this.refreshBeforeMs > this.clock.now()) return { token: hit, fromCache: true };

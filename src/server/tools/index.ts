@@ -11,6 +11,8 @@ import type { Logger } from '../logger.ts';
 import type { KeyedLimiter } from '../limits.ts';
 import { describeFailure, failure, ok, userOf } from './result.ts';
 import type { UserClaims } from '../auth/verifier.ts';
+import { DownstreamError } from '../downstream/http.ts';
+import { OboError } from '../obo/errors.ts';
 
 export interface ToolDeps {
   obo: OboClient;
@@ -60,13 +62,25 @@ const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   const limited = <T>(user: { tid: string; oid: string }, call: () => Promise<T>) => deps.limiter.run(`${user.tid}/${user.oid}`, call);
   const devopsProfile = async (token: string, user: UserClaims): Promise<DevOpsProfile & { organizations: DevOpsOrganization[] }> => {
-    const downstream = await limited(user, () => deps.obo.getToken(token, 'devops'));
+    const downstream = await limited(user, () => deps.obo.getToken(token, 'devops', { user: `${user.tid}/${user.oid}` }));
     const profile = await limited(user, () => deps.devops.getProfile(downstream));
     return { ...profile, organizations: await limited(user, () => deps.devops.getOrganizations(downstream, profile.id)) };
   };
   const graphProfile = async (token: string, user: UserClaims) => {
-    const downstream = await limited(user, () => deps.obo.getToken(token, 'graph'));
-    return limited(user, () => deps.graph.getMe(downstream));
+    const who = `${user.tid}/${user.oid}`;
+    const downstream = await limited(user, () => deps.obo.getToken(token, 'graph', { user: who }));
+    try {
+      return await limited(user, () => deps.graph.getMe(downstream));
+    } catch (err) {
+      if (!(err instanceof DownstreamError) || !err.claims) throw err;
+      // Continuous Access Evaluation: none of this user's Graph tokens may be served again. Ask Entra once
+      // with the claims; if it cannot satisfy them without the user, the challenge goes back to the client.
+      deps.obo.evictUser(who, 'graph');
+      const fresh = await limited(user, () => deps.obo.getToken(token, 'graph', { user: who, claims: err.claims })).catch((oboErr: unknown) => {
+        throw oboErr instanceof OboError ? new OboError(oboErr.failure === 'unknown' ? 'claims_challenge' : oboErr.failure, err.message, { claims: err.claims, aadsts: oboErr.aadsts, cause: oboErr }) : oboErr;
+      });
+      return limited(user, () => deps.graph.getMe(fresh));
+    }
   };
 
   server.registerTool(

@@ -39,7 +39,7 @@ async function onBehalfOf(env: TokenEnv, ctx: Ctx, form: URLSearchParams): Promi
   const client = await authenticateClient(env, ctx, form, app);
   const req = parseScope(env.dir, scope, 'obo');
   checkResourceParam(req, form.get('resource'));
-  return oboGrant(env, client, assertion, req);
+  return oboGrant(env, client, assertion, req, form);
 }
 
 /** A confidential app authenticates; a public client (first-party or isFallbackPublicClient) does not. */
