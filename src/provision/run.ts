@@ -3,6 +3,7 @@
  * saving its outputs as it finishes; `--dry-run` stops after planning; `--consent` grants admin
  * consent at the end. Ends with a summary of every resource and the values worth keeping.
  */
+import { join } from 'node:path';
 import type { CliContext } from '../cli/context.ts';
 import { createProgress, progressMode } from '../cli/progress.ts';
 import { McpOboError } from '../errors.ts';
@@ -12,7 +13,7 @@ import { retry } from '../plan/retry.ts';
 import { PROVISION_STEPS } from '../plan/steps/index.ts';
 import type { StepContext } from '../plan/types.ts';
 import { names } from '../state/naming.ts';
-import { DeploymentStore, locateDeployment } from '../state/store.ts';
+import { DeploymentStore, locateDeployment, refuseNonRegular } from '../state/store.ts';
 import { ENV_LOCAL } from '../state/env-local.ts';
 import { connect, type Connection } from './connect.ts';
 import { preflight } from './preflight.ts';
@@ -68,6 +69,8 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
   const progress = createProgress(mode, mode === 'json' ? ctx.stdout : ctx.stderr, PROVISION_STEPS);
   const sctx = await stepContext(store, conn, ctx, { ...opts, onRetry: progress.onRetry });
 
+  // The secret's file is checked before anything is created: a link there is refused, not written through.
+  if (sctx.options.secret && !sctx.dryRun) await refuseNonRegular(join(ctx.cwd, ENV_LOCAL));
   await preflight(sctx);
   const results = await runPlan(PROVISION_STEPS, sctx, { concurrency: opts.concurrency, onEvent: progress.onEvent });
   progress.stop();
