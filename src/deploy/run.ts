@@ -87,8 +87,14 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   const domainState = domainOpts ? await preflightDomain(conn, store, domainOpts) : undefined;
 
   let image = o.image;
+  let excluded: string[] | undefined;
   if (!image) {
     const context = await contextPromise!;
+    excluded = context.excluded;
+    if (excluded.length) {
+      const shown = excluded.length > 20 ? `${excluded.slice(0, 20).join(', ')} and ${excluded.length - 20} more` : excluded.join(', ');
+      status(`not uploaded, as they may hold secrets: ${shown}`);
+    }
     const imageName = `mcp-obo:${imageTag(context.digest, new Date(conn.clock.now()))}`;
     status(`building ${d.resources.registry!.loginServer}/${imageName} (${context.files.length} files, ${(context.archive.length / 1024).toFixed(0)} KiB context, ${build === 'remote' ? 'in the registry' : 'with local Docker'})`);
     const onLog = (text: string) => (o.json ? undefined : ctx.stderr.write(text));
@@ -138,7 +144,7 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   if (wantVscode) vscode = await addToVscode(ctx.cwd, `mcp-obo-${n.slug}`, mcpUrl);
 
   if (o.json) {
-    ctx.stdout.write(JSON.stringify({ event: 'summary', mcpUrl, image, revision: rolled.revision, auth: auth.mode, vscode: vscode?.written ? vscode.path : undefined, warning: binding || auth.mode === 'facade' ? undefined : RESOURCE_WARNING(mcpUrl).trim() }) + '\n');
+    ctx.stdout.write(JSON.stringify({ event: 'summary', mcpUrl, image, revision: rolled.revision, auth: auth.mode, excluded, vscode: vscode?.written ? vscode.path : undefined, warning: binding || auth.mode === 'facade' ? undefined : RESOURCE_WARNING(mcpUrl).trim() }) + '\n');
     return;
   }
   ctx.stdout.write(`${mcpUrl}\n`);
