@@ -16,6 +16,13 @@ export interface Cloud {
   graphScope: string;
   /** Domain suffix of container registries' login servers. */
   acrSuffix: string;
+  /**
+   * Audience the registries' token exchange (`/oauth2/exchange`) expects: the registry service's own, which
+   * registries accept whatever their azureADAuthenticationAsArmPolicy (an ARM token is refused once it is
+   * disabled). MicrosoftDocs/azure-management-docs container-registry-disable-authentication-as-arm.md; the
+   * sovereign values as in ratify-project/ratify pkg/common/oras/authprovider/azure/const.go.
+   */
+  acrScope: string;
 }
 
 export const CLOUD_NAMES = ['AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud'] as const;
@@ -29,6 +36,7 @@ const CLOUDS: Record<CloudName, Omit<Cloud, 'name'>> = {
     armScope: 'https://management.azure.com/.default',
     graphScope: 'https://graph.microsoft.com/.default',
     acrSuffix: 'azurecr.io',
+    acrScope: 'https://containerregistry.azure.net/.default',
   },
   AzureUSGovernment: {
     authorityHost: 'https://login.microsoftonline.us',
@@ -37,6 +45,7 @@ const CLOUDS: Record<CloudName, Omit<Cloud, 'name'>> = {
     armScope: 'https://management.usgovcloudapi.net/.default',
     graphScope: 'https://graph.microsoft.us/.default',
     acrSuffix: 'azurecr.us',
+    acrScope: 'https://containerregistry.azure.us/.default',
   },
   AzureChinaCloud: {
     authorityHost: 'https://login.chinacloudapi.cn',
@@ -45,6 +54,7 @@ const CLOUDS: Record<CloudName, Omit<Cloud, 'name'>> = {
     armScope: 'https://management.chinacloudapi.cn/.default',
     graphScope: 'https://microsoftgraph.chinacloudapi.cn/.default',
     acrSuffix: 'azurecr.cn',
+    acrScope: 'https://containerregistry.azure.cn/.default',
   },
 };
 

@@ -20,6 +20,7 @@ import { Router } from './core/router.ts';
 import { Pipeline } from './core/server.ts';
 import { Timing } from './core/timing.ts';
 import { createTls } from './core/tls.ts';
+import { createProxy } from './core/proxy.ts';
 import { registerLogStream } from './services/aca/logstream.ts';
 import { AcaRuntime } from './services/aca/runtime.ts';
 import { registerArm } from './services/arm/index.ts';
@@ -56,6 +57,11 @@ export interface EmulatorOptions {
 
 export interface Emulator {
   url: string;
+  /**
+   * A CONNECT proxy to the registries' data plane at their real host names (`<name>.azurecr.io`). The CLI
+   * reaches it with Node's proxy settings: { NODE_USE_ENV_PROXY: '1', HTTPS_PROXY: proxyUrl, NO_PROXY: '127.0.0.1,localhost' }.
+   */
+  proxyUrl: string;
   caPem: string;
   caCertPath: string;
   tenantId: string;
@@ -151,17 +157,21 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   };
   const https = createHttpsServer({ key: tls.keyPem, cert: tls.certPem }, gate(pipeline.handler('https', router)));
   const mi = createHttpServer(gate(pipeline.handler('mi', miRouter)));
-  let port: number;
+  let port = 0;
   let miPort: number;
+  let proxyPort: number;
+  const proxy = createProxy(() => port);
   try {
     port = await listen(https, opts.port ?? 0);
     miPort = await listen(mi, opts.miPort ?? 0);
+    proxyPort = await listen(proxy.server, 0);
   } catch (e) {
-    await Promise.all([closeServer(https), closeServer(mi)]);
+    await Promise.all([closeServer(https), closeServer(mi), closeServer(proxy.server)]);
     await rm(tempDir, { recursive: true, force: true });
     throw e;
   }
   const url = `https://127.0.0.1:${port}`;
+  const proxyUrl = `http://127.0.0.1:${proxyPort}`;
   const identityEndpoint = `http://127.0.0.1:${miPort}/msi/token`;
   const dir = new Directory(url);
   const tokens: TokenEnv = { dir, keys, lifetimeSec: opts.tokenLifetimeSec ?? 3600 };
@@ -188,7 +198,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   late.faultBody = makeFaultBody(url);
 
   const info = (): Record<string, unknown> => ({
-    url, caCertPath, tenantId: dir.tenantId, subscriptionId: dir.subscriptionId,
+    url, proxyUrl, caCertPath, tenantId: dir.tenantId, subscriptionId: dir.subscriptionId,
     clientId: dir.deployer.clientId, clientSecret: dir.deployer.secrets[0],
     identityEndpoint, identityHeader,
     serverApp: { clientId: dir.serverApp.clientId, clientSecret: dir.serverApp.secrets[0] },
@@ -210,7 +220,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   let closing: Promise<void> | undefined;
   return {
-    url, caPem: tls.caPem, caCertPath, tenantId: dir.tenantId, subscriptionId: dir.subscriptionId, identityEndpoint, identityHeader,
+    url, proxyUrl, caPem: tls.caPem, caCertPath, tenantId: dir.tenantId, subscriptionId: dir.subscriptionId, identityEndpoint, identityHeader,
     deployer: { clientId: dir.deployer.clientId, clientSecret: dir.deployer.secrets[0]! },
     serverApp: { clientId: dir.serverApp.clientId, clientSecret: dir.serverApp.secrets[0]! },
     managedIdentity: { ...dir.managedIdentity },
@@ -246,7 +256,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         pipeline.cancelTimers();
         timing.cancel();
         await aca.close();
-        await Promise.all([closeServer(https), closeServer(mi)]);
+        proxy.destroyTunnels();
+        await Promise.all([closeServer(https), closeServer(mi), closeServer(proxy.server)]);
         await rm(tempDir, { recursive: true, force: true });
       })();
       return closing;

@@ -1,5 +1,9 @@
-// A throw-away CA and a server certificate for 127.0.0.1 / localhost signed by it.
+// A throw-away CA and a server certificate signed by it, for 127.0.0.1 / localhost and for the registries'
+// login servers (`<name>.azurecr.io` and the sovereign suffixes), which clients reach through proxy.ts.
 import { generate } from 'selfsigned';
+
+/** Login-server suffixes of container registries per cloud (azure-cli `acr_login_server_endpoint`). */
+export const REGISTRY_SUFFIXES = ['azurecr.io', 'azurecr.us', 'azurecr.cn'];
 
 export interface TlsMaterial {
   caPem: string;
@@ -24,7 +28,7 @@ export async function createTls(caName = 'mcp-obo test emulator CA'): Promise<Tl
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, ...REGISTRY_SUFFIXES.map((s) => ({ type: 2 as const, value: `*.${s}` }))] },
     ],
   });
   return { caPem: ca.cert, certPem: leaf.cert, keyPem: leaf.private };
