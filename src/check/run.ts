@@ -3,6 +3,7 @@ import type { CliContext } from '../cli/context.ts';
 import { McpOboError, UsageError } from '../errors.ts';
 import { resolveCloud } from '../cloud.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
+import { deployedServerUrl } from '../deploy/trusted.ts';
 import { acquireUserToken, type Run } from '../token/acquire.ts';
 import { adviceForToolError, checkChallenge, checkForgedToken, checkHealth, checkMetadata, checkResourceParameter, checkTamperedToken, postMcp, type CheckResult, type Expectations } from './checks.ts';
 import { facadeChecks } from './facade-checks.ts';
@@ -20,8 +21,8 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
   const d = store.deployment;
   const app = d.resources.application;
   if (!app) throw new UsageError('the deployment has no app registration yet', { suggestion: 'Run `mcp-obo provision` first.' });
-  const base = (opts.url ?? d.mcpUrl?.replace(/\/mcp$/, ''))?.replace(/\/+$/, '');
-  if (!base) throw new UsageError('no server URL: the deployment is not deployed yet', { suggestion: 'Pass --url http://localhost:8000 to test a local `mcp-obo serve`, or run `mcp-obo deploy`.' });
+  // --url is the user's choice; the deployment file's URL is only used once Azure confirms it is the app's.
+  const base = opts.url !== undefined ? opts.url.replace(/\/+$/, '') : await deployedServerUrl(d, store.path, ctx);
   const cloud = resolveCloud(d.cloud, ctx.env);
   // A local `serve` (plain http on loopback) is not the deployment's canonical URL; anything else answers for it.
   const local = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(base);

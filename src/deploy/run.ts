@@ -16,6 +16,7 @@ import { remoteBuild } from './remote-build.ts';
 import { localBuild, type Exec } from './local-build.ts';
 import { rollOut } from './rollout.ts';
 import { addToVscode } from './vscode.ts';
+import { trustedLoginServer } from './trusted.ts';
 import { validateDomain } from './domain.ts';
 import { bindDomain, preflightDomain } from './domain-flow.ts';
 import type { DeployAuth, DomainBinding } from './container-app.ts';
@@ -81,6 +82,12 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   const n = names(d);
   const conn = await connect(d, ctx);
   const status = (m: string) => (o.json ? ctx.stdout.write(JSON.stringify({ event: 'status', message: m }) + '\n') : ctx.stderr.write(`${m}\n`));
+  // Where the image goes and the app pulls from (and, for a local build, where an Entra token is sent): from Azure, never the file.
+  const loginServer = await trustedLoginServer(conn.azure, conn.cloud, d);
+  if (d.resources.registry!.loginServer !== loginServer) {
+    status(`the deployment file says the registry is ${JSON.stringify(d.resources.registry!.loginServer)}, Azure says ${loginServer}: using and saving Azure's`);
+    await store.setResource('registry', { ...d.resources.registry!, name: n.registry, loginServer });
+  }
   // A domain given now, or remembered from an earlier deploy --domain.
   const domainName = requestedDomain ?? d.domain;
   const domainOpts = domainName ? { domain: domainName, dnsZone: o.dnsZone, status } : undefined;
@@ -96,13 +103,13 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
       status(`not uploaded, as they may hold secrets: ${shown}`);
     }
     const imageName = `mcp-obo:${imageTag(context.digest, new Date(conn.clock.now()))}`;
-    status(`building ${d.resources.registry!.loginServer}/${imageName} (${context.files.length} files, ${(context.archive.length / 1024).toFixed(0)} KiB context, ${build === 'remote' ? 'in the registry' : 'with local Docker'})`);
+    status(`building ${loginServer}/${imageName} (${context.files.length} files, ${(context.archive.length / 1024).toFixed(0)} KiB context, ${build === 'remote' ? 'in the registry' : 'with local Docker'})`);
     const onLog = (text: string) => (o.json ? undefined : ctx.stderr.write(text));
     try {
       image =
         build === 'remote'
-          ? await remoteBuild({ azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, registry: d.resources.registry!.name, loginServer: d.resources.registry!.loginServer, imageName, context, onLog })
-          : await localBuild({ exec: deps.exec, credential: conn.azure.credential, cloud: conn.cloud, tenantId: d.tenantId, loginServer: d.resources.registry!.loginServer, imageName, context, onLog });
+          ? await remoteBuild({ azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, registry: n.registry, loginServer, imageName, context, onLog })
+          : await localBuild({ exec: deps.exec, credential: conn.azure.credential, cloud: conn.cloud, tenantId: d.tenantId, loginServer, imageName, context, onLog });
     } catch (err) {
       throw err instanceof McpOboError ? err : explain(err, { action: 'building the image' });
     }
