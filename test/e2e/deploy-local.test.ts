@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -150,4 +150,27 @@ test('a server URL changed in the deployment file gets no token from mcp-obo tes
   assert.equal(c.stdout.match(/curl -s https:\/\/127\.0\.0\.1:\d+\/mcp /g)?.length, 3);
   assert.equal(c.stdout.match(/"Authorization: Bearer \$TOKEN"/g)?.length, 3);
   assert.doesNotMatch(c.stdout, /eyJ/);
+});
+
+test('deploy --context DIR: secret-bearing files are not sent, whatever .dockerignore says, and are listed', async () => {
+  const dir = await scratch();
+  const files: Record<string, string> = {
+    Dockerfile: 'FROM node:24-slim\nCOPY . /app\nCMD ["node", "/app/server.js"]\n', 'server.js': 'console.log(1)\n', '.dockerignore': '!.env\n',
+    '.env': 'AZURE_CLIENT_SECRET=x\n', '.npmrc': '//registry.npmjs.org/:_authToken=x\n', '.docker/config.json': '{"auths":{}}', 'keys/server.pem': 'x', 'mcp-obo.e2e-dev.json': '{}',
+  };
+  for (const [f, body] of Object.entries(files)) {
+    await mkdir(join(dir, f, '..'), { recursive: true });
+    await writeFile(join(dir, f), body);
+  }
+  const r = await runCli(['deploy', '--build', 'local', '--context', dir, '--json'], env, { cwd, timeoutMs: 180_000 });
+  const excluded = ['.docker/config.json', '.env', '.npmrc', 'keys/server.pem', 'mcp-obo.e2e-dev.json'];
+  const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; message?: string; excluded?: string[] });
+  assert.ok(events.some((e) => e.event === 'status' && e.message === `not uploaded, as they may hold secrets: ${excluded.join(', ')}`), r.stdout);
+  const calls = (await readFile(env.MCP_OBO_FAKE_DOCKER_LOG!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { args: string[]; contextNames?: string[] });
+  const built = calls.filter((c) => c.args[0] === 'build').at(-1)!;
+  assert.deepEqual(built.contextNames!.sort(), ['.dockerignore', 'Dockerfile', 'server.js']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(events.find((e) => e.event === 'summary')?.excluded, excluded);
+  const text = await runCli(['deploy', '--build', 'local', '--context', dir], { ...env, MCP_OBO_FAKE_DOCKER: 'down' }, { cwd, timeoutMs: 60_000 });
+  assert.match(text.stderr, /not uploaded, as they may hold secrets: \.docker\/config\.json, \.env, \.npmrc, keys\/server\.pem, mcp-obo\.e2e-dev\.json\n/);
 });
