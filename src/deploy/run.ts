@@ -83,7 +83,9 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   const conn = await connect(d, ctx);
   const status = (m: string) => (o.json ? ctx.stdout.write(JSON.stringify({ event: 'status', message: m }) + '\n') : ctx.stderr.write(`${m}\n`));
   // Where the image goes and the app pulls from (and, for a local build, where an Entra token is sent): from Azure, never the file.
-  const loginServer = await trustedLoginServer(conn.azure, conn.cloud, d);
+  const loginServer = await trustedLoginServer(conn.azure, conn.cloud, d).catch((err: unknown) => {
+    throw err instanceof McpOboError ? err : explain(err, { subscriptionId: d.subscriptionId, action: 'reading the container registry' });
+  });
   if (d.resources.registry!.loginServer !== loginServer) {
     status(`the deployment file says the registry is ${JSON.stringify(d.resources.registry!.loginServer)}, Azure says ${loginServer}: using and saving Azure's`);
     await store.setResource('registry', { ...d.resources.registry!, name: n.registry, loginServer });
