@@ -101,6 +101,8 @@ export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfi
       ratePerMinute: intIn(env, 'MCP_OBO_RATE_LIMIT', 0, 100_000, DEFAULT_LIMITS.ratePerMinute),
       burst: intIn(env, 'MCP_OBO_RATE_BURST', 1, 10_000, DEFAULT_LIMITS.burst),
       userConcurrency: intIn(env, 'MCP_OBO_USER_CONCURRENCY', 1, 64, DEFAULT_LIMITS.userConcurrency),
+      maxConnections: intIn(env, 'MCP_OBO_MAX_CONNECTIONS', 1, 1024, DEFAULT_LIMITS.maxConnections),
+      maxExchanges: intIn(env, 'MCP_OBO_MAX_EXCHANGES', 1, 1024, DEFAULT_LIMITS.maxExchanges),
     },
     allowedOrigins: originList(env, 'MCP_OBO_ALLOWED_ORIGINS'),
     logLevel: logLevelRaw as LogLevel,

@@ -21,9 +21,13 @@ export interface LimitSettings {
   burst: number;
   /** Concurrent downstream calls (token exchanges and API requests) per user. */
   userConcurrency: number;
+  /** Connections per downstream origin (Entra, Graph, DevOps), kept alive and shared by everyone. */
+  maxConnections: number;
+  /** Token exchanges in flight at once, for all users; more wait in line. */
+  maxExchanges: number;
 }
 
-export const DEFAULT_LIMITS: LimitSettings = { maxBatch: 10, ratePerMinute: 240, burst: 60, userConcurrency: 4 };
+export const DEFAULT_LIMITS: LimitSettings = { maxBatch: 10, ratePerMinute: 240, burst: 60, userConcurrency: 4, maxConnections: 16, maxExchanges: 16 };
 
 /** Protocol versions from this one on have no JSON-RPC batching (MCP 2025-06-18 changelog). */
 const NO_BATCH_FROM = '2025-06-18';
@@ -76,7 +80,7 @@ export function requestLimits(limits: LimitSettings, clock: Clock, logger: Logge
 
 /** At most `limit` concurrent tasks per key; the rest wait in order. */
 export class KeyedLimiter {
-  private readonly active = new Map<string, { running: number; queue: (() => void)[] }>();
+  private readonly active = new Map<string, { running: number; queue: (() => void)[]; head: number }>();
   private readonly limit: number;
 
   constructor(limit: number) {
@@ -86,7 +90,7 @@ export class KeyedLimiter {
   async run<T>(key: string, task: () => Promise<T>): Promise<T> {
     let slot = this.active.get(key);
     if (!slot) {
-      slot = { running: 0, queue: [] };
+      slot = { running: 0, queue: [], head: 0 };
       this.active.set(key, slot);
     }
     // A finishing task hands its slot straight to the next in line, so no newcomer can slip in between.
@@ -95,9 +99,16 @@ export class KeyedLimiter {
     try {
       return await task();
     } finally {
-      const nextTask = slot.queue.shift();
-      if (nextTask) nextTask();
-      else if (--slot.running === 0) this.active.delete(key);
+      // A moving head instead of shift(): thousands may wait in a burst, and shift() is O(n).
+      const nextTask = slot.queue[slot.head];
+      if (nextTask) {
+        slot.queue[slot.head++] = undefined as unknown as () => void;
+        if (slot.head > 1024 && slot.head * 2 > slot.queue.length) {
+          slot.queue = slot.queue.slice(slot.head);
+          slot.head = 0;
+        }
+        nextTask();
+      } else if (--slot.running === 0) this.active.delete(key);
     }
   }
 

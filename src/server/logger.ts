@@ -42,15 +42,16 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
 function scrub(value: unknown, depth = 0): LogFields {
   const out: LogFields = {};
   if (value === null || typeof value !== 'object') return out;
-  for (const [key, v] of Object.entries(value)) {
+  for (const key in value) {
     if (SECRET_KEYS.test(key)) continue;
-    out[key] = scrubValue(v, depth);
+    out[key] = scrubValue((value as Record<string, unknown>)[key], depth);
   }
   return out;
 }
 
 function scrubValue(v: unknown, depth: number): unknown {
-  if (typeof v === 'string') return v.replace(JWT_LIKE, '[redacted-jwt]');
+  // Most fields are short plain strings: only ones that could hold a JWT pay for the regex.
+  if (typeof v === 'string') return v.length > 20 && v.includes('eyJ') ? v.replace(JWT_LIKE, '[redacted-jwt]') : v;
   if (v instanceof Error) return scrubValue(v.message, depth);
   if (Array.isArray(v)) return depth > 4 ? '[…]' : v.map((x) => scrubValue(x, depth + 1));
   if (v !== null && typeof v === 'object') return depth > 4 ? '[…]' : scrub(v, depth + 1);

@@ -122,3 +122,28 @@ test('an unsupported Content-Encoding is a 415 with a JSON-RPC error, not a 500;
   assert.doesNotMatch(s.output(), /stack|at .*\.js/);
   for (const line of s.output().split('\n').filter(Boolean)) assert.ok(line.length < 1200, `log line of ${line.length} characters`);
 });
+
+test('a burst of new users shares MCP_OBO_MAX_CONNECTIONS keep-alive connections to Entra and Graph; nobody fails', async () => {
+  const s = await serve({ MCP_OBO_MAX_CONNECTIONS: '4', MCP_OBO_RATE_LIMIT: '0' });
+  const slowToken = emu.faults.add({ path: '/oauth2/v2.0/token$', delayMs: 40 });
+  const slowGraph = emu.faults.add({ path: '^/v1.0/me', delayMs: 40 });
+  try {
+    const tokens = await Promise.all(Array.from({ length: 60 }, async () => emu.mintUserToken({ user: emu.addUser() })));
+    await post(s.url, tokens[0]!, { jsonrpc: '2.0', id: 0, method: 'tools/list' }); // keys and discovery, before the burst
+    emu.requests.length = 0;
+    const profile = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'graph_get_profile', arguments: {} } };
+    const answers = await Promise.all(tokens.map(async (t) => (await post(s.url, t, profile)).json() as Promise<{ result?: { isError?: boolean } }>));
+    assert.equal(answers.filter((a) => !a.result || a.result.isError).length, 0, 'every new user got their profile');
+    const outbound = emu.requests.filter((r) => r.endedAt !== undefined);
+    assert.ok(outbound.length >= 120, `${outbound.length} requests (an exchange and a Graph call per user)`);
+    const events = outbound.flatMap((c) => [[c.startedAt, 1], [c.endedAt!, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let peak = 0;
+    let now = 0;
+    for (const [, delta] of events) peak = Math.max(peak, (now += delta));
+    // One request per connection at a time (no pipelining): in flight <= connections <= the cap.
+    assert.ok(peak <= 4, `peak ${peak} requests in flight to the emulator's origin`);
+  } finally {
+    emu.faults.remove(slowToken);
+    emu.faults.remove(slowGraph);
+  }
+});

@@ -44,18 +44,20 @@ test('keys depend on the assertion and the API, and do not contain the assertion
   assert.doesNotMatch(a, /user-token/);
 });
 
-test('the cache is bounded by entries and by bytes', async () => {
+test('the cache is bounded by memory, and by default holds 20,000 users with both APIs (2.5 KB tokens)', async () => {
   const clock = fakeClock();
-  const byCount = new OboTokenCache({ clock, maxEntries: 100 });
   const bySize = new OboTokenCache({ clock, maxBytes: 64 * 1024 });
-  const token = 'x'.repeat(2000);
-  for (let i = 0; i < 1000; i++) {
-    const load = async () => ({ accessToken: token, expiresOn: clock.now() + 3_600_000 });
-    await byCount.getOrLoad(OboTokenCache.key(`u${i}`, 'graph'), load);
-    await bySize.getOrLoad(OboTokenCache.key(`u${i}`, 'graph'), load);
+  const byDefault = new OboTokenCache({ clock });
+  const token = 'x'.repeat(2500);
+  for (let i = 0; i < 20_000; i++) {
+    const load = async () => ({ accessToken: token, expiresOn: clock.now() + 3_600_000, user: `tid/${i}` });
+    if (i < 1000) await bySize.getOrLoad(OboTokenCache.key(`u${i}`, 'graph'), load);
+    await byDefault.getOrLoad(OboTokenCache.key(`u${i}`, 'graph'), load);
+    await byDefault.getOrLoad(OboTokenCache.key(`u${i}`, 'devops'), load);
   }
-  assert.equal(byCount.size, 100);
-  assert.ok(bySize.size > 0 && bySize.size <= Math.floor((64 * 1024) / (2 * 2000)), `size ${bySize.size}`);
+  assert.ok(bySize.size > 0 && bySize.size <= Math.floor((64 * 1024) / 2500), `size ${bySize.size}`);
+  assert.equal(byDefault.size, 40_000, 'nothing evicted');
+  assert.ok(byDefault.stats().bytes <= 112 * 1024 * 1024);
 });
 
 test('a token that is already (nearly) expired is returned but not cached', async () => {

@@ -8,6 +8,7 @@ import type { Clock } from '../../clock.ts';
 import type { Logger } from '../logger.ts';
 import { OboTokenCache, type CachedToken } from './cache.ts';
 import { OboError, toOboError } from './errors.ts';
+import { KeyedLimiter } from '../limits.ts';
 
 export type DownstreamApi = 'graph' | 'devops';
 
@@ -41,6 +42,10 @@ export interface OboClientOptions {
   logger: Logger;
   cache?: OboTokenCache;
   timeoutMs?: number;
+  /** msal's network client (the server's outbound agent); msal's own otherwise. */
+  networkClient?: Msal.INetworkModule;
+  /** Most token exchanges in flight at once; more wait in line (a burst of new users). Default 16. */
+  maxConcurrent?: number;
 }
 
 const API_NAMES: Record<DownstreamApi, string> = { graph: 'Microsoft Graph', devops: 'Azure DevOps' };
@@ -49,10 +54,11 @@ export function scopesFor(api: DownstreamApi, graphEndpoint: string): string[] {
   return api === 'graph' ? [`${graphEndpoint}/User.Read`] : [`${DEVOPS_RESOURCE_ID}/.default`];
 }
 
-export function createOboClient(opts: OboClientOptions): OboClient & { cache: OboTokenCache } {
+export function createOboClient(opts: OboClientOptions): OboClient & { cache: OboTokenCache; warm(): Promise<void> } {
   const cache = opts.cache ?? new OboTokenCache({ clock: opts.clock });
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const knownAuthority = new URL(opts.authority).host;
+  const exchanges = new KeyedLimiter(opts.maxConcurrent ?? 16);
   let msal: Promise<typeof Msal> | undefined;
 
   async function exchange(assertion: string, api: DownstreamApi, o: OboOptions): Promise<CachedToken> {
@@ -71,6 +77,7 @@ export function createOboClient(opts: OboClientOptions): OboClient & { cache: Ob
         ...('clientSecret' in opts.credential ? { clientSecret: opts.credential.clientSecret } : { clientAssertion: opts.credential.clientAssertion }),
       },
       system: {
+        ...(opts.networkClient ? { networkClient: opts.networkClient } : {}),
         loggerOptions: {
           piiLoggingEnabled: false,
           logLevel: LogLevel.Error,
@@ -78,11 +85,12 @@ export function createOboClient(opts: OboClientOptions): OboClient & { cache: Ob
         },
       },
     });
-    const result = await withTimeout(
+    // The timeout is for Entra's answer, not for the wait in line behind other exchanges.
+    const result = await exchanges.run('entra', () => withTimeout(
       cca.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: scopesFor(api, opts.graphEndpoint), ...(o.claims ? { claims: o.claims } : {}) }),
       timeoutMs,
       () => new OboError('timeout', `Entra ID did not answer the token exchange for ${API_NAMES[api]} within ${timeoutMs / 1000} s; try again.`),
-    );
+    ));
     if (!result?.accessToken) throw new OboError('unknown', `Entra ID returned no token for ${API_NAMES[api]}.`);
     opts.logger.debug('obo.exchanged', { api, ms: opts.clock.now() - started, claims: o.claims !== undefined });
     return { accessToken: result.accessToken, expiresOn: result.expiresOn?.getTime() ?? opts.clock.now() + 3_600_000, user: o.user };
@@ -90,6 +98,10 @@ export function createOboClient(opts: OboClientOptions): OboClient & { cache: Ob
 
   return {
     cache,
+    warm() {
+      msal ??= import('@azure/msal-node');
+      return msal.then(() => undefined);
+    },
     evictUser(user, api) {
       const n = cache.evictUser(user, api);
       opts.logger.info('obo.evicted', { api, tokens: n, reason: 'claims_challenge' });

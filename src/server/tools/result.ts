@@ -7,7 +7,8 @@ import type { UserClaims } from '../auth/verifier.ts';
 import type { Logger } from '../logger.ts';
 
 export function ok<T extends Record<string, unknown>>(data: T): CallToolResult {
-  return { content: [{ type: 'text', text: JSON.stringify(data, null, 2) }], structuredContent: data };
+  // Compact: the text is for models and clients, and indentation costs on every call.
+  return { content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: data };
 }
 
 /** Errors a client may see: our typed ones say what to do; anything else stays opaque. */
