@@ -31,6 +31,13 @@ export interface Cloud {
    * the federated credential's issuer. AZURE_AUTHORITY_HOST does not change it.
    */
   issuerAuthority: string;
+  /**
+   * Audience the registries' token exchange (`/oauth2/exchange`) expects: the registry service's own, which
+   * registries accept whatever their azureADAuthenticationAsArmPolicy (an ARM token is refused once it is
+   * disabled). MicrosoftDocs/azure-management-docs container-registry-disable-authentication-as-arm.md; the
+   * sovereign values as in ratify-project/ratify pkg/common/oras/authprovider/azure/const.go.
+   */
+  acrScope: string;
 }
 
 export const CLOUD_NAMES = ['AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud'] as const;
@@ -45,6 +52,7 @@ const CLOUDS: Record<CloudName, Omit<Cloud, 'name' | 'issuerAuthority'>> = {
     graphScope: 'https://graph.microsoft.com/.default',
     acrSuffix: 'azurecr.io',
     tokenExchangeAudience: 'api://AzureADTokenExchange',
+    acrScope: 'https://containerregistry.azure.net/.default',
   },
   AzureUSGovernment: {
     authorityHost: 'https://login.microsoftonline.us',
@@ -54,6 +62,7 @@ const CLOUDS: Record<CloudName, Omit<Cloud, 'name' | 'issuerAuthority'>> = {
     graphScope: 'https://graph.microsoft.us/.default',
     acrSuffix: 'azurecr.us',
     tokenExchangeAudience: 'api://AzureADTokenExchangeUSGov',
+    acrScope: 'https://containerregistry.azure.us/.default',
   },
   AzureChinaCloud: {
     authorityHost: 'https://login.chinacloudapi.cn',
@@ -63,6 +72,7 @@ const CLOUDS: Record<CloudName, Omit<Cloud, 'name' | 'issuerAuthority'>> = {
     graphScope: 'https://microsoftgraph.chinacloudapi.cn/.default',
     acrSuffix: 'azurecr.cn',
     tokenExchangeAudience: 'api://AzureADTokenExchangeChina',
+    acrScope: 'https://containerregistry.azure.cn/.default',
   },
 };
 

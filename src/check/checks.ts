@@ -18,6 +18,7 @@ export interface Expectations {
   /** Base URL of the server (no trailing slash). */
   url: string;
   appId: string;
+  /** Entra's v2 issuer of the tenant, or the server itself when it runs the authorization facade. */
   authorizationServer: string;
   tools: string[];
   /** The canonical MCP URL when it is an identifier URI of the app (deploy --domain). */
@@ -65,7 +66,9 @@ export async function checkMetadata(e: Expectations, f: Fetch): Promise<CheckRes
   if (e.identifierUri && m.resource !== e.identifierUri) problems.push(`resource is ${m.resource}, but the app's identifier URI is ${e.identifierUri} (APP_URL / MCP_OBO_IDENTIFIER_URI on the server)`);
   if (e.identifierUri && m.scopes_supported?.some((x) => !x.startsWith(`${e.identifierUri}/`))) problems.push(`scopes_supported ${JSON.stringify(m.scopes_supported)} are not all under ${e.identifierUri}`);
   if (!e.identifierUri && m.resource !== `${e.url}/mcp`) problems.push(`resource is ${m.resource}, expected ${e.url}/mcp (set APP_URL on the server)`);
-  if (!m.authorization_servers?.includes(e.authorizationServer)) problems.push(`authorization_servers is ${JSON.stringify(m.authorization_servers)}, expected ${e.authorizationServer} (AZURE_TENANT_ID / AZURE_AUTHORITY_HOST on the server)`);
+  if (!m.authorization_servers?.includes(e.authorizationServer)) {
+    problems.push(`authorization_servers is ${JSON.stringify(m.authorization_servers)}, expected ${e.authorizationServer} (${e.authorizationServer === e.url ? 'the authorization facade at the public URL: APP_URL on the server' : 'AZURE_TENANT_ID / AZURE_AUTHORITY_HOST on the server'})`);
+  }
   if (!m.scopes_supported?.includes(scope)) problems.push(`scopes_supported is ${JSON.stringify(m.scopes_supported)}, expected ${scope} (the server's AZURE_CLIENT_ID is not this deployment's app)`);
   return problems.length ? { name, ok: false, detail: problems.join('; '), advice: 'The server is configured for another app, tenant or URL: fix its environment and restart or redeploy it.' } : { name, ok: true, detail: `resource ${m.resource}, scope ${scope}` };
 }

@@ -3,8 +3,10 @@ import type { CliContext } from '../cli/context.ts';
 import { McpOboError, UsageError } from '../errors.ts';
 import { resolveCloud } from '../cloud.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
+import { deployedServerUrl } from '../deploy/trusted.ts';
 import { acquireUserToken, type Run } from '../token/acquire.ts';
 import { adviceForToolError, checkChallenge, checkForgedToken, checkHealth, checkMetadata, checkResourceParameter, checkTamperedToken, postMcp, type CheckResult, type Expectations } from './checks.ts';
+import { facadeChecks } from './facade-checks.ts';
 
 export const EXPECTED_TOOLS = ['graph_get_profile', 'devops_get_profile', 'get_user_context'];
 
@@ -19,19 +21,24 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
   const d = store.deployment;
   const app = d.resources.application;
   if (!app) throw new UsageError('the deployment has no app registration yet', { suggestion: 'Run `mcp-obo provision` first.' });
-  const base = (opts.url ?? d.mcpUrl?.replace(/\/mcp$/, ''))?.replace(/\/+$/, '');
-  if (!base) throw new UsageError('no server URL: the deployment is not deployed yet', { suggestion: 'Pass --url http://localhost:8000 to test a local `mcp-obo serve`, or run `mcp-obo deploy`.' });
+  // --url is the user's choice; the deployment file's URL is only used once Azure confirms it is the app's.
+  const base = opts.url !== undefined ? opts.url.replace(/\/+$/, '') : await deployedServerUrl(d, store.path, ctx);
   const cloud = resolveCloud(d.cloud, ctx.env);
   // A local `serve` (plain http on loopback) is not the deployment's canonical URL; anything else answers for it.
   const local = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(base);
-  const e: Expectations = { url: base, appId: app.appId, authorizationServer: `${cloud.authorityHost}/${d.tenantId}/v2.0`, tools: EXPECTED_TOOLS, identifierUri: local ? undefined : d.resources.customDomain?.identifierUri };
+  const entraIssuer = `${cloud.authorityHost}/${d.tenantId}/v2.0`;
+  const e: Expectations = { url: base, appId: app.appId, authorizationServer: entraIssuer, tools: EXPECTED_TOOLS, identifierUri: local ? undefined : d.resources.customDomain?.identifierUri };
 
   const results: CheckResult[] = [];
   const health = await checkHealth(e, fetch);
   results.push(health);
   if (!health.ok) return results;
+  // The server names its authorization server: itself (the facade, the default) or Entra (MCP_OBO_AUTH=entra).
+  const facade = await facadeIssuer(base);
+  if (facade) e.authorizationServer = facade;
   results.push(await checkMetadata(e, fetch), await checkChallenge(e, fetch), await checkForgedToken(e, fetch, d.tenantId));
-  results.push(await checkResourceParameter(e, fetch, `${cloud.authorityHost}/${d.tenantId}`).catch((err: Error) => ({ name: 'RFC 8707 resource accepted by Entra', ok: true, skipped: true, detail: `could not probe: ${err.message}` })));
+  if (facade) results.push(...(await facadeChecks(e, fetch, facade)));
+  else results.push(await checkResourceParameter(e, fetch, `${cloud.authorityHost}/${d.tenantId}`).catch((err: Error) => ({ name: 'RFC 8707 resource accepted by Entra', ok: true, skipped: true, detail: `could not probe: ${err.message}` })));
 
   const scope = `api://${app.appId}/access_as_user`;
   let token: string;
@@ -49,6 +56,14 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
   results.push(await checkTamperedToken(e, fetch, token));
   results.push(...(await mcpChecks(e, token)));
   return results;
+}
+
+/** The facade's issuer when the server runs it: its authorization server is its own public URL (the resource without /mcp). */
+async function facadeIssuer(base: string): Promise<string | undefined> {
+  const res = await fetch(`${base}/.well-known/oauth-protected-resource/mcp`).catch(() => undefined);
+  const m = res?.status === 200 ? ((await res.json().catch(() => undefined)) as { resource?: string; authorization_servers?: string[] } | undefined) : undefined;
+  const issuer = m?.authorization_servers?.[0];
+  return issuer !== undefined && m?.resource === `${issuer}/mcp` ? issuer : undefined;
 }
 
 /** Why the server refused a real user token, from its challenge. */

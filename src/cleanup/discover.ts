@@ -3,7 +3,9 @@
  * Ours means marked with the id: the `mcp-obo-id` tag on resource groups, the `mcp-obo-id:{id}`
  * tag on the app registration, the `mcpobo-{prefix}-{env}-{id}` mail nickname on the group.
  * Look-alikes (the name pattern with the id as a whole token, but no marker) are reported as
- * not ours and kept unless asked. Reads only.
+ * not ours and kept unless asked. A resource group needs its name as well as the tag: anyone with
+ * tag-write rights can tag `rg-prod-payments`, and a tag alone must not get it deleted; such a
+ * group is listed as not ours and never deleted. Reads only.
  */
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
@@ -12,6 +14,7 @@ import type { AzureClients } from '../azure/clients.ts';
 import type { GraphApi } from '../graph/client.ts';
 import { readEnvFile, ENV_LOCAL } from '../state/env-local.ts';
 import { DEPLOYMENT_FILE_PATTERN } from '../state/deployment.ts';
+import { ENV, PREFIX } from '../state/naming.ts';
 
 export type Kind = 'resourceGroup' | 'application' | 'servicePrincipal' | 'group' | 'permissionGrant' | 'localFile';
 
@@ -24,6 +27,8 @@ export interface Found {
   ours: boolean;
   /** Why it is not ours, for kept look-alikes. */
   note?: string;
+  /** Carries our marker but not our name: kept even with --include-untagged. */
+  tagOnly?: boolean;
   /** For local files: what would be removed from it. */
   detail?: string;
 }
@@ -41,14 +46,30 @@ function slugIn(name: string, prefix: string): string | undefined {
   return name.startsWith(prefix) && name.endsWith(')') ? name.slice(prefix.length, -1) : undefined;
 }
 
-export async function discoverArm(azure: AzureClients, id: string): Promise<Found[]> {
+/**
+ * Whether a resource group name is the deployment's: exactly `expected` when the deployment file
+ * says what it is, else `rg-{prefix}-{env}-{id}` with a valid prefix and env (and, when the group
+ * carries the `mcp-obo-deployment` tag, the same prefix-env).
+ */
+export function isOurGroupName(name: string, id: string, expected: string | undefined, deploymentTag: string | undefined): boolean {
+  if (expected) return name.toLowerCase() === expected.toLowerCase();
+  const m = /^rg-([a-z0-9]+)-([a-z0-9]+)-([a-z0-9]+)$/.exec(name);
+  if (!m || m[3] !== id || !PREFIX.test(m[1]!) || !ENV.test(m[2]!)) return false;
+  return deploymentTag === undefined || deploymentTag === `${m[1]}-${m[2]}`;
+}
+
+/** Resource groups of deployment `id`; `expectedName` is `rg-{prefix}-{env}-{id}` when the deployment file is at hand. */
+export async function discoverArm(azure: AzureClients, id: string, expectedName?: string): Promise<Found[]> {
   const client = await azure.resources();
   const out: Found[] = [];
   for await (const rg of client.resourceGroups.list()) {
     const name = rg.name ?? '';
     const tagged = rg.tags?.['mcp-obo-id'] === id;
+    const named = isOurGroupName(name, id, expectedName, rg.tags?.['mcp-obo-deployment']);
     const lookalike = name.startsWith('rg-') && slugHasId(name.slice(3), id);
-    if (tagged || lookalike) out.push({ kind: 'resourceGroup', name, id: rg.id!, ours: tagged, note: tagged ? undefined : 'no mcp-obo-id tag' });
+    if (tagged && named) out.push({ kind: 'resourceGroup', name, id: rg.id!, ours: true });
+    else if (tagged) out.push({ kind: 'resourceGroup', name, id: rg.id!, ours: false, tagOnly: true, note: `tagged mcp-obo-id=${id}, but not named ${expectedName ?? `rg-{prefix}-{env}-${id}`}: a tag alone does not make it ours` });
+    else if (lookalike) out.push({ kind: 'resourceGroup', name, id: rg.id!, ours: false, note: 'no mcp-obo-id tag' });
   }
   return out;
 }

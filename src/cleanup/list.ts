@@ -2,6 +2,7 @@
 import type { CliContext } from '../cli/context.ts';
 import type { AzureClients } from '../azure/clients.ts';
 import type { GraphApi } from '../graph/client.ts';
+import { isOurGroupName } from './discover.ts';
 
 export interface ListedDeployment {
   id: string;
@@ -16,7 +17,8 @@ export async function listDeployments(azure: AzureClients, graph: GraphApi): Pro
   const entry = (id: string) => byId.get(id) ?? (byId.set(id, { id, resources: [] }), byId.get(id)!);
   for await (const rg of (await azure.resources()).resourceGroups.list()) {
     const id = rg.tags?.['mcp-obo-id'];
-    if (!id) continue;
+    // A tag on a group not named like ours is a look-alike, not a deployment (see discover.ts).
+    if (!id || !isOurGroupName(rg.name ?? '', id, undefined, rg.tags?.['mcp-obo-deployment'])) continue;
     const e = entry(id);
     e.name ??= rg.tags?.['mcp-obo-deployment'];
     e.location = rg.location;

@@ -8,7 +8,7 @@ import { McpOboError, UsageError } from '../errors.ts';
 import { connect } from '../provision/connect.ts';
 import { azureRetry } from '../provision/run.ts';
 import { DeploymentSchema, type Deployment } from '../state/deployment.ts';
-import { ID, validateGuid } from '../state/naming.ts';
+import { ID, names, validateGuid } from '../state/naming.ts';
 import { locateDeployment, readDeployment } from '../state/store.ts';
 import { discoverArm, discoverEntra, discoverLocal, type Found } from './discover.ts';
 import { removeAll } from './remove.ts';
@@ -35,6 +35,8 @@ interface Target {
   subscriptionId: string;
   cloud: Deployment['cloud'];
   appId?: string;
+  /** rg-{prefix}-{env}-{id}, when the deployment file says prefix and env. */
+  resourceGroup?: string;
 }
 
 /** What to clean and where to look: the deployment file, or --id / --list with the tenant and subscription. */
@@ -47,7 +49,7 @@ async function target(o: CleanupOptions, ctx: CliContext): Promise<Target> {
     if (o.deployment || (o.id === undefined && !o.list)) throw err;
   }
   if (fromFile && (o.id === undefined || fromFile.id === o.id)) {
-    return { id: fromFile.id, tenantId: fromFile.tenantId, subscriptionId: fromFile.subscriptionId, cloud: fromFile.cloud, appId: fromFile.resources.application?.appId };
+    return { id: fromFile.id, tenantId: fromFile.tenantId, subscriptionId: fromFile.subscriptionId, cloud: fromFile.cloud, appId: fromFile.resources.application?.appId, resourceGroup: names(fromFile).resourceGroup };
   }
   const where = o.list ? '--list' : '--id';
   const tenant = o.tenant ?? ctx.env.MCP_OBO_TENANT ?? ctx.env.AZURE_TENANT_ID ?? fromFile?.tenantId;
@@ -68,11 +70,11 @@ export async function runCleanup(o: CleanupOptions, ctx: CliContext, prompter: P
   }
 
   const id = t.id!;
-  const [arm, entra] = await Promise.all([discoverArm(conn.azure, id), discoverEntra(conn.graph, id)]);
+  const [arm, entra] = await Promise.all([discoverArm(conn.azure, id, t.resourceGroup), discoverEntra(conn.graph, id)]);
   const appIds = (await Promise.all(entra.filter((f) => f.kind === 'application' && f.ours).map((a) => conn.graph.get<{ appId: string }>(`/applications/${a.id}?$select=appId`).then((x) => x.appId)))).filter(Boolean);
   const local = await discoverLocal(ctx.cwd, id, [...appIds, ...(t.appId ? [t.appId] : [])]);
   const found = [...arm, ...entra, ...local];
-  const doomed = found.filter((f) => f.ours || (o.includeUntagged && f.kind !== 'localFile'));
+  const doomed = found.filter((f) => f.ours || (o.includeUntagged && f.kind !== 'localFile' && !f.tagOnly));
   const kept = found.filter((f) => !doomed.includes(f));
   show(ctx, o, id, doomed, kept);
 
@@ -108,6 +110,6 @@ function show(ctx: CliContext, o: CleanupOptions, id: string, doomed: Found[], k
   const w = Math.max(...[...doomed, ...kept].map((f) => f.kind.length));
   if (doomed.length) ctx.stdout.write(`${o.dryRun ? 'Would delete' : 'To delete'} (deployment ${id}):\n`);
   for (const f of doomed) ctx.stdout.write(`  ${f.kind.padEnd(w)}  ${f.name}${f.detail ? ` (${f.detail})` : ''}${f.ours ? '' : ` [untagged: ${f.note}]`}\n`);
-  if (kept.length) ctx.stdout.write(`Not ours, kept (use --include-untagged to delete):\n`);
+  if (kept.length) ctx.stdout.write(`Not ours, kept${kept.some((f) => !f.tagOnly && f.kind !== 'localFile') ? ' (--include-untagged deletes the untagged ones)' : ''}:\n`);
   for (const f of kept) ctx.stdout.write(`  ${f.kind.padEnd(w)}  ${f.name} (${f.note})\n`);
 }

@@ -9,7 +9,8 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .description(
       'Builds the image in the deployment\'s registry with ACR Tasks (or with local Docker, or takes --image), tags it ' +
         'immutably, creates or updates the Container App (managed identity for the registry and for Entra, external ingress ' +
-        'on 8000, health probes, no secrets), and waits until the new revision answers /health at its public URL.',
+        'on 8000, health probes; the only secret is the authorization facade\'s key), and waits until the new revision answers ' +
+        '/health at its public URL.',
     )
     .option('--deployment <name|file>', 'which deployment (default: the only mcp-obo.*.json here)')
     .option('--build <where>', 'remote (ACR Tasks, default) or local (your Docker engine)')
@@ -22,6 +23,8 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .option('--log-level <level>', 'server LOG_LEVEL (default info)')
     .option('--domain <host>', 'serve the MCP URL at https://<host>/mcp (a domain verified in the tenant); remembered')
     .option('--dns-zone <[rg/]zone>', 'create the DNS records in this Azure DNS zone instead of printing them')
+    .option('--auth <mode>', 'facade (default): clients sign in through the server\'s own authorization facade; entra: straight at Entra ID')
+    .option('--rotate-facade-key', 'make a new facade sealing key; the previous one keeps existing sessions working')
     .option('--vscode', 'add the server to .vscode/mcp.json without asking')
     .option('--json', 'JSON status lines and a JSON summary on stdout')
     .addHelpText('after', '\nExamples:\n  mcp-obo deploy --vscode\n  mcp-obo deploy --build local\n  mcp-obo deploy --image myacr.azurecr.io/mcp-obo:1.2.3 --min-replicas 1\n  mcp-obo deploy --domain mcp.contoso.com --dns-zone contoso.com')

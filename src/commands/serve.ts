@@ -7,9 +7,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .command('serve')
     .summary('run the bundled MCP server (Streamable HTTP at /mcp, Entra ID auth, On-Behalf-Of)')
     .description(
-      'Runs the MCP server. It validates Entra ID access tokens for api://{AZURE_CLIENT_ID} and exchanges them ' +
-        'On-Behalf-Of the user for Microsoft Graph and Azure DevOps tokens. Configuration comes from the ' +
-        'environment and an env file (default .env.local when present); the environment wins.',
+      'Runs the MCP server. MCP clients sign in through its authorization facade (/oauth/*: registration, a consent ' +
+        'page, then Entra ID as the server\'s app; MCP_OBO_AUTH=entra sends them straight to Entra). It validates Entra ' +
+        'ID access tokens for api://{AZURE_CLIENT_ID} and exchanges them On-Behalf-Of the user for Microsoft Graph and ' +
+        'Azure DevOps tokens. Configuration comes from the environment and an env file (default .env.local when ' +
+        'present); the environment wins.',
     )
     .option('--port <port>', 'port to listen on (env PORT, default 8000)')
     .option('--host <host>', 'interface to bind (default 127.0.0.1; use 0.0.0.0 in a container)')

@@ -1,13 +1,18 @@
 /**
  * The Container App: the managed identity attached and used to pull from the registry (no
  * password), external ingress on 8000, scale and size from flags, health probes, and the
- * variables the server needs. No secret is ever put in the app's configuration.
+ * variables the server needs. The only secret is the authorization facade's sealing key (a
+ * Container Apps secret behind a secretRef); no credential is: Entra trusts the managed identity.
  */
 import type { ContainerApp } from '@azure/arm-appcontainers';
 import { resolveCloud } from '../cloud.ts';
 import type { Deployment } from '../state/deployment.ts';
 import { names } from '../state/naming.ts';
 import { UsageError } from '../errors.ts';
+import { FACADE_KEY_PREVIOUS_SECRET, FACADE_KEY_SECRET, type FacadeKeys } from './facade-key.ts';
+
+/** How clients sign in to the deployed server: through its authorization facade (with its keys), or at Entra. */
+export type DeployAuth = { mode: 'facade'; keys: FacadeKeys } | { mode: 'entra' };
 
 export interface AppShape {
   image: string;
@@ -46,7 +51,7 @@ export interface DomainBinding {
   certificateId?: string;
 }
 
-export function containerAppBody(d: Deployment, shape: AppShape, domain?: DomainBinding): ContainerApp {
+export function containerAppBody(d: Deployment, shape: AppShape, auth: DeployAuth, domain?: DomainBinding): ContainerApp {
   const r = d.resources;
   const n = names(d);
   const mi = r.identity!;
@@ -64,7 +69,17 @@ export function containerAppBody(d: Deployment, shape: AppShape, domain?: Domain
     ...(nodeOptions(shape.memory) ? [{ name: 'NODE_OPTIONS', value: nodeOptions(shape.memory)! }] : []),
     // Bound to a custom domain: that is the public URL, and its /mcp is an identifier URI of the app.
     ...(domain?.certificateId ? [{ name: 'APP_URL', value: `https://${domain.name}` }, { name: 'MCP_OBO_IDENTIFIER_URI', value: `https://${domain.name}/mcp` }] : []),
+    ...(auth.mode === 'entra'
+      ? [{ name: 'MCP_OBO_AUTH', value: 'entra' }]
+      : [
+          { name: 'MCP_OBO_FACADE_KEY', secretRef: FACADE_KEY_SECRET },
+          ...(auth.keys.previous ? [{ name: 'MCP_OBO_FACADE_KEY_PREVIOUS', secretRef: FACADE_KEY_PREVIOUS_SECRET }] : []),
+        ]),
   ];
+  const secrets =
+    auth.mode === 'facade'
+      ? [{ name: FACADE_KEY_SECRET, value: auth.keys.current }, ...(auth.keys.previous ? [{ name: FACADE_KEY_PREVIOUS_SECRET, value: auth.keys.previous }] : [])]
+      : [];
   const probe = (type: 'Liveness' | 'Readiness' | 'Startup', extra: object) => ({ type, httpGet: { path: '/health', port: 8000, scheme: 'HTTP' as const }, ...extra });
   return {
     location: d.location,
@@ -81,6 +96,7 @@ export function containerAppBody(d: Deployment, shape: AppShape, domain?: Domain
         ...(domain ? { customDomains: [{ name: domain.name, bindingType: domain.certificateId ? 'SniEnabled' : 'Disabled', ...(domain.certificateId ? { certificateId: domain.certificateId } : {}) }] } : {}),
       },
       registries: [{ server: r.registry!.loginServer, identity: mi.id }],
+      secrets,
     },
     template: {
       containers: [

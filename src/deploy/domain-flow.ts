@@ -11,7 +11,7 @@ import { McpOboError } from '../errors.ts';
 import { optional } from '../plan/steps/util.ts';
 import { azureRetry } from '../provision/run.ts';
 import { analyse, checkVerified, createRecords, describeRecords, managedCertificate, requiredRecords, waitForRecords } from './domain.ts';
-import { containerAppBody, type AppShape, type DomainBinding } from './container-app.ts';
+import { containerAppBody, type AppShape, type DeployAuth, type DomainBinding } from './container-app.ts';
 
 export interface DomainOptions {
   domain: string;
@@ -53,7 +53,7 @@ export async function preflightDomain(conn: Connection, store: DeploymentStore, 
 }
 
 /** Hostname on the app, managed certificate, then the app's identifier URI; saved in the deployment. */
-export async function bindDomain(conn: Connection, store: DeploymentStore, shape: AppShape & { image: string }, o: DomainOptions): Promise<DomainBinding> {
+export async function bindDomain(conn: Connection, store: DeploymentStore, shape: AppShape & { image: string }, auth: DeployAuth, o: DomainOptions): Promise<DomainBinding> {
   const d = store.deployment;
   const n = names(d);
   const client = await conn.azure.containerApps();
@@ -64,7 +64,7 @@ export async function bindDomain(conn: Connection, store: DeploymentStore, shape
   o.status(`adding ${o.domain} to ${n.containerApp}`);
   // Keep a domain that is already bound (and the server's settings for it) until the new one is ready.
   const existing = d.resources.customDomain;
-  const body = containerAppBody(d, shape, existing ? { name: existing.name, certificateId: existing.certificateId } : { name: o.domain });
+  const body = containerAppBody(d, shape, auth, existing ? { name: existing.name, certificateId: existing.certificateId } : { name: o.domain });
   if (existing) body.configuration!.ingress!.customDomains!.push({ name: o.domain, bindingType: 'Disabled' });
   await client.containerApps.createOrUpdate(n.resourceGroup, n.containerApp, body, { updateIntervalInMs: conn.azure.pollIntervalMs });
   o.status(`requesting a managed certificate for ${o.domain}`);

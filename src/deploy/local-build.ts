@@ -1,7 +1,8 @@
 /**
  * `deploy --build local`: the same build context through the local Docker engine (execa, never a
- * shell string), logged in to the registry with a token exchanged for the ARM token, as
- * `az acr login` does. The refresh token goes on stdin, never in arguments or logs.
+ * shell string), logged in to the registry with a refresh token exchanged for an Entra token of the
+ * registry service's audience, as `az acr login` does. `loginServer` comes from Azure (trusted.ts),
+ * never from the deployment file. The refresh token goes on stdin, never in arguments or logs.
  */
 import type { TokenCredential } from '@azure/identity';
 import type { Cloud } from '../cloud.ts';
@@ -47,12 +48,15 @@ export async function localBuild(i: LocalBuildInput): Promise<string> {
   const built = await docker(i, ['build', '--platform', 'linux/amd64', '-t', image, '-f', i.context.dockerfile, '-'], i.context.archive);
   i.onLog(built.stdout + built.stderr);
 
-  const arm = await i.credential.getToken(i.cloud.armScope);
-  if (!arm) throw new McpOboError('no ARM token to log in to the registry');
+  // A token for the registry service itself, not for ARM: registries that refuse ARM-audience tokens
+  // (azureADAuthenticationAsArmPolicy disabled, as Azure Policy can enforce) accept it, and it is useless elsewhere.
+  const entra = await i.credential.getToken(i.cloud.acrScope, { tenantId: i.tenantId });
+  if (!entra) throw new McpOboError('no Entra token to log in to the registry');
   const res = await (i.fetch ?? fetch)(`https://${i.loginServer}/oauth2/exchange`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'access_token', service: i.loginServer, tenant: i.tenantId, access_token: arm.token }),
+    body: new URLSearchParams({ grant_type: 'access_token', service: i.loginServer, tenant: i.tenantId, access_token: entra.token }),
+    redirect: 'error', // a redirect would resend the token to wherever it points
   });
   if (res.status !== 200) throw new McpOboError(`the registry refused the token exchange (HTTP ${res.status})`, { suggestion: 'You need push rights on the registry (AcrPush or Contributor).' });
   const { refresh_token: refreshToken } = (await res.json()) as { refresh_token?: string };

@@ -16,9 +16,12 @@ import { remoteBuild } from './remote-build.ts';
 import { localBuild, type Exec } from './local-build.ts';
 import { rollOut } from './rollout.ts';
 import { addToVscode } from './vscode.ts';
+import { trustedLoginServer } from './trusted.ts';
 import { validateDomain } from './domain.ts';
 import { bindDomain, preflightDomain } from './domain-flow.ts';
-import type { DomainBinding } from './container-app.ts';
+import type { DeployAuth, DomainBinding } from './container-app.ts';
+import { facadeKeys } from './facade-key.ts';
+import { ensureCallback } from './callback.ts';
 
 export interface DeployOptions {
   deployment?: string;
@@ -34,13 +37,16 @@ export interface DeployOptions {
   json?: boolean;
   domain?: string;
   dnsZone?: string;
+  /** facade (default): clients sign in through the server's authorization facade; entra: straight at Entra ID. */
+  auth?: string;
+  rotateFacadeKey?: boolean;
 }
 
-/** Said plainly after every deploy without a custom domain. */
+/** Said plainly after every deploy straight at Entra (--auth entra) without a custom domain. */
 export const RESOURCE_WARNING = (url: string) =>
   `Note: ${url} cannot be an identifier URI of the app (Entra requires a domain verified in your tenant), so MCP clients ` +
   'that send the RFC 8707 resource parameter (recent VS Code, Claude, mcp-remote) are refused by Entra with AADSTS9010010; ' +
-  'clients that omit it work. Fix: `mcp-obo deploy --domain <host on a verified domain>`.\n';
+  'clients that omit it work. Fix: the default `--auth facade`, or `mcp-obo deploy --domain <host on a verified domain>`.\n';
 
 const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
 
@@ -63,6 +69,9 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   if (o.image && !IMAGE_REF.test(o.image)) throw new UsageError(`--image "${o.image}" is not an image reference like myregistry.azurecr.io/mcp-obo:1.2.3`);
   const shape = validateShape({ image: o.image ?? 'pending', ...shapeOf(o) });
   if (o.dnsZone && !o.domain) throw new UsageError('--dns-zone needs --domain');
+  const authMode = o.auth ?? 'facade';
+  if (authMode !== 'facade' && authMode !== 'entra') throw new UsageError(`--auth must be facade or entra (got "${o.auth}")`);
+  if (o.rotateFacadeKey && authMode !== 'facade') throw new UsageError('--rotate-facade-key needs --auth facade');
   const requestedDomain = o.domain === undefined ? undefined : validateDomain(o.domain);
   const store = await DeploymentStore.open(await locateDeployment(ctx.cwd, o.deployment));
   const d = store.deployment;
@@ -73,30 +82,50 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   const n = names(d);
   const conn = await connect(d, ctx);
   const status = (m: string) => (o.json ? ctx.stdout.write(JSON.stringify({ event: 'status', message: m }) + '\n') : ctx.stderr.write(`${m}\n`));
+  // Where the image goes and the app pulls from (and, for a local build, where an Entra token is sent): from Azure, never the file.
+  const loginServer = await trustedLoginServer(conn.azure, conn.cloud, d).catch((err: unknown) => {
+    throw err instanceof McpOboError ? err : explain(err, { subscriptionId: d.subscriptionId, action: 'reading the container registry' });
+  });
+  if (d.resources.registry!.loginServer !== loginServer) {
+    status(`the deployment file says the registry is ${JSON.stringify(d.resources.registry!.loginServer)}, Azure says ${loginServer}: using and saving Azure's`);
+    await store.setResource('registry', { ...d.resources.registry!, name: n.registry, loginServer });
+  }
   // A domain given now, or remembered from an earlier deploy --domain.
   const domainName = requestedDomain ?? d.domain;
   const domainOpts = domainName ? { domain: domainName, dnsZone: o.dnsZone, status } : undefined;
   const domainState = domainOpts ? await preflightDomain(conn, store, domainOpts) : undefined;
 
   let image = o.image;
+  let excluded: string[] | undefined;
   if (!image) {
     const context = await contextPromise!;
+    excluded = context.excluded;
+    if (excluded.length) {
+      const shown = excluded.length > 20 ? `${excluded.slice(0, 20).join(', ')} and ${excluded.length - 20} more` : excluded.join(', ');
+      status(`not uploaded, as they may hold secrets: ${shown}`);
+    }
     const imageName = `mcp-obo:${imageTag(context.digest, new Date(conn.clock.now()))}`;
-    status(`building ${d.resources.registry!.loginServer}/${imageName} (${context.files.length} files, ${(context.archive.length / 1024).toFixed(0)} KiB context, ${build === 'remote' ? 'in the registry' : 'with local Docker'})`);
+    status(`building ${loginServer}/${imageName} (${context.files.length} files, ${(context.archive.length / 1024).toFixed(0)} KiB context, ${build === 'remote' ? 'in the registry' : 'with local Docker'})`);
     const onLog = (text: string) => (o.json ? undefined : ctx.stderr.write(text));
     try {
       image =
         build === 'remote'
-          ? await remoteBuild({ azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, registry: d.resources.registry!.name, loginServer: d.resources.registry!.loginServer, imageName, context, onLog })
-          : await localBuild({ exec: deps.exec, credential: conn.azure.credential, cloud: conn.cloud, tenantId: d.tenantId, loginServer: d.resources.registry!.loginServer, imageName, context, onLog });
+          ? await remoteBuild({ azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, registry: n.registry, loginServer, imageName, context, onLog })
+          : await localBuild({ exec: deps.exec, credential: conn.azure.credential, cloud: conn.cloud, tenantId: d.tenantId, loginServer, imageName, context, onLog });
     } catch (err) {
       throw err instanceof McpOboError ? err : explain(err, { action: 'building the image' });
     }
   }
 
+  let auth: DeployAuth = { mode: 'entra' };
+  if (authMode === 'facade') {
+    const keys = await facadeKeys(conn.azure, n.resourceGroup, n.containerApp, o.rotateFacadeKey === true);
+    if (keys.origin !== 'kept') status(keys.origin === 'new' ? 'made a sign-in key for the authorization facade (a Container Apps secret)' : 'rotated the authorization facade key; the previous one still opens existing sessions');
+    auth = { mode: 'facade', keys };
+  }
   const roll = async (binding?: DomainBinding) => {
     try {
-      return await rollOut({ azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, name: n.containerApp, body: containerAppBody(store.deployment, { ...shape, image: image! }, binding), onStatus: status });
+      return await rollOut({ azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, name: n.containerApp, body: containerAppBody(store.deployment, { ...shape, image: image! }, auth, binding), onStatus: status });
     } catch (err) {
       throw err instanceof McpOboError ? err : explain(err, { subscriptionId: d.subscriptionId, action: 'deploying the container app' });
     }
@@ -111,24 +140,25 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
       const first = await roll();
       await saveApp(first, `https://${first.fqdn}/mcp`);
     }
-    binding = await bindDomain(conn, store, { ...shape, image }, domainOpts);
+    binding = await bindDomain(conn, store, { ...shape, image }, auth, domainOpts);
   }
   status(`deploying ${image} to ${n.containerApp}`);
   const rolled = await roll(binding);
   const mcpUrl = binding ? `https://${binding.name}/mcp` : `https://${rolled.fqdn}/mcp`;
   await saveApp(rolled, mcpUrl);
+  if (auth.mode === 'facade') await ensureCallback(conn, store, new URL(mcpUrl).host, status);
 
   let vscode: { path: string; written: boolean; snippet: string } | undefined;
   const wantVscode = o.vscode ?? (deps.prompter.interactive ? await deps.prompter.confirm({ message: `Add ${mcpUrl} to .vscode/mcp.json?`, default: true, flag: '--vscode' }) : false);
   if (wantVscode) vscode = await addToVscode(ctx.cwd, `mcp-obo-${n.slug}`, mcpUrl);
 
   if (o.json) {
-    ctx.stdout.write(JSON.stringify({ event: 'summary', mcpUrl, image, revision: rolled.revision, vscode: vscode?.written ? vscode.path : undefined, warning: binding ? undefined : RESOURCE_WARNING(mcpUrl).trim() }) + '\n');
+    ctx.stdout.write(JSON.stringify({ event: 'summary', mcpUrl, image, revision: rolled.revision, auth: auth.mode, excluded, vscode: vscode?.written ? vscode.path : undefined, warning: binding || auth.mode === 'facade' ? undefined : RESOURCE_WARNING(mcpUrl).trim() }) + '\n');
     return;
   }
   ctx.stdout.write(`${mcpUrl}\n`);
   if (vscode && !vscode.written) ctx.stderr.write(`${vscode.path} is not plain JSON; add this entry yourself:\n${vscode.snippet}\n`);
   else if (vscode) ctx.stderr.write(`added to ${vscode.path}\n`);
   else ctx.stderr.write('Add it to VS Code with `mcp-obo deploy --vscode`, then check it with `mcp-obo test`.\n');
-  if (!binding) ctx.stderr.write(RESOURCE_WARNING(mcpUrl));
+  if (!binding && auth.mode === 'entra') ctx.stderr.write(RESOURCE_WARNING(mcpUrl));
 }

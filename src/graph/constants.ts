@@ -14,6 +14,8 @@ export const REQUIRED_PERMISSIONS = [
       { value: 'openid', id: '37f7f235-527c-4136-accd-4a02d197296e' },
       { value: 'profile', id: '14dad69e-099b-42c9-810b-d002981feec1' },
       { value: 'email', id: '64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0' },
+      // The authorization facade asks Entra for a refresh token (offline_access) when it signs users in.
+      { value: 'offline_access', id: '7427e0e9-2fba-42fe-b0c0-848c9e6a8182' },
     ],
   },
   {
@@ -23,14 +25,7 @@ export const REQUIRED_PERMISSIONS = [
   },
 ] as const;
 
-/**
- * Web-platform redirect URIs: VS Code's loopback and web redirects, and the local callback of the
- * server's OAuth facade (`mcp-obo serve` on its default port). Entra ignores the port of a localhost
- * redirect URI when matching ("the port component ... is ignored for the purposes of matching a
- * redirect URI", learn.microsoft.com/entra/identity-platform/reply-url#localhost-exceptions), so this
- * one entry also serves `serve --port N`; the path keeps it apart from VS Code's.
- */
-export const REDIRECT_URIS = ['http://127.0.0.1:33418/', 'https://vscode.dev/redirect', 'http://localhost:8000/oauth/callback'];
+export const REDIRECT_URIS = ['http://127.0.0.1:33418/', 'https://vscode.dev/redirect'];
 export const ACCESS_AS_USER = 'access_as_user';
 
 /**

@@ -6,7 +6,7 @@
 import { McpOboError } from '../errors.ts';
 import { codeOf } from '../azure/errors.ts';
 import type { GraphApi } from '../graph/client.ts';
-import { REQUIRED_PERMISSIONS } from '../graph/constants.ts';
+import { ACCESS_AS_USER, REQUIRED_PERMISSIONS } from '../graph/constants.ts';
 import { optional } from '../plan/steps/util.ts';
 
 export interface PermissionStatus {
@@ -37,15 +37,23 @@ export function adminConsentUrl(input: Pick<ConsentInput, 'authorityHost' | 'ten
   return `${input.authorityHost}/${input.tenantId}/adminconsent?client_id=${input.appId}`;
 }
 
+/**
+ * What is consented: the downstream APIs' permissions, and the app's own scope for itself, which
+ * the authorization facade requests when it signs users in as the app (so Entra does not prompt).
+ */
+function permissions(appId: string): { resourceAppId: string; name: string; scopes: readonly { value: string }[] }[] {
+  return [...REQUIRED_PERMISSIONS, { resourceAppId: appId, name: 'this MCP server', scopes: [{ value: ACCESS_AS_USER }] }];
+}
+
 async function grantsOf(graph: GraphApi, clientSpId: string): Promise<Grant[]> {
   return graph.list<Grant>(`/oauth2PermissionGrants?$filter=clientId eq '${clientSpId}' and consentType eq 'AllPrincipals'`);
 }
 
 /** What is granted now, permission by permission (reads only). */
-export async function verifyConsent(input: Pick<ConsentInput, 'graph' | 'clientSpId'>): Promise<PermissionStatus[]> {
+export async function verifyConsent(input: Pick<ConsentInput, 'graph' | 'clientSpId' | 'appId'>): Promise<PermissionStatus[]> {
   const grants = await grantsOf(input.graph, input.clientSpId);
   const out: PermissionStatus[] = [];
-  for (const r of REQUIRED_PERMISSIONS) {
+  for (const r of permissions(input.appId)) {
     const sp = await optional(() => input.graph.get<{ id: string }>(`/servicePrincipals(appId='${r.resourceAppId}')?$select=id`));
     const scopes = new Set(grants.filter((g) => sp && g.resourceId === sp.id).flatMap((g) => (g.scope ?? '').split(' ').filter(Boolean)));
     for (const s of r.scopes) out.push({ resource: r.name, permission: s.value, status: scopes.has(s.value) ? 'granted' : 'missing' });
@@ -55,7 +63,7 @@ export async function verifyConsent(input: Pick<ConsentInput, 'graph' | 'clientS
 
 export async function grantConsent(input: ConsentInput): Promise<PermissionStatus[]> {
   try {
-    for (const r of REQUIRED_PERMISSIONS) {
+    for (const r of permissions(input.appId)) {
       // A first-party API (Azure DevOps) may have no service principal in the tenant yet.
       const resourceSp =
         (await optional(() => input.graph.get<{ id: string }>(`/servicePrincipals(appId='${r.resourceAppId}')?$select=id`))) ??

@@ -108,7 +108,7 @@ async function userNeeds(ctx: StepContext, plan: PlanOf): Promise<Missing[]> {
     if (policy?.defaultUserRolePermissions?.allowedToCreateApps === false && !holds(APP_CREATORS)) {
       out.push({ right: 'create app registrations', what: 'the app registration', fix: 'the tenant does not let users register applications: ask for the Application Developer role' });
     }
-  } else if (['application', 'servicePrincipal', 'federatedCredential', 'clientSecret'].some((s) => changes(plan(s))) && (await owns(ctx, 'applications', r.application?.objectId)) === false && !holds(APP_ADMINS)) {
+  } else if (['application', 'servicePrincipal', 'federatedCredential', 'appCallbacks', 'clientSecret'].some((s) => changes(plan(s))) && (await owns(ctx, 'applications', r.application?.objectId)) === false && !holds(APP_ADMINS)) {
     out.push({ right: 'change the app registration', what: `${ctx.names.application}`, fix: 'you are not its owner: ask an owner to add you, or for the Cloud Application Administrator role' });
   }
   if (changes(plan('group')) && !r.group && policy?.defaultUserRolePermissions?.allowedToCreateSecurityGroups === false && !holds(GROUP_ADMINS)) {
@@ -139,7 +139,7 @@ async function servicePrincipalNeeds(ctx: StepContext, plan: PlanOf): Promise<Mi
   const grant = 'grant it to this service principal in Entra ID (API permissions, Microsoft Graph, application permission) and have an administrator consent';
   const out: Missing[] = [];
   const perm = (names: string[], what: string) => out.push({ right: `Microsoft Graph application permission ${names.join(' or ')}`, what, fix: grant });
-  const appWork = ['application', 'servicePrincipal', 'federatedCredential', 'clientSecret'].some((s) => changes(plan(s)));
+  const appWork = ['application', 'servicePrincipal', 'federatedCredential', 'appCallbacks', 'clientSecret'].some((s) => changes(plan(s)));
   if (appWork && !any('Application.ReadWrite.All', 'Directory.ReadWrite.All')) {
     if (!any('Application.ReadWrite.OwnedBy')) perm(['Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All'], 'the app registration');
     else if ((await owns(ctx, 'applications', r.application?.objectId)) === false) perm(['Application.ReadWrite.All'], `${ctx.names.application}, which this service principal does not own`);

@@ -3,6 +3,7 @@
  * saving its outputs as it finishes; `--dry-run` stops after planning; `--consent` grants admin
  * consent at the end. Ends with a summary of every resource and the values worth keeping.
  */
+import { join } from 'node:path';
 import type { CliContext } from '../cli/context.ts';
 import { createProgress, progressMode } from '../cli/progress.ts';
 import { McpOboError } from '../errors.ts';
@@ -13,7 +14,7 @@ import { retry } from '../plan/retry.ts';
 import { PROVISION_STEPS } from '../plan/steps/index.ts';
 import type { Step, StepContext } from '../plan/types.ts';
 import { names } from '../state/naming.ts';
-import { DeploymentStore, locateDeployment } from '../state/store.ts';
+import { DeploymentStore, locateDeployment, refuseNonRegular } from '../state/store.ts';
 import { ENV_LOCAL } from '../state/env-local.ts';
 import { DEFAULT_SECRET_DAYS } from '../plan/steps/client-secret.ts';
 import { connect, type Connection } from './connect.ts';
@@ -80,6 +81,8 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
   const notes: string[] = [];
   const sctx = await stepContext(store, conn, ctx, { ...opts, onRetry: progress.onRetry, notes });
 
+  // The secret's file is checked before anything is created: a link there is refused, not written through.
+  if (sctx.options.secret && !sctx.dryRun) await refuseNonRegular(join(ctx.cwd, ENV_LOCAL));
   await preflight(sctx);
   const runOptions = {
     concurrency: opts.concurrency,

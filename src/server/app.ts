@@ -2,7 +2,7 @@
  * The Express app: health, RFC 9728 metadata, and the stateless MCP endpoint behind bearer auth.
  * Everything it talks to comes in through AppDeps, so tests can build it around fakes.
  */
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
@@ -17,7 +17,8 @@ import { VERSION } from '../version.ts';
 import type { Logger } from './logger.ts';
 import { registerTools, type ToolDeps } from './tools/index.ts';
 import type { UserClaims } from './auth/verifier.ts';
-import { originCheck } from './origin.ts';
+import { mcpCors } from './origin.ts';
+import { KeyedLimiter, requestLimits, type LimitSettings } from './limits.ts';
 
 export interface AppSettings {
   /** Canonical MCP resource URL: public URL + '/mcp'. */
@@ -29,12 +30,17 @@ export interface AppSettings {
   allowedHosts: string[];
   publicOrigin: string;
   logUserNames: boolean;
+  /** Browser origins besides the public one allowed to call /mcp (CORS). */
+  allowedOrigins: string[];
+  limits: LimitSettings;
 }
 
-export interface AppDeps extends ToolDeps {
+export interface AppDeps extends Omit<ToolDeps, 'limiter'> {
   verifier: OAuthTokenVerifier;
   clock: Clock;
   logger: Logger;
+  /** The authorization facade's routes (MCP_OBO_AUTH=facade); absent when clients go to Entra. */
+  facade?: Router;
 }
 
 export function createApp(settings: AppSettings, deps: AppDeps): express.Express {
@@ -49,7 +55,8 @@ export function createApp(settings: AppSettings, deps: AppDeps): express.Express
   });
 
   app.use(hostHeaderValidation(settings.allowedHosts));
-  app.use(originCheck(settings.publicOrigin));
+  // Before authentication: a browser's preflight carries no token.
+  app.use('/mcp', mcpCors(settings.publicOrigin, settings.allowedOrigins));
 
   const metadata: OAuthProtectedResourceMetadata = {
     resource: settings.resource,
@@ -60,9 +67,11 @@ export function createApp(settings: AppSettings, deps: AppDeps): express.Express
   };
   const metadataPaths = new Set(['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource', new URL(settings.resourceMetadataUrl).pathname]);
   for (const path of metadataPaths) app.use(path, metadataHandler(metadata));
+  if (deps.facade) app.use(deps.facade);
 
   const auth = requireBearerAuth({ verifier: deps.verifier, requiredScopes: [settings.scope], resourceMetadataUrl: settings.resourceMetadataUrl });
-  app.post('/mcp', auth, express.json({ limit: '1mb' }), handleMcp(deps));
+  const toolDeps: ToolDeps = { ...deps, limiter: new KeyedLimiter(settings.limits.userConcurrency) };
+  app.post('/mcp', auth, express.json({ limit: '1mb' }), requestLimits(settings.limits, deps.clock, deps.logger), handleMcp(toolDeps));
   // Stateless: no server-initiated stream and no session to delete.
   app.all('/mcp', auth, (_req, res) => {
     res.set('allow', 'POST').status(405).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this server is stateless; use POST.' }, id: null });
@@ -75,7 +84,7 @@ export function createApp(settings: AppSettings, deps: AppDeps): express.Express
   return app;
 }
 
-function handleMcp(deps: AppDeps): RequestHandler {
+function handleMcp(deps: ToolDeps): RequestHandler {
   // The SDK builds an Ajv instance per server unless given one; per-request servers share this.
   const jsonSchemaValidator = new AjvJsonSchemaValidator();
   return async (req, res, next) => {
@@ -98,18 +107,23 @@ function handleMcp(deps: AppDeps): RequestHandler {
 function requestLog(deps: AppDeps, logUserNames: boolean): RequestHandler {
   return (req, res, next) => {
     const started = deps.clock.now();
+    // The path as the client sent it (mounted routers rewrite req.path), without the query: it can hold
+    // codes. Every field a client controls is capped, so a request cannot blow up a log line.
+    const path = req.originalUrl.split('?')[0]!.slice(0, 200);
+    const ua = req.headers['user-agent']?.slice(0, 120);
     res.on('finish', () => {
       const user = ((req as { auth?: AuthInfo }).auth?.extra?.user as UserClaims | undefined) ?? undefined;
       const fields = {
         method: req.method,
-        path: req.path,
+        path,
         status: res.statusCode,
         ms: deps.clock.now() - started,
-        rpc: req.path === '/mcp' ? rpcMethod(req.body) : undefined,
+        rpc: path === '/mcp' ? rpcMethod(req.body) : undefined,
         oid: user?.oid,
+        ua,
         ...(logUserNames && user ? { user: user.preferredUsername ?? user.name } : {}),
       };
-      if (req.path === '/health') deps.logger.debug('http.request', fields);
+      if (path === '/health') deps.logger.debug('http.request', fields);
       else deps.logger.info('http.request', fields);
     });
     next();
@@ -117,9 +131,12 @@ function requestLog(deps: AppDeps, logUserNames: boolean): RequestHandler {
 }
 
 function rpcMethod(body: unknown): string | undefined {
-  if (Array.isArray(body)) return body.map((m) => rpcMethod(m) ?? '?').join(',');
+  if (Array.isArray(body)) {
+    const names = body.slice(0, 5).map((m) => rpcMethod(m) ?? '?');
+    return `${names.join(',')}${body.length > 5 ? `,+${body.length - 5}` : ''}`;
+  }
   const m = (body as { method?: unknown } | undefined)?.method;
-  return typeof m === 'string' ? m : undefined;
+  return typeof m === 'string' ? m.slice(0, 60) : undefined;
 }
 
 function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -130,6 +147,10 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (err.type === 'entity.too.large') {
       res.status(413).json({ jsonrpc: '2.0', error: { code: -32600, message: 'Request body too large' }, id: null });
+      return;
+    }
+    if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
+      res.status(415).json({ jsonrpc: '2.0', error: { code: -32600, message: 'Unsupported content encoding or charset: send UTF-8 JSON, identity, gzip or deflate' }, id: null });
       return;
     }
     logger.error('http.error', { error: err.stack ?? err.message });

@@ -6,6 +6,8 @@ import { ConfigError } from '../errors.ts';
 import { resolveCloud } from '../cloud.ts';
 import { httpsUrlFromEnv } from '../env-url.ts';
 import { LOG_LEVELS, type LogLevel } from './logger.ts';
+import { parseAuthConfig, type AuthConfig } from './facade/config.ts';
+import { DEFAULT_LIMITS, type LimitSettings } from './limits.ts';
 
 export type ServerCredential =
   | { kind: 'secret'; clientSecret: string }
@@ -33,6 +35,14 @@ export interface ServerConfig {
    */
   identifierUri: string | undefined;
   maxTokenAgeSeconds: number;
+  /** How clients sign in: the server's authorization facade (default) or Entra ID directly. */
+  auth: AuthConfig;
+  /** Client apps (azp / appid) whose tokens are accepted (MCP_OBO_ALLOWED_CLIENTS); undefined: any of the tenant. */
+  allowedClients: string[] | undefined;
+  /** Per-user limits: batch size, message rate, concurrent downstream calls. */
+  limits: LimitSettings;
+  /** Browser origins besides the public one that may call /mcp (CORS). */
+  allowedOrigins: string[];
   logLevel: LogLevel;
   /** Log user names and e-mail addresses (opt-in); by default users appear only by oid. */
   logUserNames: boolean;
@@ -84,6 +94,17 @@ export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfi
     identifierUri: identifierUriOf(env, publicUrl),
     publicUrlIsLocalDefault: value(env, 'APP_URL') === undefined && value(env, 'CONTAINER_APP_NAME') === undefined && value(env, 'CONTAINER_APP_ENV_DNS_SUFFIX') === undefined,
     maxTokenAgeSeconds: maxHours * 3600,
+    auth: parseAuthConfig(env),
+    allowedClients: guidList(env, 'MCP_OBO_ALLOWED_CLIENTS'),
+    limits: {
+      maxBatch: intIn(env, 'MCP_OBO_MAX_BATCH', 1, 100, DEFAULT_LIMITS.maxBatch),
+      ratePerMinute: intIn(env, 'MCP_OBO_RATE_LIMIT', 0, 100_000, DEFAULT_LIMITS.ratePerMinute),
+      burst: intIn(env, 'MCP_OBO_RATE_BURST', 1, 10_000, DEFAULT_LIMITS.burst),
+      userConcurrency: intIn(env, 'MCP_OBO_USER_CONCURRENCY', 1, 64, DEFAULT_LIMITS.userConcurrency),
+      maxConnections: intIn(env, 'MCP_OBO_MAX_CONNECTIONS', 1, 1024, DEFAULT_LIMITS.maxConnections),
+      maxExchanges: intIn(env, 'MCP_OBO_MAX_EXCHANGES', 1, 1024, DEFAULT_LIMITS.maxExchanges),
+    },
+    allowedOrigins: originList(env, 'MCP_OBO_ALLOWED_ORIGINS'),
     logLevel: logLevelRaw as LogLevel,
     logUserNames: bool(env, 'MCP_OBO_LOG_USER_NAMES'),
   };
@@ -95,7 +116,8 @@ export function derived(config: ServerConfig) {
   const publicOrigin = new URL(config.publicUrl);
   return {
     authority: `${config.authorityHost}/${config.tenantId}`,
-    authorizationServer: `${config.authorityHost}/${config.tenantId}/v2.0`,
+    // The facade is an authorization server at the public URL; otherwise clients go to Entra's v2 issuer.
+    authorizationServer: config.auth.mode === 'facade' ? config.publicUrl : `${config.authorityHost}/${config.tenantId}/v2.0`,
     scope: `${config.identifierUri ?? `api://${config.clientId}`}/access_as_user`,
     resource,
     resourceMetadataUrl: `${publicOrigin.origin}/.well-known/oauth-protected-resource${publicOrigin.pathname.replace(/\/$/, '')}/mcp`,
@@ -119,6 +141,32 @@ function guid(env: Env, name: string): string {
   }
   if (!GUID.test(v)) throw new ConfigError(name, `must be a GUID like 00000000-0000-0000-0000-000000000000 (got "${v}")`);
   return v.toLowerCase();
+}
+
+function guidList(env: Env, name: string): string[] | undefined {
+  const v = value(env, name);
+  if (v === undefined) return undefined;
+  const items = v.split(/[\s,]+/).filter(Boolean);
+  const bad = items.find((x) => !GUID.test(x));
+  if (bad) throw new ConfigError(name, `must list client ids (GUIDs), comma separated (got "${bad}")`);
+  return items.map((x) => x.toLowerCase());
+}
+
+function originList(env: Env, name: string): string[] {
+  const v = value(env, name);
+  if (v === undefined) return [];
+  return v.split(/[\s,]+/).filter(Boolean).map((o) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(o);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== o.replace(/\/$/, '')) {
+      throw new ConfigError(name, `must list origins like https://app.contoso.com or http://localhost:6274, with no path (got "${o}")`);
+    }
+    return url.origin;
+  });
 }
 
 function portOf(raw: string | number | undefined, name: string): number {

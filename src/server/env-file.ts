@@ -11,6 +11,8 @@ export const DEFAULT_ENV_FILE = '.env.local';
 
 /** Variables only the hosting platform may set: an env file must not fake a managed identity. */
 const PLATFORM_ONLY = ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER'];
+/** Variables whose values are secrets: a file holding one must be readable by its owner only. */
+const SECRET_VARIABLES = ['AZURE_CLIENT_SECRET', 'MCP_OBO_FACADE_KEY', 'MCP_OBO_FACADE_KEY_PREVIOUS'];
 
 export interface LoadedEnvFile {
   path: string | undefined;
@@ -38,5 +40,5 @@ export async function loadEnvFile(cwd: string, explicit: string | undefined): Pr
   for (const name of PLATFORM_ONLY) {
     if (name in values) throw new ConfigError(name, `is set by Azure Container Apps and cannot come from an env file (${path})`);
   }
-  return { path, values, looseMode: 'AZURE_CLIENT_SECRET' in values && (mode & 0o077) !== 0 };
+  return { path, values, looseMode: SECRET_VARIABLES.some((name) => name in values) && (mode & 0o077) !== 0 };
 }

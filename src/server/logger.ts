@@ -22,7 +22,8 @@ export interface LoggerOptions {
 }
 
 const SECRET_KEYS = /^(authorization|token|access_?token|assertion|client_?secret|client_?assertion|secret|password|refresh_?token|id_?token|cookie)$/i;
-const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+// JWTs (three parts) and compact JWEs such as the facade's sealed values (five parts, the second may be empty).
+const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?/g;
 
 export function createLogger(opts: LoggerOptions): Logger {
   const threshold = LOG_LEVELS.indexOf(opts.level);
@@ -41,15 +42,16 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
 function scrub(value: unknown, depth = 0): LogFields {
   const out: LogFields = {};
   if (value === null || typeof value !== 'object') return out;
-  for (const [key, v] of Object.entries(value)) {
+  for (const key in value) {
     if (SECRET_KEYS.test(key)) continue;
-    out[key] = scrubValue(v, depth);
+    out[key] = scrubValue((value as Record<string, unknown>)[key], depth);
   }
   return out;
 }
 
 function scrubValue(v: unknown, depth: number): unknown {
-  if (typeof v === 'string') return v.replace(JWT_LIKE, '[redacted-jwt]');
+  // Most fields are short plain strings: only ones that could hold a JWT pay for the regex.
+  if (typeof v === 'string') return v.length > 20 && v.includes('eyJ') ? v.replace(JWT_LIKE, '[redacted-jwt]') : v;
   if (v instanceof Error) return scrubValue(v.message, depth);
   if (Array.isArray(v)) return depth > 4 ? '[…]' : v.map((x) => scrubValue(x, depth + 1));
   if (v !== null && typeof v === 'object') return depth > 4 ? '[…]' : scrub(v, depth + 1);

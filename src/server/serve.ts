@@ -14,7 +14,7 @@ export async function runServe(opts: ServeOptions, ctx: CliContext): Promise<voi
   const config = parseServerConfig({ ...file.values, ...ctx.env }, { port: opts.port, host: opts.host });
   const logger = createLogger({ level: config.logLevel, write: (line) => ctx.stdout.write(line + '\n') });
   if (file.path) logger.info('config.env_file', { path: file.path });
-  if (file.looseMode) logger.warn('config.env_file_readable', { path: file.path, advice: `chmod 600 ${file.path}: it holds a client secret` });
+  if (file.looseMode) logger.warn('config.env_file_readable', { path: file.path, advice: `chmod 600 ${file.path}: it holds secrets` });
   if (config.credential.kind === 'managedIdentity' && ctx.env.AZURE_CLIENT_SECRET) {
     logger.warn('config.secret_ignored', { advice: 'AZURE_CLIENT_SECRET is ignored when a managed identity is available; remove it from the app.' });
   }

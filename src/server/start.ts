@@ -21,7 +21,6 @@ export interface RunningServer {
 export interface StartOptions {
   clock?: Clock;
   logger?: Logger;
-  fetch?: typeof fetch;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -35,8 +34,14 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
 
   // Load while binding; wire once the real port is known (--port 0 picks one).
   const effective = (port: number): ServerConfig => (config.publicUrlIsLocalDefault ? { ...config, publicUrl: `http://localhost:${port}` } : config);
-  const appPromise = Promise.all([import('./wire.ts'), boundPort]).then(([{ wireApp }, port]) => {
-    app = wireApp(effective(port), { clock, logger, fetch: opts.fetch ?? fetch }) as unknown as Handler;
+  let outbound: { close(): Promise<void> } | undefined;
+  const appPromise = Promise.all([import('./wire.ts'), import('./outbound.ts'), boundPort]).then(([{ wireApp }, { createOutbound, OUTBOUND_TIMEOUT_MS }, port]) => {
+    const out = createOutbound({ connectionsPerOrigin: config.limits.maxConnections, timeoutMs: OUTBOUND_TIMEOUT_MS });
+    outbound = out;
+    const wired = wireApp(effective(port), { clock, logger, outbound: out });
+    app = wired.app as unknown as Handler;
+    // After listening and loading, never before: /health is already answering.
+    setImmediate(() => void wired.warm());
     return app;
   });
 
@@ -79,10 +84,12 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     url,
     server,
     ready: appPromise.then(() => undefined),
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await outbound?.close().catch(() => {});
+    },
   };
 }

@@ -16,54 +16,78 @@ import { managedIdentityAssertion } from './obo/managed-identity.ts';
 import { createRequester } from './downstream/http.ts';
 import { createGraphApi } from './downstream/graph.ts';
 import { createDevOpsApi } from './downstream/devops.ts';
+import type { ClientCredential } from './obo/client.ts';
+import { buildFacade } from './facade/build.ts';
+import { OUTBOUND_TIMEOUT_MS, type Outbound } from './outbound.ts';
 
 export interface WireOptions {
   clock: Clock;
   logger: Logger;
-  fetch: typeof fetch;
+  /** Every outbound request goes through it (src/server/outbound.ts). */
+  outbound: Outbound;
 }
 
-export function wireApp(config: ServerConfig, { clock, logger, fetch: fetchImpl }: WireOptions) {
+export interface Wired {
+  app: ReturnType<typeof createApp>;
+  /** Loads what the first authenticated call needs (discovery, signing keys, msal) in the background. */
+  warm(): Promise<void>;
+}
+
+export function wireApp(config: ServerConfig, { clock, logger, outbound }: WireOptions): Wired {
   const d = derived(config);
+  const fetchImpl = outbound.fetch;
   const v2 = new Discovery(`${d.authority}/v2.0/.well-known/openid-configuration`, fetchImpl);
   const v1 = new Discovery(`${d.authority}/.well-known/openid-configuration`, fetchImpl);
   const keysFor = (discovery: Discovery) => new KeyStore({ jwksUri: async () => (await discovery.get()).jwks_uri, clock, logger, fetch: fetchImpl });
 
+  const v2Keys = keysFor(v2);
   const verifier = cachingVerifier(createVerifier({
     tenantId: config.tenantId,
     clientId: config.clientId,
     resource: d.resource,
     identifierUri: config.identifierUri,
     maxTokenAgeSeconds: config.maxTokenAgeSeconds,
+    allowedClients: config.allowedClients,
     clock,
     issuers: [
-      { version: '2.0', issuer: async () => (await v2.get()).issuer, keys: keysFor(v2) },
+      { version: '2.0', issuer: async () => (await v2.get()).issuer, keys: v2Keys },
       { version: '1.0', issuer: async () => (await v1.get()).issuer, keys: keysFor(v1) },
     ],
   }), clock);
 
+  // One credential for the OBO exchange and the facade's sign-in: both act as the server's app.
+  const credential: ClientCredential =
+    config.credential.kind === 'secret'
+      ? { clientSecret: config.credential.clientSecret }
+      : { clientAssertion: managedIdentityAssertion(config.credential.miClientId, config.credential.tokenExchangeAudience, outbound.msalNetwork) };
   const obo = createOboClient({
     clientId: config.clientId,
     authority: d.authority,
     authorityMetadata: async () => JSON.stringify(await v2.get()),
-    credential:
-      config.credential.kind === 'secret'
-        ? { clientSecret: config.credential.clientSecret }
-        : { clientAssertion: managedIdentityAssertion(config.credential.miClientId, config.credential.tokenExchangeAudience) },
+    credential,
     graphEndpoint: config.graphEndpoint,
     clock,
     logger,
+    networkClient: outbound.msalNetwork,
+    maxConcurrent: config.limits.maxExchanges,
   });
 
-  const request = createRequester({ clock, fetch: fetchImpl });
+  const request = createRequester({ clock, get: outbound.get, timeoutMs: OUTBOUND_TIMEOUT_MS });
+  const facade =
+    config.auth.mode === 'facade'
+      ? buildFacade(config, config.auth, { verifier, credential, endpoints: () => v2.get(), clock, logger, fetch: fetchImpl })
+      : undefined;
   const app = createApp(
-    { ...d, logUserNames: config.logUserNames },
-    { verifier, obo, graph: createGraphApi(config.graphEndpoint, request), devops: createDevOpsApi(config.devopsEndpoint, request), clock, logger },
+    { ...d, logUserNames: config.logUserNames, allowedOrigins: config.allowedOrigins, limits: config.limits },
+    { verifier, obo, graph: createGraphApi(config.graphEndpoint, request), devops: createDevOpsApi(config.devopsEndpoint, request), clock, logger, facade },
   );
-  // Warm discovery in the background so the first user request does not pay for it.
-  void v2.get().then(
-    () => undefined,
-    (err: Error) => logger.warn('discovery.failed', { error: err.message }),
-  );
-  return app;
+  const warm = async () => {
+    const started = clock.now();
+    const [discovery] = await Promise.allSettled([v2.get().then(() => v2Keys.refresh()), obo.warm()]);
+    if (discovery.status === 'rejected') logger.warn('discovery.failed', { error: (discovery.reason as Error).message });
+    logger.debug('server.warm', { ms: clock.now() - started });
+    // A debug metric: how well the caches serve (entries, bytes, hits and misses since start).
+    setInterval(() => logger.debug('cache.stats', { verified: verifier.stats(), obo: obo.cache.stats() }), 60_000).unref();
+  };
+  return { app, warm };
 }

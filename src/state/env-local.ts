@@ -1,12 +1,13 @@
 /**
  * .env.local, the one file that holds a secret: written whole (parsed with Node's dotenv parser,
- * never edited by regex), mode 0600, and listed in .gitignore so it is never committed.
+ * never edited by regex), mode 0600, never through a symbolic link, and listed in .gitignore so it
+ * is never committed.
  */
-import { chmod, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
-import { writeFileAtomic } from './store.ts';
+import { refuseNonRegular, writeFileAtomic } from './store.ts';
 
 export const ENV_LOCAL = '.env.local';
 
@@ -31,6 +32,8 @@ function quote(value: string): string {
 
 /** Sets (or, with undefined, removes) keys and keeps every other variable in the file; `header` is comment lines. */
 export async function updateEnvFile(path: string, changes: Record<string, string | undefined>, header: string): Promise<void> {
+  // Checked before reading too: a link would otherwise pour its target's contents into our file.
+  await refuseNonRegular(path);
   const merged: Record<string, string> = { ...(await readEnvFile(path)) };
   for (const [k, v] of Object.entries(changes)) {
     if (v === undefined) delete merged[k];
@@ -40,7 +43,6 @@ export async function updateEnvFile(path: string, changes: Record<string, string
     .map(([k, v]) => `${k}=${quote(v)}`)
     .join('\n');
   await writeFileAtomic(path, `${header}\n${body}\n`, 0o600);
-  await chmod(path, 0o600); // an existing file keeps its mode on rename targets elsewhere; be explicit
 }
 
 /** Makes sure the folder's .gitignore lists the file (creates .gitignore when there is none). */

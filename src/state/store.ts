@@ -2,26 +2,51 @@
  * Reading and writing deployment files: atomic (temp file, fsync, rename) so a run killed
  * mid-write never leaves half a file, and serialised so parallel steps never lose an update.
  */
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { lstat, open, readdir, readFile, readlink, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { DEPLOYMENT_FILE_PATTERN, DeploymentSchema, deploymentFileName, type Deployment, type ResourceKey, type Resources } from './deployment.ts';
 
+/**
+ * Replaces `path` with `content`: written to a new file of random name in the same folder, created
+ * exclusively (O_EXCL never follows or reuses a name someone planted, e.g. a link to their file),
+ * given its mode through the open handle, synced, then renamed over the target. A target that is a
+ * symbolic link or not a regular file is refused rather than replaced or written through.
+ */
 export async function writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const handle = await open(tmp, 'w', mode);
+  await refuseNonRegular(path);
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(9).toString('base64url')}.tmp`);
+  const handle = await open(tmp, 'wx', mode);
   try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(content);
+      await handle.chmod(mode); // open's mode is masked by the umask, and only ever narrowed
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
   }
+}
+
+/** Throws unless `path` is missing or a regular file (never a link, folder, FIFO or device). */
+export async function refuseNonRegular(path: string): Promise<void> {
+  let s;
+  try {
+    s = await lstat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (s.isFile()) return;
+  const what = s.isSymbolicLink() ? `a symbolic link (to ${await readlink(path).catch(() => '?')})` : 'not a regular file';
+  throw new UsageError(`refusing to write ${path}: it is ${what}`, {
+    suggestion: `mcp-obo writes its files, secrets included, only as regular files. Remove it (\`rm ${path}\`) and rerun; if you did not create it, check who else can write to ${dirname(path)}.`,
+  });
 }
 
 export async function readDeployment(path: string): Promise<Deployment> {

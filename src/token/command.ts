@@ -1,7 +1,15 @@
-/** `mcp-obo token`: prints the token, its claims, or curl commands that use it. */
+/**
+ * `mcp-obo token`: prints the token, its claims, or curl commands that use it. A token is a
+ * password for an hour: it is printed raw only into a pipe or capture (`TOKEN=$(mcp-obo token)`),
+ * or to a terminal when asked with --raw; the curl commands read it from $TOKEN, set once, so it is
+ * not repeated in the commands nor in the shell history.
+ */
+import { basename, dirname, relative } from 'node:path';
 import type { CliContext } from '../cli/context.ts';
+import { shellQuote } from '../cli/shell.ts';
 import { resolveCloud } from '../cloud.ts';
 import { UsageError } from '../errors.ts';
+import { deploymentFileName, type Deployment } from '../state/deployment.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import { acquireUserToken, type Run } from './acquire.ts';
 import { summarize } from './decode.ts';
@@ -10,14 +18,18 @@ export interface TokenOptions {
   deployment?: string;
   decode?: boolean;
   curl?: boolean;
+  raw?: boolean;
   url?: string;
   deviceCode?: boolean;
 }
 
-export function curlCommands(url: string, token: string): string {
+/** curl commands for initialize, tools/list and tools/call, after one command that sets TOKEN. */
+export function curlCommands(url: string, tokenCommand: string): string {
   const call = (body: object) =>
-    `curl -s ${url}/mcp \\\n  -H "Authorization: Bearer ${token}" \\\n  -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n  -d '${JSON.stringify(body)}'`;
+    `curl -s ${shellQuote(`${url}/mcp`)} \\\n  -H "Authorization: Bearer $TOKEN" \\\n  -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n  -d ${shellQuote(JSON.stringify(body))}`;
   return [
+    '# the token, once (it stays out of the commands and the shell history)',
+    `TOKEN=$(${tokenCommand})`,
     '# initialize',
     call({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'curl', version: '1' } } }),
     '# tools/list',
@@ -28,12 +40,32 @@ export function curlCommands(url: string, token: string): string {
   ].join('\n');
 }
 
+/** `mcp-obo token --deployment X` naming the same deployment from the current folder. */
+function tokenCommand(d: Deployment, path: string, cwd: string, deviceCode: boolean): string {
+  const rel = relative(cwd, path);
+  const which = dirname(rel) === '.' && basename(rel) === deploymentFileName(d) ? `${d.prefix}-${d.env}` : rel || path;
+  return `mcp-obo token --deployment ${shellQuote(which)}${deviceCode ? ' --device-code' : ''}`;
+}
+
 export async function runToken(opts: TokenOptions, ctx: CliContext, run: Run): Promise<void> {
-  if (opts.decode && opts.curl) throw new UsageError('--decode and --curl cannot be combined');
+  const modes = (['decode', 'curl', 'raw'] as const).filter((m) => opts[m]);
+  if (modes.length > 1) throw new UsageError(`--${modes.join(' and --')} cannot be combined`);
+  if (opts.url !== undefined && !opts.curl) throw new UsageError('--url is only used with --curl');
+  if (modes.length === 0 && (ctx.stdout as { isTTY?: boolean }).isTTY) {
+    throw new UsageError('not printing a token to the terminal: it would stay in the scrollback, and anyone who sees it can act as you for an hour', {
+      suggestion: 'Capture it: TOKEN=$(mcp-obo token). See what it holds: mcp-obo token --decode. Print it anyway: mcp-obo token --raw.',
+    });
+  }
   const store = await DeploymentStore.open(await locateDeployment(ctx.cwd, opts.deployment));
   const d = store.deployment;
   const app = d.resources.application;
   if (!app) throw new UsageError('the deployment has no app registration yet', { suggestion: 'Run `mcp-obo provision` first.' });
+  if (opts.curl) {
+    // --url is the user's choice; the deployment file's URL only once Azure confirms it is the app's.
+    const url = opts.url !== undefined ? opts.url.replace(/\/+$/, '') : d.mcpUrl ? await (await import('../deploy/trusted.ts')).deployedServerUrl(d, store.path, ctx) : 'http://localhost:8000';
+    ctx.stdout.write(curlCommands(url, tokenCommand(d, store.path, ctx.cwd, Boolean(opts.deviceCode))));
+    return;
+  }
   const cloud = resolveCloud(d.cloud, ctx.env);
   const { token } = await acquireUserToken({
     cloud,
@@ -44,6 +76,5 @@ export async function runToken(opts: TokenOptions, ctx: CliContext, run: Run): P
     method: opts.deviceCode ? 'device' : 'auto',
   });
   if (opts.decode) ctx.stdout.write(JSON.stringify(summarize(token), null, 2) + '\n');
-  else if (opts.curl) ctx.stdout.write(curlCommands((opts.url ?? d.mcpUrl?.replace(/\/mcp$/, '') ?? 'http://localhost:8000').replace(/\/+$/, ''), token));
   else ctx.stdout.write(token + '\n');
 }

@@ -46,6 +46,8 @@ before(async () => {
   }
   // Untagged look-alikes of deployment ab12: same name patterns, no mcp-obo marker.
   await armPut(`/subscriptions/${emu.subscriptionId}/resourcegroups/rg-other-dev-ab12`, { location: 'eastus', tags: { team: 'someone-else' } });
+  // Someone with only tag-write rights marks a group that is not ours with ab12's tag.
+  await armPut(`/subscriptions/${emu.subscriptionId}/resourcegroups/rg-prod-payments`, { location: 'eastus', tags: { 'mcp-obo-id': 'ab12', 'mcp-obo-deployment': 'e2e-dev' } });
   await graphAs('POST', '/applications', { displayName: 'MCP OAuth2 OBO Server (other-dev-ab12)' });
   await graphAs('POST', '/groups', { displayName: 'MCP OAuth2 OBO Server Users (other-dev-ab12)', mailEnabled: false, mailNickname: 'someone-elses-group', securityEnabled: true });
   const appId = (await deploymentFile(a)).resources.application.appId;
@@ -67,7 +69,23 @@ test('--dry-run lists ours and the look-alikes it keeps, and writes nothing', as
   assert.match(r.stdout, /group\s+MCP OAuth2 OBO Server Users \(e2e-dev-ab12\)/);
   assert.match(r.stdout, /permissionGrant/);
   assert.match(r.stdout, /Not ours, kept[\s\S]*rg-other-dev-ab12[\s\S]*MCP OAuth2 OBO Server \(other-dev-ab12\)[\s\S]*Users \(other-dev-ab12\)/);
+  assert.match(r.stdout, /Not ours, kept[\s\S]*rg-prod-payments \(tagged mcp-obo-id=ab12, but not named rg-e2e-dev-ab12: a tag alone does not make it ours\)/);
+  assert.doesNotMatch(r.stdout.split('Not ours')[0]!, /rg-prod-payments/);
   assert.doesNotMatch(r.stdout, /xab123/);
+});
+
+test('a group that only carries the tag is never deleted, not even with --include-untagged, nor found by --id', async () => {
+  const untagged = await runCli(['cleanup', '--dry-run', '--include-untagged', '--json'], cliEnv(emu, 'user'), { cwd: a, timeoutMs: 60_000 });
+  assert.equal(untagged.code, 0, untagged.stderr);
+  const found = JSON.parse(untagged.stdout) as { delete: { name: string }[]; kept: { name: string; note: string }[] };
+  assert.ok(found.delete.some((f) => f.name === 'rg-other-dev-ab12'), 'the untagged look-alike is deleted on request');
+  assert.ok(!found.delete.some((f) => f.name === 'rg-prod-payments'));
+  assert.ok(found.kept.some((f) => f.name === 'rg-prod-payments'));
+  // Without the deployment file, by id: the name must still be rg-{prefix}-{env}-ab12.
+  const byId = await runCli(['cleanup', '--dry-run', '--id', 'ab12', '--tenant', emu.tenantId, '--subscription', emu.subscriptionId, '--json'], cliEnv(emu, 'user'), { cwd: await scratch(), timeoutMs: 60_000 });
+  const foundById = JSON.parse(byId.stdout) as { delete: { name: string }[]; kept: { name: string }[] };
+  assert.ok(foundById.delete.some((f) => f.name === 'rg-e2e-dev-ab12'));
+  assert.ok(!foundById.delete.some((f) => f.name === 'rg-prod-payments'));
 });
 
 test('without a terminal and without --yes: exit 2, nothing deleted', async () => {
@@ -122,6 +140,7 @@ test('cleanup --yes --purge removes exactly deployment ab12: Azure, Entra, delet
   assert.ok(g.applications!.some((x) => x.id === other.resources.application.objectId));
   assert.ok(g.groups!.some((x) => x.id === other.resources.group.objectId));
   assert.ok(arm().some((x) => String(x.id).toLowerCase().endsWith('/resourcegroups/rg-other-dev-ab12')));
+  assert.ok(arm().some((x) => String(x.id).toLowerCase().endsWith('/resourcegroups/rg-prod-payments')), 'the group with only our tag is kept');
   assert.ok(g.applications!.some((x) => x.displayName === 'MCP OAuth2 OBO Server (other-dev-ab12)'));
   assert.ok(g.groups!.some((x) => x.displayName === 'MCP OAuth2 OBO Server Users (other-dev-ab12)'));
 

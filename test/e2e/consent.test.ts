@@ -34,22 +34,24 @@ test('as an admin: AllPrincipals grants with exactly the required scopes, DevOps
   emu.graph.devopsServicePrincipal(false);
   const r = await runCli(['consent'], cliEnv(emu, 'deployer'), { cwd });
   assert.equal(r.code, 0, r.stderr);
-  for (const p of ['User.Read', 'openid', 'profile', 'email', 'vso.profile']) assert.match(r.stdout, new RegExp(`✔ .* ${p.replace('.', '\\.')}: granted`));
+  for (const p of ['User.Read', 'openid', 'profile', 'email', 'offline_access', 'vso.profile', 'access_as_user']) assert.match(r.stdout, new RegExp(`✔ .* ${p.replace('.', '\\.')}: granted`));
   const d = await deploymentFile(cwd);
   const g = emu.state().graph as unknown as { oauth2PermissionGrants: Grant[]; servicePrincipals: { id: string; appId: string }[] };
   const sp = (appId: string) => g.servicePrincipals.find((s) => s.appId === appId)!.id;
   const ours = g.oauth2PermissionGrants.filter((x) => x.clientId === d.resources.servicePrincipal.objectId);
-  assert.equal(ours.length, 2);
+  assert.equal(ours.length, 3);
   const scopes = Object.fromEntries(ours.map((x) => [x.resourceId, x.scope.split(' ').sort().join(' ')]));
-  assert.equal(scopes[sp('00000003-0000-0000-c000-000000000000')], 'User.Read email openid profile');
+  assert.equal(scopes[sp('00000003-0000-0000-c000-000000000000')], 'User.Read email offline_access openid profile');
   assert.equal(scopes[sp('499b84ac-1321-427f-aa17-267ca6975798')], 'vso.profile');
+  // The authorization facade signs users in as the app itself: its own scope is consented too, so Entra asks nobody.
+  assert.equal(scopes[d.resources.servicePrincipal.objectId], 'access_as_user');
   assert.ok(ours.every((x) => x.consentType === 'AllPrincipals'));
 
   const again = await runCli(['consent', '--verify'], cliEnv(emu, 'deployer'), { cwd });
   assert.equal(again.code, 0);
   const twice = await runCli(['consent'], cliEnv(emu, 'deployer'), { cwd });
   assert.equal(twice.code, 0);
-  assert.equal((emu.state().graph as unknown as { oauth2PermissionGrants: Grant[] }).oauth2PermissionGrants.filter((x) => x.clientId === d.resources.servicePrincipal.objectId).length, 2, 'idempotent');
+  assert.equal((emu.state().graph as unknown as { oauth2PermissionGrants: Grant[] }).oauth2PermissionGrants.filter((x) => x.clientId === d.resources.servicePrincipal.objectId).length, 3, 'idempotent');
 });
 
 test('without admin rights: says so and prints the URL for an administrator', async () => {

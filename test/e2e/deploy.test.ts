@@ -13,6 +13,8 @@ import { once } from 'node:events';
 import { BIN, runCli } from '../helpers/serve.ts';
 import { cliEnv, deploymentFile, init, ndjson, scratch } from '../helpers/cli.ts';
 import { trustCa } from '../helpers/trust.ts';
+import { MemoryOAuthProvider } from '../helpers/browser.ts';
+import { connectThroughFacade } from '../helpers/facade.ts';
 
 let emu: Emulator;
 let cwd: string;
@@ -47,7 +49,7 @@ test('bad deploy flags fail before any call (exit 2)', async () => {
   assert.equal(emu.requests.length, 0);
 });
 
-test('deploy: remote build, container app with identity, ingress, probes, no secret; a healthy revision', async () => {
+test('deploy: remote build, container app with identity, ingress, probes, no credential; the facade key as the only secret; a healthy revision', async () => {
   const r = await runCli(['deploy', '--json', '--vscode'], env, { cwd, timeoutMs: 180_000 });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const summary = ndjson(r.stdout).find((e) => e.event === 'summary') as { mcpUrl: string; image: string; revision: string };
@@ -62,7 +64,9 @@ test('deploy: remote build, container app with identity, ingress, probes, no sec
   const cfg = a.properties.configuration;
   assert.deepEqual(cfg.registries.map((x: Obj) => [x.server, String(x.identity).toLowerCase()]), [[d.resources.registry.loginServer, mi.id.toLowerCase()]]);
   assert.ok(!cfg.registries[0].passwordSecretRef, 'no registry password');
-  assert.ok(!cfg.secrets || cfg.secrets.length === 0, 'no secrets in the app');
+  // The only secret is the authorization facade's sealing key, read through a secretRef; no credential anywhere.
+  assert.deepEqual(cfg.secrets.map((x: Obj) => x.name), ['mcp-obo-facade-key']);
+  assert.ok(!r.stdout.includes(String(cfg.secrets[0].value ?? 'never')) && !r.stderr.includes('MCP_OBO_FACADE_KEY='), 'the key is never printed');
   assert.equal(cfg.ingress.external, true);
   assert.equal(cfg.ingress.targetPort, 8000);
   const tpl = a.properties.template;
@@ -72,8 +76,9 @@ test('deploy: remote build, container app with identity, ingress, probes, no sec
   assert.deepEqual([c.resources.cpu, c.resources.memory], [0.25, '0.5Gi']);
   assert.ok(c.probes.some((p: Obj) => p.type === 'Liveness' && p.httpGet.path === '/health' && p.httpGet.port === 8000));
   assert.ok(c.probes.some((p: Obj) => p.type === 'Readiness' && p.httpGet.path === '/health'));
-  const vars = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.value]));
-  assert.deepEqual(vars, { AZURE_TENANT_ID: emu.tenantId, AZURE_CLIENT_ID: d.resources.application.appId, AZURE_MI_CLIENT_ID: mi.clientId, LOG_LEVEL: 'info' });
+  const vars = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.value ?? `secretRef:${e.secretRef}`]));
+  assert.deepEqual(vars, { AZURE_TENANT_ID: emu.tenantId, AZURE_CLIENT_ID: d.resources.application.appId, AZURE_MI_CLIENT_ID: mi.clientId, LOG_LEVEL: 'info', MCP_OBO_FACADE_KEY: 'secretRef:mcp-obo-facade-key' });
+  assert.ok(!JSON.stringify(d).includes('facade-key') && !JSON.stringify(d).toLowerCase().includes('facadekey'), 'never in the deployment file');
   assert.ok(!JSON.stringify(a).includes('AZURE_CLIENT_SECRET'));
 
   const health = await fetch(`https://${d.resources.containerApp.fqdn}/health`);
@@ -82,6 +87,40 @@ test('deploy: remote build, container app with identity, ingress, probes, no sec
   assert.equal(meta.resource, summary.mcpUrl);
   const vscode = JSON.parse(await readFile(join(cwd, '.vscode', 'mcp.json'), 'utf8')) as { servers: Record<string, { url: string; type: string }> };
   assert.deepEqual(vscode.servers['mcp-obo-e2e-dev-dp01'], { type: 'http', url: summary.mcpUrl });
+});
+
+test('the stock MCP SDK client signs in through the deployed facade; the code is redeemed with the managed identity, not a secret', async () => {
+  const d = await deploymentFile(cwd);
+  const callback = `https://${d.resources.containerApp.fqdn}/oauth/callback`;
+  const registration = (emu.state().graph.applications as Obj[]).find((a) => a.appId === d.resources.application.appId)!;
+  assert.ok(registration.web.redirectUris.includes(callback), 'deploy registered the callback of the public host');
+  emu.requests.length = 0;
+  const provider = new MemoryOAuthProvider({ redirectUrl: 'http://127.0.0.1:53690/callback' });
+  const { client } = await connectThroughFacade(d.mcpUrl, provider);
+  const result = await client.callTool({ name: 'get_user_context', arguments: {} });
+  assert.equal(result.isError, undefined, JSON.stringify(result));
+  await client.close();
+  const redeem = emu.requests.find((q) => /oauth2\/v2.0\/token$/.test(q.path) && (q.body as Record<string, string>)?.grant_type === 'authorization_code')!;
+  assert.equal((redeem.body as Record<string, string>).client_secret, undefined);
+  assert.ok((redeem.body as Record<string, string>).client_assertion, 'the federated credential (managed identity assertion) authenticates the app');
+
+  // Redeploying keeps the key: the client's refresh token still works against the new revision.
+  const again = await runCli(['deploy', '--image', d.resources.containerApp.image, '--min-replicas', '1', '--json'], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(again.code, 0, again.stderr);
+  provider.saved = { ...provider.saved!, access_token: 'expired' };
+  const after = await connectThroughFacade(d.mcpUrl, provider);
+  await after.client.close();
+
+  // --rotate-facade-key: a new key, the old one kept as the previous; signed-in clients keep working.
+  const before = app().properties.configuration.secrets.map((x: Obj) => x.name);
+  const rotated = await runCli(['deploy', '--image', d.resources.containerApp.image, '--rotate-facade-key'], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(rotated.code, 0, rotated.stderr);
+  assert.match(rotated.stderr, /rotated the authorization facade key/);
+  assert.deepEqual(before, ['mcp-obo-facade-key']);
+  assert.deepEqual(app().properties.configuration.secrets.map((x: Obj) => x.name), ['mcp-obo-facade-key', 'mcp-obo-facade-key-previous']);
+  provider.saved = { ...provider.saved!, access_token: 'expired' };
+  const afterRotation = await connectThroughFacade(d.mcpUrl, provider);
+  await afterRotation.client.close();
 });
 
 test('mcp-obo test passes against the deployed revision (managed identity + federated credential + OBO)', async () => {

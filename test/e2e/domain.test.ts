@@ -31,9 +31,11 @@ before(async () => {
 });
 after(() => emu?.close());
 
-test('without a domain: deploy and mcp-obo test say which clients Entra refuses, and how --domain fixes it', async () => {
+test('straight at Entra (--auth entra) without a domain: deploy and mcp-obo test say which clients Entra refuses, and the fixes', async () => {
   const d = await deploymentFile(cwd);
-  const r = await runCli(['deploy', '--image', d.resources.containerApp.image, '--json'], env, { cwd, timeoutMs: 180_000 });
+  const facade = ndjson((await runCli(['deploy', '--image', d.resources.containerApp.image, '--json'], env, { cwd, timeoutMs: 180_000 })).stdout).find((e) => e.event === 'summary') as { warning?: string };
+  assert.equal(facade.warning, undefined, 'the authorization facade (the default) serves every client');
+  const r = await runCli(['deploy', '--auth', 'entra', '--image', d.resources.containerApp.image, '--json'], env, { cwd, timeoutMs: 180_000 });
   const summary = ndjson(r.stdout).find((e) => e.event === 'summary') as { warning: string };
   assert.match(summary.warning, /AADSTS9010010/);
   assert.match(summary.warning, /--domain/);
@@ -147,6 +149,19 @@ test('mcp-obo test checks the triangle against the domain deployment and passes'
   const out = JSON.parse(r.stdout) as { checks: { name: string; ok: boolean; warning?: boolean; detail: string }[] };
   assert.equal(r.code, 0, JSON.stringify(out.checks, null, 1));
   assert.match(out.checks.find((c) => c.name === 'protected-resource metadata')!.detail, new RegExp(`resource https://${DOMAIN}/mcp, scope https://${DOMAIN}/mcp/access_as_user`));
+  for (const name of ['authorization server metadata', 'client registration', 'authorize refusals', 'consent page']) {
+    assert.ok(out.checks.find((c) => c.name === name)?.ok, `${name} (facade, the default mode)`);
+  }
+  assert.ok(!JSON.stringify(out.checks).includes('"detail":"undefined'), 'facade endpoints are reached through --url');
+});
+
+test('the domain deployment works straight at Entra too (--auth entra): Entra accepts resource = the domain URL', async () => {
+  const d = await deploymentFile(cwd);
+  const r = await runCli(['deploy', '--auth', 'entra', '--image', d.resources.containerApp.image, '--json'], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const t = await runCli(['test', '--url', `https://${d.resources.containerApp.fqdn}`, '--json'], env, { cwd, timeoutMs: 60_000 });
+  const out = JSON.parse(t.stdout) as { checks: { name: string; ok: boolean; warning?: boolean; detail: string }[] };
+  assert.equal(t.code, 0, JSON.stringify(out.checks, null, 1));
   const probe = out.checks.find((c) => c.name === 'RFC 8707 resource accepted by Entra')!;
   assert.ok(probe.ok && !probe.warning, probe.detail);
 });

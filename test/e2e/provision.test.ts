@@ -80,9 +80,11 @@ test('init --yes then provision creates every resource with the settings of the 
   assert.ok(scope?.isEnabled);
   assert.deepEqual(app.api.preAuthorizedApplications.map((p: { appId: string }) => p.appId).sort(), ['04b07795-8ddb-461a-bbee-02f9e1bf7b46', 'aebc6443-996d-45c2-90f0-388ff96faa56']);
   for (const p of app.api.preAuthorizedApplications) assert.deepEqual(p.delegatedPermissionIds, [scope.id]);
-  assert.deepEqual([...app.web.redirectUris].sort(), ['http://127.0.0.1:33418/', 'http://localhost:8000/oauth/callback', 'https://vscode.dev/redirect']);
+  // VS Code's, and the authorization facade's callbacks: local serve (any port) and the container app's default host.
+  const cae = (emu.state().arm as { type: string; properties: { defaultDomain: string } }[]).find((x) => x.type === 'Microsoft.App/managedEnvironments')!;
+  assert.deepEqual([...app.web.redirectUris].sort(), ['http://127.0.0.1:33418/', 'http://localhost:8000/oauth/callback', `https://ca-e2e-dev-ab12.${cae.properties.defaultDomain}/oauth/callback`, 'https://vscode.dev/redirect']);
   const rra = Object.fromEntries(app.requiredResourceAccess.map((r: { resourceAppId: string; resourceAccess: { id: string }[] }) => [r.resourceAppId, r.resourceAccess.map((a) => a.id).sort()]));
-  assert.deepEqual(rra['00000003-0000-0000-c000-000000000000'], ['14dad69e-099b-42c9-810b-d002981feec1', '37f7f235-527c-4136-accd-4a02d197296e', '64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0', 'e1fe6dd8-ba31-4d61-89e7-88639da4683d']);
+  assert.deepEqual(rra['00000003-0000-0000-c000-000000000000'], ['14dad69e-099b-42c9-810b-d002981feec1', '37f7f235-527c-4136-accd-4a02d197296e', '64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0', '7427e0e9-2fba-42fe-b0c0-848c9e6a8182', 'e1fe6dd8-ba31-4d61-89e7-88639da4683d']);
   assert.deepEqual(rra['499b84ac-1321-427f-aa17-267ca6975798'], ['4ee63f9b-9e65-476c-a487-9fea1e00c7ef']);
   assert.ok(app.tags.includes('mcp-obo-id:ab12'));
   const fics = app.federatedIdentityCredentials as { issuer: string; subject: string; audiences: string[] }[];

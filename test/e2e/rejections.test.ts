@@ -63,7 +63,10 @@ const cases: Case[] = [
   ['no exp', bearer({ extraClaims: { exp: undefined } }), 401],
   ['no oid', bearer({ oid: null }), 401],
   ['valid token without access_as_user', bearer({ scp: 'Files.Read' }), 403],
-  ['app-only token (roles, no scp)', bearer({ scp: null, roles: ['Tasks.Read'] }), 403],
+  ['app-only token (roles, no scp)', bearer({ scp: null, roles: ['Tasks.Read'] }), 401],
+  ['idtyp=app, even with a scp claim', bearer({ extraClaims: { idtyp: 'app' } }), 401],
+  ['empty scp', bearer({ scp: '' }), 401],
+  ['aud is a list that holds ours', async () => `Bearer ${await emu.mintUserToken({ extraClaims: { aud: [emu.serverApp.clientId, 'https://graph.microsoft.com'] } })}`, 401],
 ];
 
 test(`rejection matrix (${cases.length} cases): right status and challenge, nothing reaches OBO`, async () => {
@@ -99,6 +102,24 @@ test('within the 5 minute skew, nbf and iat in the near future are accepted', as
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
     assert.equal(res.status, 200, JSON.stringify(mint));
+  }
+});
+
+test('MCP_OBO_ALLOWED_CLIENTS: only the listed client apps (and the server itself, for its facade) are accepted', async () => {
+  const azureCli = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
+  const strict = await startServe(serverEnv(emu, { MCP_OBO_ALLOWED_CLIENTS: azureCli }));
+  try {
+    const status = async (azp: string) =>
+      (await fetch(`${strict.url}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await emu.mintUserToken({ azp })}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      })).status;
+    assert.equal(await status('aebc6443-996d-45c2-90f0-388ff96faa56'), 401, 'VS Code is not listed');
+    assert.equal(await status(azureCli), 200);
+    assert.equal(await status(emu.serverApp.clientId), 200, 'tokens the facade obtained (azp = the server app)');
+  } finally {
+    await strict.stop();
   }
 });
 

@@ -178,7 +178,7 @@ test('GET and DELETE on /mcp are 405 for an authenticated caller (no stream, no 
   }
 });
 
-test('Host and Origin checks: foreign hosts and cross-site pages are refused, localhost allowed', async () => {
+test('Host and Origin checks: foreign hosts and cross-site pages are refused, and so are unlisted loopback pages', async () => {
   const post = (headers: Record<string, string>) =>
     fetch(`${serve.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
   // fetch refuses to set Host, so curl sends the rebinding attempts.
@@ -186,7 +186,8 @@ test('Host and Origin checks: foreign hosts and cross-site pages are refused, lo
   assert.equal(await status('-X', 'POST', '-H', 'Host: evil.example', '-H', `Authorization: Bearer ${token}`, '-H', 'Content-Type: application/json', '-d', '{}', `${serve.url}/mcp`), '403');
   assert.equal(await status('-H', 'Host: rebind.evil.example', `${serve.url}/.well-known/oauth-protected-resource`), '403');
   assert.equal((await post({ origin: 'https://evil.example' })).status, 403);
-  assert.equal((await post({ origin: 'http://localhost:6274' })).status, 200);
+  assert.equal((await post({ origin: 'http://localhost:6274' })).status, 403, 'a loopback page only when listed in MCP_OBO_ALLOWED_ORIGINS');
+  assert.equal((await post({ origin: `http://localhost:${new URL(serve.url).port}` })).status, 200, 'the public origin');
 });
 
 test('malformed JSON gets a JSON-RPC parse error, not a stack trace', async () => {

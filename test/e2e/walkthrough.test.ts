@@ -5,9 +5,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
-import { runCli, serverEnv, startServe, type ServeProcess } from '../helpers/serve.ts';
+import { BIN, runCli, serverEnv, startServe, type ServeProcess } from '../helpers/serve.ts';
 import { cliEnv, deploymentFile, init, scratch } from '../helpers/cli.ts';
 import { trustCa } from '../helpers/trust.ts';
 
@@ -41,7 +42,10 @@ test('mcp-obo test passes against the locally served, freshly provisioned app', 
     'protected-resource metadata',
     '401 challenge without a token',
     'forged token refused',
-    'RFC 8707 resource accepted by Entra',
+    'authorization server metadata',
+    'client registration',
+    'authorize refusals',
+    'consent page',
     'tampered token refused',
     'initialize',
     'tools/list',
@@ -71,11 +75,19 @@ test('mcp-obo token prints only the token; --decode the claims; --curl runnable 
   assert.doesNotMatch(dec.stdout, /eyJ/, '--decode does not print the token');
 
   const curl = await runCli(['token', '--curl', '--url', serve.url], env, { cwd });
+  assert.doesNotMatch(curl.stdout, /eyJ/, 'the commands never hold the token');
+  const tokenLine = curl.stdout.split('\n').find((l) => l.startsWith('TOKEN='));
+  assert.equal(tokenLine, 'TOKEN=$(mcp-obo token --deployment e2e-dev)');
   const commands = curl.stdout.split('\n# ').filter((c) => c.includes('curl '));
   assert.equal(commands.length, 3);
   const { execFile } = await import('node:child_process');
+  // As pasted into a shell where mcp-obo is installed: the TOKEN line, then a command.
+  const bin = await scratch();
+  await writeFile(join(bin, 'mcp-obo'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
   const last = commands[2]!.replace(/^tools\/call\n/, '');
-  const result = await new Promise<string>((resolve, reject) => execFile('bash', ['-c', last], (err, stdout) => (err ? reject(err) : resolve(stdout))));
+  const result = await new Promise<string>((resolve, reject) =>
+    execFile('bash', ['-c', `${tokenLine}\n${last}`], { cwd, env: { ...env, PATH: `${bin}:${env.PATH}` } }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+  );
   assert.equal((JSON.parse(result) as { result: { structuredContent: { name: string } } }).result.structuredContent.name, emu.cliUser.displayName);
 
   assert.deepEqual((await readdir(cwd)).sort(), before, 'no file written');
@@ -114,7 +126,10 @@ test('mcp-obo test in a pipeline with no signed-in user: the user checks are ski
     ['protected-resource metadata', true, false],
     ['401 challenge without a token', true, false],
     ['forged token refused', true, false],
-    ['RFC 8707 resource accepted by Entra', true, false],
+    ['authorization server metadata', true, false],
+    ['client registration', true, false],
+    ['authorize refusals', true, false],
+    ['consent page', true, false],
     ['checks as a signed-in user', true, true],
   ]);
 });

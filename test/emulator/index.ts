@@ -20,6 +20,7 @@ import { Router } from './core/router.ts';
 import { Pipeline } from './core/server.ts';
 import { Timing } from './core/timing.ts';
 import { createTls } from './core/tls.ts';
+import { createProxy } from './core/proxy.ts';
 import { registerLogStream } from './services/aca/logstream.ts';
 import { AcaRuntime } from './services/aca/runtime.ts';
 import { registerArm } from './services/arm/index.ts';
@@ -30,6 +31,7 @@ import { registerControl } from './services/control.ts';
 import { type AcaSwitches, type AcrSwitches, type DeviceCodeSwitches, deploySwitches } from './services/deploySwitches.ts';
 import { registerDevops } from './services/devops.ts';
 import { DeviceCodes } from './services/entra/deviceCode.ts';
+import { AuthCodes } from './services/entra/authorize.ts';
 import { registerEntra } from './services/entra/index.ts';
 import { mintUserToken, type TokenEnv } from './services/entra/issue.ts';
 import { makeFaultBody } from './services/faultBodies.ts';
@@ -60,6 +62,11 @@ export interface EmulatorOptions {
 
 export interface Emulator {
   url: string;
+  /**
+   * A CONNECT proxy to the registries' data plane at their real host names (`<name>.azurecr.io`). The CLI
+   * reaches it with Node's proxy settings: { NODE_USE_ENV_PROXY: '1', HTTPS_PROXY: proxyUrl, NO_PROXY: '127.0.0.1,localhost' }.
+   */
+  proxyUrl: string;
   caPem: string;
   caCertPath: string;
   tenantId: string;
@@ -75,6 +82,8 @@ export interface Emulator {
   addUser(partial?: Partial<User>): User;
   setUser(oid: string, patch: Partial<User>): User;
   setConsent(app: ConsentKey, granted: boolean): void;
+  /** Revokes a user's sessions now (as revokeSignInSessions or a password reset): CAE-capable tokens issued before are challenged by Graph. */
+  revokeSessions(oid: string): void;
   mintUserToken(o?: MintOptions): Promise<string>;
   faults: FaultRegistry;
   rotateKeys(): void;
@@ -90,6 +99,10 @@ export interface Emulator {
   aca: AcaSwitches;
   /** Device-code sign-in: who approves (default: cliUser on the first poll), interval, lifetime, approve(). */
   deviceCode: DeviceCodeSwitches;
+  /** Browser sign-in at the v2 authorize endpoint: who is signed in (an oid; default the default user) and how long codes live. */
+  authorize: AuthCodes;
+  /** Web redirect URIs of a built-in app (the server app's are `http://localhost:8000/oauth/callback`, as provision registers). */
+  setWebRedirectUris(clientId: string, uris: string[]): void;
   /**
    * Public DNS as custom domain validation sees it (CNAME and TXT); Azure DNS zones created through ARM write into it.
    * A custom host name H of app A in environment E needs CNAME H -> `A.<E defaultDomain>` and TXT `asuid.H` = the
@@ -149,17 +162,21 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   };
   const https = createHttpsServer({ key: tls.keyPem, cert: tls.certPem }, gate(pipeline.handler('https', router)));
   const mi = createHttpServer(gate(pipeline.handler('mi', miRouter)));
-  let port: number;
+  let port = 0;
   let miPort: number;
+  let proxyPort: number;
+  const proxy = createProxy(() => port);
   try {
     port = await listen(https, opts.port ?? 0);
     miPort = await listen(mi, opts.miPort ?? 0);
+    proxyPort = await listen(proxy.server, 0);
   } catch (e) {
-    await Promise.all([closeServer(https), closeServer(mi)]);
+    await Promise.all([closeServer(https), closeServer(mi), closeServer(proxy.server)]);
     await rm(tempDir, { recursive: true, force: true });
     throw e;
   }
   const url = `https://127.0.0.1:${port}`;
+  const proxyUrl = `http://127.0.0.1:${proxyPort}`;
   const identityEndpoint = `http://127.0.0.1:${miPort}/msi/token`;
   const dir = new Directory(url, opts.cloud);
   const tokens: TokenEnv = { dir, keys, lifetimeSec: opts.tokenLifetimeSec ?? 3600 };
@@ -175,6 +192,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const miHeaders = new Map<string, () => string[]>();
   const aca = new AcaRuntime({ url, caCertPath, identityEndpoint, tls: { certPem: tls.certPem, keyPem: tls.keyPem }, workDir: join(tempDir, 'aca'), inv, acr, store, miHeaders });
   const codes = new DeviceCodes();
+  const authCodes = new AuthCodes();
   const dns = new PublicDns();
   const deployEnv = { url, inv, acr, aca, codes, dir };
   const deploy = deploySwitches(deployEnv);
@@ -189,7 +207,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   late.faultBody = makeFaultBody(url);
 
   const info = (): Record<string, unknown> => ({
-    url, caCertPath, tenantId: dir.tenantId, subscriptionId: dir.subscriptionId,
+    url, proxyUrl, caCertPath, tenantId: dir.tenantId, subscriptionId: dir.subscriptionId,
     clientId: dir.deployer.clientId, clientSecret: dir.deployer.secrets[0],
     identityEndpoint, identityHeader,
     serverApp: { clientId: dir.serverApp.clientId, clientSecret: dir.serverApp.secrets[0] },
@@ -198,7 +216,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   });
 
   registerControl(router, { tokens, faults, log, info, state, switches });
-  registerEntra(router, tokens, codes);
+  registerEntra(router, tokens, codes, authCodes);
   registerGraph(router, { ...tokens, store, timing });
   registerBlob(router, blobs);
   registerRegistryDataPlane(router, { tokens, inv, push: (loginServer, image) => pushByLoginServer(loginServer, image) });
@@ -211,7 +229,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   let closing: Promise<void> | undefined;
   return {
-    url, caPem: tls.caPem, caCertPath, tenantId: dir.tenantId, subscriptionId: dir.subscriptionId, identityEndpoint, identityHeader,
+    url, proxyUrl, caPem: tls.caPem, caCertPath, tenantId: dir.tenantId, subscriptionId: dir.subscriptionId, identityEndpoint, identityHeader,
     deployer: { clientId: dir.deployer.clientId, clientSecret: dir.deployer.secrets[0]! },
     serverApp: { clientId: dir.serverApp.clientId, clientSecret: dir.serverApp.secrets[0]! },
     managedIdentity: { ...dir.managedIdentity },
@@ -220,6 +238,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     addUser: (partial) => dir.addUser(partial),
     setUser: (oid, patch) => dir.setUser(oid, patch),
     setConsent: (app, granted) => dir.setConsent(app, granted),
+    revokeSessions: (oid) => void dir.setUser(oid, { revokedAt: Math.floor(Date.now() / 1000) + 1 }),
     mintUserToken: (o) => mintUserToken(tokens, o),
     faults,
     rotateKeys: () => keys.rotate(),
@@ -230,6 +249,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     acr: deploy.acr,
     aca: deploy.aca,
     deviceCode: deploy.deviceCode,
+    authorize: authCodes,
+    setWebRedirectUris: (clientId, uris) => {
+      const app = dir.findApp(clientId);
+      if (!app || app.graphManaged) throw new RangeError(`${clientId} is not a built-in app (Graph-managed apps change through Graph)`);
+      app.webRedirectUris = [...uris];
+    },
     dns,
     setPropagation: (p) => timing.setPropagation(p),
     setLatency: (l) => timing.setLatency(l),
@@ -240,7 +265,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         pipeline.cancelTimers();
         timing.cancel();
         await aca.close();
-        await Promise.all([closeServer(https), closeServer(mi)]);
+        proxy.destroyTunnels();
+        await Promise.all([closeServer(https), closeServer(mi), closeServer(proxy.server)]);
         await rm(tempDir, { recursive: true, force: true });
       })();
       return closing;

@@ -21,6 +21,11 @@ export interface User {
   assigned: boolean;
   /** true -> OBO fails with interaction_required AADSTS50076 and a claims challenge. */
   mfaRequired: boolean;
+  /**
+   * Epoch seconds of the last session revocation (revokeSignInSessions, a password reset):
+   * Graph answers CAE-capable tokens (xms_cc CP1) issued before it with a claims challenge.
+   */
+  revokedAt?: number;
 }
 
 export interface FederatedIdentityCredential {
@@ -53,6 +58,8 @@ export interface Application {
   appRoleAssignmentRequired: boolean;
   /** Created through Graph: consent comes from oauth2PermissionGrants, assignment from appRoleAssignedTo. */
   graphManaged?: boolean;
+  /** Web-platform redirect URIs of a built-in app (Graph-managed apps keep theirs in the Graph store). */
+  webRedirectUris?: string[];
   /** Secret value -> epoch ms before which the token endpoint rejects it (secret propagation). */
   secretNotBefore?: Record<string, number>;
 }
@@ -65,6 +72,8 @@ export interface DirectoryLink {
   grantedScopes(app: Application, resourceAppId: string): { declared: boolean; scopes: string[] };
   /** Application permissions (role values) the app's service principal holds on the resource. */
   appRoles(app: Application, resourceAppId: string): string[];
+  /** web.redirectUris of a Graph-created app (the authorization code flow checks them). */
+  webRedirectUris(app: Application): string[];
   /** A Graph-created app that allows public client flows (isFallbackPublicClient). */
   isPublicClient(clientAppId: string): boolean;
   /**
@@ -145,6 +154,9 @@ export interface RequestLogEntry {
   body: unknown;
   headers: Record<string, string>;
   listener: 'https' | 'mi';
+  /** performance.now() when the request arrived and when its response finished (unset while unanswered). */
+  startedAt: number;
+  endedAt?: number;
 }
 
 export interface Propagation {

@@ -32,6 +32,8 @@ export function serverEnv(emu: Emulator, extra: Record<string, string | undefine
     MCP_OBO_GRAPH_ENDPOINT: emu.url,
     MCP_OBO_DEVOPS_ENDPOINT: `${emu.url}/devops`,
     LOG_LEVEL: 'debug',
+    // Straight at Entra unless a test opts into the authorization facade (test/helpers/facade.ts).
+    MCP_OBO_AUTH: 'entra',
     ...extra,
   };
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));

@@ -5,7 +5,8 @@ import { ConfigError } from '../../src/errors.ts';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const CLIENT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
-const base: Env = { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: 's3cret' };
+const KEY = Buffer.alloc(32, 7).toString('base64');
+const base: Env = { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: 's3cret', MCP_OBO_FACADE_KEY: KEY };
 
 function rejects(env: Env, variable: string, pattern?: RegExp, flags = {}) {
   assert.throws(
@@ -34,7 +35,7 @@ test('defaults for a minimal local configuration', () => {
   const d = derived(c);
   assert.equal(d.resource, 'http://localhost:8000/mcp');
   assert.equal(d.resourceMetadataUrl, 'http://localhost:8000/.well-known/oauth-protected-resource/mcp');
-  assert.equal(d.authorizationServer, `https://login.microsoftonline.com/${TENANT}/v2.0`);
+  assert.equal(d.authorizationServer, 'http://localhost:8000', 'the authorization facade, by default');
   assert.equal(d.scope, `api://${CLIENT}/access_as_user`);
   assert.deepEqual(d.allowedHosts.sort(), ['127.0.0.1', '[::1]', 'localhost']);
 });
@@ -109,4 +110,29 @@ test('MCP_OBO_IDENTIFIER_URI: the canonical URL as an identifier URI puts the sc
   assert.equal(derived(parseServerConfig(base)).scope, `api://${CLIENT}/access_as_user`);
   rejects({ ...base, APP_URL: 'https://mcp.contoso.com', MCP_OBO_IDENTIFIER_URI: 'https://other.contoso.com/mcp' }, 'MCP_OBO_IDENTIFIER_URI', /canonical MCP URL https:\/\/mcp\.contoso\.com\/mcp/);
   rejects({ ...base, MCP_OBO_IDENTIFIER_URI: 'https://mcp.contoso.com/mcp' }, 'MCP_OBO_IDENTIFIER_URI');
+});
+
+test('authorization: the facade by default (its key required and validated), or straight at Entra', () => {
+  const facade = parseServerConfig(base);
+  assert.equal(facade.auth.mode, 'facade');
+  assert.equal(derived(facade).authorizationServer, 'http://localhost:8000', 'the facade is the authorization server, at the public URL');
+  assert.ok(facade.auth.mode === 'facade' && facade.auth.redirectUris.includes('https://vscode.dev/redirect'));
+  const entra = parseServerConfig({ ...base, MCP_OBO_AUTH: 'entra', MCP_OBO_FACADE_KEY: undefined });
+  assert.equal(derived(entra).authorizationServer, `https://login.microsoftonline.com/${TENANT}/v2.0`);
+  rejects({ ...base, MCP_OBO_FACADE_KEY: undefined }, 'MCP_OBO_FACADE_KEY', /is required/);
+  rejects({ ...base, MCP_OBO_FACADE_KEY: Buffer.alloc(16).toString('base64') }, 'MCP_OBO_FACADE_KEY', /32 random bytes/);
+  rejects({ ...base, MCP_OBO_FACADE_KEY: 'not base64 at all!' }, 'MCP_OBO_FACADE_KEY');
+  rejects({ ...base, MCP_OBO_FACADE_KEY_PREVIOUS: KEY }, 'MCP_OBO_FACADE_KEY_PREVIOUS', /must differ/);
+  rejects({ ...base, MCP_OBO_AUTH: 'oauth' }, 'MCP_OBO_AUTH');
+  rejects({ ...base, MCP_OBO_REDIRECT_URIS: 'http://evil.example/cb' }, 'MCP_OBO_REDIRECT_URIS', /https/);
+  rejects({ ...base, MCP_OBO_CLIENT_METADATA_HOSTS: 'https://x' }, 'MCP_OBO_CLIENT_METADATA_HOSTS');
+  const custom = parseServerConfig({ ...base, MCP_OBO_REDIRECT_URIS: 'default, myapp://oauth/cb', MCP_OBO_CLIENT_METADATA_HOSTS: 'Clients.Contoso.com' });
+  assert.ok(custom.auth.mode === 'facade' && custom.auth.redirectUris.includes('myapp://oauth/cb') && custom.auth.redirectUris.includes('https://claude.ai/api/mcp/auth_callback'));
+  assert.ok(custom.auth.mode === 'facade' && custom.auth.clientMetadataHosts[0] === 'clients.contoso.com');
+  // The key never appears in an error.
+  try {
+    parseServerConfig({ ...base, MCP_OBO_FACADE_KEY: 'c2VjcmV0LWJ1dC10b28tc2hvcnQ=' });
+  } catch (err) {
+    assert.doesNotMatch(String((err as Error).message), /c2VjcmV0/);
+  }
 });

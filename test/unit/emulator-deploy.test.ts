@@ -94,12 +94,18 @@ const builtImage = (): Promise<Awaited<ReturnType<typeof build>>> => (built ??= 
 function appBody(image: string, mi: { id: string; clientId: string }, suffix: string): Record<string, unknown> {
   return {
     location: 'eastus', identity: { type: 'UserAssigned', userAssignedIdentities: { [mi.id]: {} } }, managedEnvironmentId: infra.envId,
-    configuration: { activeRevisionsMode: 'Single', ingress: { external: true, targetPort: 8000, transport: 'auto' }, registries: [{ server: infra.loginServer, identity: mi.id }] },
+    configuration: {
+      activeRevisionsMode: 'Single', ingress: { external: true, targetPort: 8000, transport: 'auto' }, registries: [{ server: infra.loginServer, identity: mi.id }],
+      secrets: [{ name: 'mcp-obo-facade-key', value: Buffer.alloc(32, 3).toString('base64') }],
+    },
     template: {
       revisionSuffix: suffix,
       containers: [{
         name: 'mcp', image, resources: { cpu: 0.25, memory: '0.5Gi' }, probes: [{ type: 'Readiness', httpGet: { path: '/health', port: 8000 } }],
-        env: [{ name: 'AZURE_TENANT_ID', value: emu.tenantId }, { name: 'AZURE_CLIENT_ID', value: emu.serverApp.clientId }, { name: 'AZURE_MI_CLIENT_ID', value: mi.clientId }],
+        env: [
+          { name: 'AZURE_TENANT_ID', value: emu.tenantId }, { name: 'AZURE_CLIENT_ID', value: emu.serverApp.clientId }, { name: 'AZURE_MI_CLIENT_ID', value: mi.clientId },
+          { name: 'MCP_OBO_FACADE_KEY', secretRef: 'mcp-obo-facade-key' },
+        ],
       }],
       scale: { minReplicas: 1, maxReplicas: 1 },
     },

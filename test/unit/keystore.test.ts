@@ -90,3 +90,23 @@ test('no keys at all (outage at first use) is a server error, not a token error'
     emu.faults.clear();
   }
 });
+
+test('a withdrawn signing key stops being accepted within 5 minutes, cached verifications included', async () => {
+  const { cachingVerifier } = await import('../../src/server/auth/verified-cache.ts');
+  const { clock, verifier } = setup();
+  const cached = cachingVerifier(verifier, clock);
+  const token = await emu.mintUserToken();
+  await cached.verifyAccessToken(token);
+  emu.rotateKeys();
+  emu.retireOldKeys();
+  clock.advance(4 * 60_000);
+  await cached.verifyAccessToken(token); // within the key set's lifetime: still trusted
+  clock.advance(61_000);
+  // The stale key set is refreshed in the background by the next use; after that the token is refused.
+  let refused = false;
+  for (let i = 0; i < 50 && !refused; i++) {
+    refused = await cached.verifyAccessToken(token).then(() => false, (err: unknown) => err instanceof InvalidTokenError);
+    if (!refused) await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.ok(refused, 'the token signed by the withdrawn key is refused');
+});

@@ -44,18 +44,20 @@ test('keys depend on the assertion and the API, and do not contain the assertion
   assert.doesNotMatch(a, /user-token/);
 });
 
-test('the cache is bounded by entries and by bytes', async () => {
+test('the cache is bounded by memory, and by default holds 20,000 users with both APIs (2.5 KB tokens)', async () => {
   const clock = fakeClock();
-  const byCount = new OboTokenCache({ clock, maxEntries: 100 });
   const bySize = new OboTokenCache({ clock, maxBytes: 64 * 1024 });
-  const token = 'x'.repeat(2000);
-  for (let i = 0; i < 1000; i++) {
-    const load = async () => ({ accessToken: token, expiresOn: clock.now() + 3_600_000 });
-    await byCount.getOrLoad(OboTokenCache.key(`u${i}`, 'graph'), load);
-    await bySize.getOrLoad(OboTokenCache.key(`u${i}`, 'graph'), load);
+  const byDefault = new OboTokenCache({ clock });
+  const token = 'x'.repeat(2500);
+  for (let i = 0; i < 20_000; i++) {
+    const load = async () => ({ accessToken: token, expiresOn: clock.now() + 3_600_000, user: `tid/${i}` });
+    if (i < 1000) await bySize.getOrLoad(OboTokenCache.key(`u${i}`, 'graph'), load);
+    await byDefault.getOrLoad(OboTokenCache.key(`u${i}`, 'graph'), load);
+    await byDefault.getOrLoad(OboTokenCache.key(`u${i}`, 'devops'), load);
   }
-  assert.equal(byCount.size, 100);
-  assert.ok(bySize.size > 0 && bySize.size <= Math.floor((64 * 1024) / (2 * 2000)), `size ${bySize.size}`);
+  assert.ok(bySize.size > 0 && bySize.size <= Math.floor((64 * 1024) / 2500), `size ${bySize.size}`);
+  assert.equal(byDefault.size, 40_000, 'nothing evicted');
+  assert.ok(byDefault.stats().bytes <= 112 * 1024 * 1024);
 });
 
 test('a token that is already (nearly) expired is returned but not cached', async () => {
@@ -64,4 +66,30 @@ test('a token that is already (nearly) expired is returned but not cached', asyn
   const load = async () => ({ accessToken: 'short', expiresOn: clock.now() + 60_000 });
   await cache.getOrLoad('k', load);
   assert.equal(cache.size, 0);
+});
+
+test('KeyedLimiter: never more than the limit per key, first come first served, other keys unaffected', async () => {
+  const { KeyedLimiter } = await import('../../src/server/limits.ts');
+  const limiter = new KeyedLimiter(2);
+  let running = 0;
+  let peak = 0;
+  const order: number[] = [];
+  const task = (i: number) => async () => {
+    running++;
+    peak = Math.max(peak, running);
+    await new Promise((r) => setTimeout(r, 5));
+    order.push(i);
+    running--;
+  };
+  // Newcomers arrive while slots are being handed over: they must queue, not slip in.
+  const all = Array.from({ length: 10 }, (_, i) => limiter.run('user-a', task(i)));
+  let otherRan = false;
+  await limiter.run('user-b', async () => {
+    otherRan = true;
+  });
+  await Promise.all(all);
+  assert.equal(peak, 2);
+  assert.ok(otherRan);
+  assert.deepEqual(order.slice(0, 2).sort(), [0, 1]);
+  assert.equal(limiter.size, 0, 'idle keys are forgotten');
 });

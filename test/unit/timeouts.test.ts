@@ -9,6 +9,7 @@ import { createGraphApi } from '../../src/server/downstream/graph.ts';
 import { fetchOidcDocument } from '../../src/server/auth/discovery.ts';
 import { silentLogger } from '../../src/server/logger.ts';
 import { systemClock } from '../../src/clock.ts';
+import { createOutbound } from '../../src/server/outbound.ts';
 import { trustCa } from '../helpers/trust.ts';
 
 let emu: Emulator;
@@ -42,12 +43,16 @@ test('an OBO exchange that does not answer becomes a retryable timeout error', a
   assert.match(await obo.getToken(await emu.mintUserToken(), 'graph'), /^eyJ/, 'works again once Entra answers');
 });
 
-test('a slow Graph becomes a retryable timeout error', async () => {
-  const graph = createGraphApi(emu.url, createRequester({ clock: systemClock, timeoutMs: 200 }));
+test('a slow Graph becomes a retryable timeout error (the outbound agent timeout)', async () => {
+  const outbound = createOutbound({ connectionsPerOrigin: 2, timeoutMs: 200 });
+  const graph = createGraphApi(emu.url, createRequester({ clock: systemClock, get: outbound.get, timeoutMs: 200 }));
   emu.faults.add({ method: 'GET', path: '^/v1.0/me$', delayMs: 2000 });
   try {
+    const started = Date.now();
     await assert.rejects(graph.getMe('token'), (err: unknown) => err instanceof DownstreamError && err.kind === 'timeout' && err.retryable);
+    assert.ok(Date.now() - started < 1500, 'the timeout, not the delay, ended the call');
   } finally {
     emu.faults.clear();
+    await outbound.close();
   }
 });

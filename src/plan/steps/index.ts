@@ -13,6 +13,8 @@ import { groupMemberStep, groupStep } from './group.ts';
 import { groupAssignmentStep } from './assignment.ts';
 import { federatedCredentialStep } from './federated-credential.ts';
 import { clientSecretStep } from './client-secret.ts';
+import { appCallbacksStep } from './app-callbacks.ts';
+import { facadeKeyStep } from './facade-key.ts';
 
 export const PROVISION_STEPS: Step[] = [
   providersStep,
@@ -28,5 +30,7 @@ export const PROVISION_STEPS: Step[] = [
   groupAssignmentStep,
   groupMemberStep,
   federatedCredentialStep,
+  appCallbacksStep,
   clientSecretStep,
+  facadeKeyStep,
 ];

@@ -16,7 +16,10 @@ export interface KeyStoreOptions {
   clock: Clock;
   logger: Logger;
   fetch?: typeof fetch;
-  /** Keys older than this are refreshed in the background. Default 1 h. */
+  /**
+   * Keys older than this are refreshed in the background. Default 5 min: a key Entra withdraws
+   * stops verifying tokens (and cached verifications) within about that time.
+   */
   maxAgeMs?: number;
   /** Minimum time between two refresh attempts (unknown kid or failure). Default 60 s. */
   cooldownMs?: number;
@@ -27,13 +30,14 @@ type LocalSet = ReturnType<typeof createLocalJWKSet>;
 
 export class KeyStore {
   private local: LocalSet | undefined;
+  private kids = new Set<string>();
   private loadedAt = -Infinity;
   private lastAttempt = -Infinity;
   private inflight: Promise<void> | undefined;
   private readonly opts: Required<Omit<KeyStoreOptions, 'fetch'>> & { fetch: typeof fetch };
 
   constructor(opts: KeyStoreOptions) {
-    this.opts = { maxAgeMs: 3_600_000, cooldownMs: 60_000, timeoutMs: 5000, fetch: opts.fetch ?? fetch, ...opts } as typeof this.opts;
+    this.opts = { maxAgeMs: 300_000, cooldownMs: 60_000, timeoutMs: 5000, fetch: opts.fetch ?? fetch, ...opts } as typeof this.opts;
   }
 
   /** A jose key resolver: `jwtVerify(token, store.getKey, ...)`. */
@@ -53,6 +57,15 @@ export class KeyStore {
       return refreshed(header, token);
     }
   };
+
+  /**
+   * Whether a key id is still in the tenant's key set (for verifications remembered by the cache);
+   * a stale set is refreshed in the background, as on a verification.
+   */
+  knows(kid: string): boolean {
+    if (this.opts.clock.now() - this.loadedAt > this.opts.maxAgeMs && this.mayAttempt()) void this.refresh().catch(() => {});
+    return this.kids.has(kid);
+  }
 
   private mayAttempt(): boolean {
     return this.inflight !== undefined || this.opts.clock.now() - this.lastAttempt >= this.opts.cooldownMs;
@@ -74,6 +87,7 @@ export class KeyStore {
       if (res.status !== 200) throw new Error(`JWKS endpoint answered ${res.status}`);
       const jwks = (await res.json()) as JSONWebKeySet;
       this.local = createLocalJWKSet(jwks);
+      this.kids = new Set((jwks.keys ?? []).map((k) => k.kid).filter((k): k is string => typeof k === 'string'));
       this.loadedAt = this.opts.clock.now();
       this.opts.logger.debug('jwks.loaded', { keys: jwks.keys?.length ?? 0 });
     } catch (err) {

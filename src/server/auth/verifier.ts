@@ -31,6 +31,8 @@ export interface VerifierOptions {
   clock: Clock;
   /** Allowed clock skew for exp, nbf and iat. Default 300 s. */
   clockToleranceSeconds?: number;
+  /** Client apps (azp / appid) whose tokens are accepted; undefined accepts any client of the tenant. The server's own app (the facade) is always accepted. */
+  allowedClients?: readonly string[];
 }
 
 /** The parts of a verified token the server uses. */
@@ -44,6 +46,7 @@ export interface UserClaims {
 const EMBEDDED_KEY_PARAMS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 
 export function createVerifier(opts: VerifierOptions): OAuthTokenVerifier {
+  const allowedClients = opts.allowedClients ? new Set([...opts.allowedClients, opts.clientId].map((c) => c.toLowerCase())) : undefined;
   // Exactly the audiences Entra puts in tokens for this app: its client id (v2), or the identifier URI the client used (v1).
   const audiences = [opts.clientId, `api://${opts.clientId}`, ...(opts.identifierUri ? [opts.identifierUri] : [])];
   const scopePrefixes = [`api://${opts.clientId}/`, ...(opts.identifierUri ? [`${opts.identifierUri}/`] : [])];
@@ -79,8 +82,15 @@ export function createVerifier(opts: VerifierOptions): OAuthTokenVerifier {
       if (verified.ver !== trusted.version) throw new InvalidTokenError('Token version does not match its issuer');
       if (verified.tid !== opts.tenantId) throw new InvalidTokenError('Token was not issued by this tenant');
       if (typeof verified.oid !== 'string' || !verified.oid) throw new InvalidTokenError('Token has no user object id');
-
+      // Entra issues exactly one audience; a list could smuggle ours in beside another.
+      if (Array.isArray(verified.aud)) throw new InvalidTokenError('Token must have exactly one audience');
+      // The server acts on behalf of a user: app-only tokens (no scp, or idtyp=app) are not for it.
+      if (verified.idtyp === 'app') throw new InvalidTokenError('App-only tokens are not accepted: sign in as a user');
       const scp = typeof verified.scp === 'string' ? verified.scp.split(' ').filter(Boolean) : [];
+      if (scp.length === 0) throw new InvalidTokenError('Token has no delegated scopes (scp): sign in as a user');
+      const client = str(verified.azp) ?? str(verified.appid);
+      if (allowedClients && (!client || !allowedClients.has(client.toLowerCase()))) throw new InvalidTokenError('Token was issued to a client app this server does not accept');
+
       const user: UserClaims = {
         oid: verified.oid,
         tid: verified.tid,
@@ -89,11 +99,12 @@ export function createVerifier(opts: VerifierOptions): OAuthTokenVerifier {
       };
       return {
         token,
-        clientId: str(verified.azp) ?? str(verified.appid) ?? 'unknown',
+        clientId: client ?? 'unknown',
         scopes: scp.flatMap((s) => scopePrefixes.map((p) => p + s)),
         expiresAt: verified.exp,
         resource: new URL(opts.resource),
-        extra: { user },
+        // The signing key, so a cached verification ends when Entra withdraws that key.
+        extra: { user, kid: header.kid, keys: trusted.keys },
       };
     },
   };

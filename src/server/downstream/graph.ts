@@ -1,5 +1,5 @@
 /** Microsoft Graph as the signed-in user: the profile behind GET /v1.0/me. */
-import { DownstreamError, type JsonResponse, type Requester } from './http.ts';
+import { claimsChallenge, DownstreamError, type JsonResponse, type Requester } from './http.ts';
 
 export interface GraphProfile {
   id: string;
@@ -35,6 +35,8 @@ export function createGraphApi(endpoint: string, request: Requester): GraphApi {
 function expectOk(res: JsonResponse, service: string): Record<string, unknown> {
   const code = (res.body as { error?: { code?: string } } | undefined)?.error?.code;
   if (res.status === 200 && res.body && typeof res.body === 'object') return res.body as Record<string, unknown>;
+  const claims = res.status === 401 ? claimsChallenge(res) : undefined;
+  if (claims) throw new DownstreamError('claims_challenge', `${service} asks for a fresh sign-in (Continuous Access Evaluation: your session was revoked or its conditions changed). Sign in again in your MCP client.`, 401, claims);
   if (res.status === 401) throw new DownstreamError('auth', `${service} did not accept the exchanged token${code ? ` (${code})` : ''}; sign in again.`, 401);
   if (res.status === 403) throw new DownstreamError('forbidden', `${service} denied access${code ? ` (${code})` : ''}: the permission may need admin consent (\`mcp-obo consent\`).`, 403);
   if (res.status === 404) throw new DownstreamError('not_found', `${service} has no such object${code ? ` (${code})` : ''}.`, 404);

@@ -8,14 +8,24 @@ import type { Clock } from '../../clock.ts';
 import type { Logger } from '../logger.ts';
 import { OboTokenCache, type CachedToken } from './cache.ts';
 import { OboError, toOboError } from './errors.ts';
+import { KeyedLimiter } from '../limits.ts';
 
 export type DownstreamApi = 'graph' | 'devops';
 
 export const DEVOPS_RESOURCE_ID = '499b84ac-1321-427f-aa17-267ca6975798';
 
+export interface OboOptions {
+  /** The user (`tid/oid`): tokens are remembered under them, so they can all be dropped. */
+  user?: string;
+  /** A claims challenge from the API (Continuous Access Evaluation): skip the cache and ask Entra with it. */
+  claims?: string;
+}
+
 export interface OboClient {
   /** A downstream access token for the user who presented `assertion`. */
-  getToken(assertion: string, api: DownstreamApi): Promise<string>;
+  getToken(assertion: string, api: DownstreamApi, opts?: OboOptions): Promise<string>;
+  /** Drops every cached token of a user for an API (after a claims challenge). */
+  evictUser(user: string, api: DownstreamApi): void;
 }
 
 export type ClientCredential = { clientSecret: string } | { clientAssertion: () => Promise<string> };
@@ -32,6 +42,10 @@ export interface OboClientOptions {
   logger: Logger;
   cache?: OboTokenCache;
   timeoutMs?: number;
+  /** msal's network client (the server's outbound agent); msal's own otherwise. */
+  networkClient?: Msal.INetworkModule;
+  /** Most token exchanges in flight at once; more wait in line (a burst of new users). Default 16. */
+  maxConcurrent?: number;
 }
 
 const API_NAMES: Record<DownstreamApi, string> = { graph: 'Microsoft Graph', devops: 'Azure DevOps' };
@@ -40,13 +54,14 @@ export function scopesFor(api: DownstreamApi, graphEndpoint: string): string[] {
   return api === 'graph' ? [`${graphEndpoint}/User.Read`] : [`${DEVOPS_RESOURCE_ID}/.default`];
 }
 
-export function createOboClient(opts: OboClientOptions): OboClient & { cache: OboTokenCache } {
+export function createOboClient(opts: OboClientOptions): OboClient & { cache: OboTokenCache; warm(): Promise<void> } {
   const cache = opts.cache ?? new OboTokenCache({ clock: opts.clock });
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const knownAuthority = new URL(opts.authority).host;
+  const exchanges = new KeyedLimiter(opts.maxConcurrent ?? 16);
   let msal: Promise<typeof Msal> | undefined;
 
-  async function exchange(assertion: string, api: DownstreamApi): Promise<CachedToken> {
+  async function exchange(assertion: string, api: DownstreamApi, o: OboOptions): Promise<CachedToken> {
     msal ??= import('@azure/msal-node');
     const { ConfidentialClientApplication, LogLevel } = await msal;
     const started = opts.clock.now();
@@ -56,9 +71,13 @@ export function createOboClient(opts: OboClientOptions): OboClient & { cache: Ob
         authority: opts.authority,
         knownAuthorities: [knownAuthority],
         authorityMetadata: await opts.authorityMetadata(),
+        // Continuous Access Evaluation: APIs may answer with a claims challenge instead of honouring a
+        // token until it expires; the server handles those (tools return them to the client).
+        clientCapabilities: ['CP1'],
         ...('clientSecret' in opts.credential ? { clientSecret: opts.credential.clientSecret } : { clientAssertion: opts.credential.clientAssertion }),
       },
       system: {
+        ...(opts.networkClient ? { networkClient: opts.networkClient } : {}),
         loggerOptions: {
           piiLoggingEnabled: false,
           logLevel: LogLevel.Error,
@@ -66,21 +85,36 @@ export function createOboClient(opts: OboClientOptions): OboClient & { cache: Ob
         },
       },
     });
-    const result = await withTimeout(
-      cca.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: scopesFor(api, opts.graphEndpoint) }),
+    // The timeout is for Entra's answer, not for the wait in line behind other exchanges.
+    const result = await exchanges.run('entra', () => withTimeout(
+      cca.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: scopesFor(api, opts.graphEndpoint), ...(o.claims ? { claims: o.claims } : {}) }),
       timeoutMs,
       () => new OboError('timeout', `Entra ID did not answer the token exchange for ${API_NAMES[api]} within ${timeoutMs / 1000} s; try again.`),
-    );
+    ));
     if (!result?.accessToken) throw new OboError('unknown', `Entra ID returned no token for ${API_NAMES[api]}.`);
-    opts.logger.debug('obo.exchanged', { api, ms: opts.clock.now() - started });
-    return { accessToken: result.accessToken, expiresOn: result.expiresOn?.getTime() ?? opts.clock.now() + 3_600_000 };
+    opts.logger.debug('obo.exchanged', { api, ms: opts.clock.now() - started, claims: o.claims !== undefined });
+    return { accessToken: result.accessToken, expiresOn: result.expiresOn?.getTime() ?? opts.clock.now() + 3_600_000, user: o.user };
   }
 
   return {
     cache,
-    async getToken(assertion, api) {
+    warm() {
+      msal ??= import('@azure/msal-node');
+      return msal.then(() => undefined);
+    },
+    evictUser(user, api) {
+      const n = cache.evictUser(user, api);
+      opts.logger.info('obo.evicted', { api, tokens: n, reason: 'claims_challenge' });
+    },
+    async getToken(assertion, api, o = {}) {
       try {
-        const { token } = await cache.getOrLoad(OboTokenCache.key(assertion, api), () => exchange(assertion, api));
+        if (o.claims) {
+          // A challenged token must never come back from the cache; the fresh one may be cached again.
+          const fresh = await exchange(assertion, api, o);
+          cache.put(OboTokenCache.key(assertion, api), fresh);
+          return fresh.accessToken;
+        }
+        const { token } = await cache.getOrLoad(OboTokenCache.key(assertion, api), () => exchange(assertion, api, o));
         return token.accessToken;
       } catch (err) {
         const oboErr = toOboError(err, API_NAMES[api]);

@@ -58,6 +58,7 @@ export function toOboError(err: unknown, apiName: string): OboError {
       return new OboError('user_not_assigned', `You are not assigned to this MCP server (AADSTS50105). Ask an administrator to add you to the server's users group ("MCP OAuth2 OBO Server Users (...)").`, base);
     case '50013':
     case '500133':
+    case '50173':
       return new OboError('invalid_user_token', `Entra refused your token for the exchange (AADSTS${code}). Sign in again so your MCP client gets a fresh token.`, base);
     case '700024':
     case '70021':

@@ -5,14 +5,14 @@
  * msal-node's ManagedIdentityApplication reads IDENTITY_ENDPOINT / IDENTITY_HEADER (set by the
  * platform) and caches the token until shortly before it expires, so each call is cheap.
  */
-import type { ManagedIdentityApplication } from '@azure/msal-node';
+import type { INetworkModule, ManagedIdentityApplication } from '@azure/msal-node';
 import { OboError } from './errors.ts';
 
-export function managedIdentityAssertion(miClientId: string, tokenExchangeAudience: string): () => Promise<string> {
+export function managedIdentityAssertion(miClientId: string, tokenExchangeAudience: string, networkClient?: INetworkModule): () => Promise<string> {
   let app: Promise<ManagedIdentityApplication> | undefined;
   return async () => {
     app ??= import('@azure/msal-node').then(
-      ({ ManagedIdentityApplication }) => new ManagedIdentityApplication({ managedIdentityIdParams: { userAssignedClientId: miClientId } }),
+      ({ ManagedIdentityApplication }) => new ManagedIdentityApplication({ managedIdentityIdParams: { userAssignedClientId: miClientId }, ...(networkClient ? { system: { networkClient } } : {}) }),
     );
     try {
       const result = await (await app).acquireToken({ resource: tokenExchangeAudience });

@@ -8,13 +8,19 @@ import type { OboClient } from '../obo/client.ts';
 import type { GraphApi } from '../downstream/graph.ts';
 import type { DevOpsApi, DevOpsOrganization, DevOpsProfile } from '../downstream/devops.ts';
 import type { Logger } from '../logger.ts';
+import type { KeyedLimiter } from '../limits.ts';
 import { describeFailure, failure, ok, userOf } from './result.ts';
+import type { UserClaims } from '../auth/verifier.ts';
+import { DownstreamError } from '../downstream/http.ts';
+import { OboError } from '../obo/errors.ts';
 
 export interface ToolDeps {
   obo: OboClient;
   graph: GraphApi;
   devops: DevOpsApi;
   logger: Logger;
+  /** Caps each user's concurrent downstream calls (token exchanges and API requests). */
+  limiter: KeyedLimiter;
 }
 
 const nullableString = z.string().nullable();
@@ -54,12 +60,28 @@ const userContextOutput = z.object(userContextShape);
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
-  const devopsProfile = async (token: string): Promise<DevOpsProfile & { organizations: DevOpsOrganization[] }> => {
-    const downstream = await deps.obo.getToken(token, 'devops');
-    const profile = await deps.devops.getProfile(downstream);
-    return { ...profile, organizations: await deps.devops.getOrganizations(downstream, profile.id) };
+  const limited = <T>(user: { tid: string; oid: string }, call: () => Promise<T>) => deps.limiter.run(`${user.tid}/${user.oid}`, call);
+  const devopsProfile = async (token: string, user: UserClaims): Promise<DevOpsProfile & { organizations: DevOpsOrganization[] }> => {
+    const downstream = await limited(user, () => deps.obo.getToken(token, 'devops', { user: `${user.tid}/${user.oid}` }));
+    const profile = await limited(user, () => deps.devops.getProfile(downstream));
+    return { ...profile, organizations: await limited(user, () => deps.devops.getOrganizations(downstream, profile.id)) };
   };
-  const graphProfile = async (token: string) => deps.graph.getMe(await deps.obo.getToken(token, 'graph'));
+  const graphProfile = async (token: string, user: UserClaims) => {
+    const who = `${user.tid}/${user.oid}`;
+    const downstream = await limited(user, () => deps.obo.getToken(token, 'graph', { user: who }));
+    try {
+      return await limited(user, () => deps.graph.getMe(downstream));
+    } catch (err) {
+      if (!(err instanceof DownstreamError) || !err.claims) throw err;
+      // Continuous Access Evaluation: none of this user's Graph tokens may be served again. Ask Entra once
+      // with the claims; if it cannot satisfy them without the user, the challenge goes back to the client.
+      deps.obo.evictUser(who, 'graph');
+      const fresh = await limited(user, () => deps.obo.getToken(token, 'graph', { user: who, claims: err.claims })).catch((oboErr: unknown) => {
+        throw oboErr instanceof OboError ? new OboError(oboErr.failure === 'unknown' ? 'claims_challenge' : oboErr.failure, err.message, { claims: err.claims, aadsts: oboErr.aadsts, cause: oboErr }) : oboErr;
+      });
+      return limited(user, () => deps.graph.getMe(fresh));
+    }
+  };
 
   server.registerTool(
     'graph_get_profile',
@@ -73,7 +95,7 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
     async (_args, extra) => {
       const { token, user } = userOf(extra.authInfo);
       try {
-        return ok({ ...(await graphProfile(token)) });
+        return ok({ ...(await graphProfile(token, user)) });
       } catch (err) {
         return failure(err, 'graph_get_profile', user, deps.logger);
       }
@@ -92,7 +114,7 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
     async (_args, extra) => {
       const { token, user } = userOf(extra.authInfo);
       try {
-        return ok({ ...(await devopsProfile(token)) });
+        return ok({ ...(await devopsProfile(token, user)) });
       } catch (err) {
         return failure(err, 'devops_get_profile', user, deps.logger);
       }
@@ -110,7 +132,7 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
     },
     async (_args, extra) => {
       const { token, user } = userOf(extra.authInfo);
-      const [graph, devops] = await Promise.allSettled([graphProfile(token), devopsProfile(token)]);
+      const [graph, devops] = await Promise.allSettled([graphProfile(token, user), devopsProfile(token, user)]);
       if (graph.status === 'rejected' && devops.status === 'rejected') return failure(graph.reason, 'get_user_context', user, deps.logger);
       const errors: { source: 'graph' | 'devops'; message: string }[] = [];
       if (graph.status === 'rejected') errors.push({ source: 'graph', message: describeFailure(graph.reason).message });

@@ -7,13 +7,14 @@ import type { UserClaims } from '../auth/verifier.ts';
 import type { Logger } from '../logger.ts';
 
 export function ok<T extends Record<string, unknown>>(data: T): CallToolResult {
-  return { content: [{ type: 'text', text: JSON.stringify(data, null, 2) }], structuredContent: data };
+  // Compact: the text is for models and clients, and indentation costs on every call.
+  return { content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: data };
 }
 
 /** Errors a client may see: our typed ones say what to do; anything else stays opaque. */
 export function describeFailure(err: unknown): { message: string; retryable: boolean; claims?: string } {
   if (err instanceof OboError) return { message: err.message, retryable: err.retryable, claims: err.claims };
-  if (err instanceof DownstreamError) return { message: err.message, retryable: err.retryable };
+  if (err instanceof DownstreamError) return { message: err.message, retryable: err.retryable, claims: err.claims };
   return { message: 'The tool failed unexpectedly; the server logged the details.', retryable: false };
 }
 

@@ -34,7 +34,7 @@ export type EmulatedCloud = keyof typeof CLOUDS;
 /** VS Code's first-party client id: the default `azp` of minted user tokens. */
 export const VSCODE_CLIENT_ID = 'aebc6443-996d-45c2-90f0-388ff96faa56';
 
-export type ResourceKey = ConsentKey | 'arm' | 'app';
+export type ResourceKey = ConsentKey | 'arm' | 'acr' | 'app';
 
 export interface Resource {
   key: ResourceKey;
@@ -116,6 +116,8 @@ export class Directory {
       delegatedPermissions: { graph: ['User.Read'], devops: ['user_impersonation'] },
       consentGranted: { graph: true, devops: true },
       appRoleAssignmentRequired: true,
+      // What `mcp-obo provision` registers for the authorization facade's local callback (any port, see authorize.ts).
+      webRedirectUris: ['http://localhost:8000/oauth/callback'],
     });
     serverApp.federatedCredentials.push({ name: 'mcp-obo-mi', issuer: this.miIssuer, subject: principalId, audiences: [this.tokenExchangeAudience] });
     this.serverApp = serverApp;
@@ -231,6 +233,8 @@ export class Directory {
       },
       { key: 'devops', appId: DEVOPS_APP_ID, displayName: 'Azure DevOps', identifiers: [DEVOPS_APP_ID, 'https://app.vssps.visualstudio.com'], scopes: FIRST_PARTY.devops.scopes.map((s) => s.value) },
       { key: 'arm', appId: '797f4846-ba00-4fd7-ba43-dac1f8f63013', displayName: 'Windows Azure Service Management API', identifiers: this.armResources, scopes: ['user_impersonation'] },
+      // The registry service's own audience (`az login --scope https://containerregistry.azure.net/.default`).
+      { key: 'acr', appId: '6a0ec4d3-30cb-4a83-91c0-ae56bc0e3d26', displayName: 'Azure Container Registry', identifiers: ['https://containerregistry.azure.net'], scopes: ['user_impersonation'] },
     ];
     // A Graph-managed app is a resource only once its service principal exists (AADSTS500011 before).
     const apps: Resource[] = this.applications.filter((a) => !a.graphManaged || a.spObjectId !== '').map((a) => ({

@@ -279,6 +279,10 @@ export class GraphStore {
         return { declared: rra.length > 0, scopes: String(grant?.scope ?? '').split(' ').filter(Boolean) };
       },
       isPublicClient: (clientAppId: string): boolean => this.appByAppId(clientAppId)?.obj.isFallbackPublicClient === true,
+      webRedirectUris: (app: Application): string[] => {
+        const web = this.appByAppId(app.clientId)?.obj.web as JsonObject | undefined;
+        return Array.isArray(web?.redirectUris) ? (web.redirectUris as string[]) : [];
+      },
       userConsent: (clientAppId: string, resourceAppId: string, userOid: string): string[] => {
         const api = (this.appByAppId(resourceAppId)?.obj.api ?? {}) as JsonObject;
         const scopes = (api.oauth2PermissionScopes ?? []) as JsonObject[];

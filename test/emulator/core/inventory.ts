@@ -36,8 +36,6 @@ export class ArmInventory {
   readonly apiVersions = new Map<string, Set<string>>();
   /** Switches. */
   readonly takenRegistryNames = new Set<string>();
-  /** When set, registries created from now on get this host (the emulator itself) as login server. */
-  acrDataPlaneHost: string | undefined;
   readonly deniedWriters = new Map<string, string[] | null>();
   forcePrincipalNotFound = 0;
   /**

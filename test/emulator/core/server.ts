@@ -55,10 +55,12 @@ export class Pipeline {
     let entry: RequestLogEntry | undefined;
     if (!isControl) {
       const query = target ? Object.fromEntries(new URLSearchParams(target.rawQuery)) : {};
-      entry = { method, path: target?.path ?? rawTarget, query, status: 0, body: undefined, headers: flatHeaders(req.headers), listener };
+      entry = { method, path: target?.path ?? rawTarget, query, status: 0, body: undefined, headers: flatHeaders(req.headers), listener, startedAt: performance.now() };
       this.#env.log.push(entry);
       res.on('finish', () => {
-        if (entry) entry.status = res.statusCode;
+        if (!entry) return;
+        entry.status = res.statusCode;
+        entry.endedAt = performance.now();
       });
     }
     const isBlob = target !== null && BLOB_RE.test(target.path);

@@ -23,8 +23,6 @@ export interface AcrSwitches {
   images(registryName: string): AcrImage[];
   /** Put `repository[:tag]` into a registry without a build (config from the repository's Dockerfile). */
   pushImage(registryName: string, image: string): AcrImage;
-  /** Registries created from now on get the emulator's own host as login server (token exchange and pushes land here). */
-  dataPlaneHere(on: boolean): void;
 }
 
 export interface AcaSwitches {
@@ -85,7 +83,6 @@ export function deploySwitches(env: DeploySwitchEnv): { acr: AcrSwitches; aca: A
     return r;
   };
   const acr: AcrSwitches = {
-    dataPlaneHere: (on) => void (env.inv.acrDataPlaneHost = on ? new URL(env.url).host : undefined),
     tasksNotAllowed: (on) => void (env.acr.tasksNotAllowed = on),
     failNextBuild: (message = 'npm error code 1\nnpm error command failed') => void (env.acr.failNextBuild = message),
     images: (name) => structuredClone(env.acr.byName(name)?.images ?? []),

@@ -3,17 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import { type Ctx, formBody, guid, send, sendJson } from '../../core/http.ts';
 import type { Router } from '../../core/router.ts';
-import type { User } from '../../types.ts';
 import { aad, entraHeaders, missingParam, sendAadError, AadError, tenantNotFound } from './errors.ts';
-import { issueDelegated, issueIdToken, type TokenEnv } from './issue.ts';
-import { checkResourceParam, parseScope, type ScopeRequest } from './scopes.ts';
+import type { TokenEnv } from './issue.ts';
+import { checkResourceParam, parseScope } from './scopes.ts';
+import { PUBLIC_CLIENTS, type RefreshTokens, type SigningClient, userTokens } from './userGrant.ts';
 
-/** First-party public clients every tenant knows (and that are pre-consented to Microsoft's APIs). */
-export const PUBLIC_CLIENTS: Record<string, string> = {
-  '04b07795-8ddb-461a-bbee-02f9e1bf7b46': 'Microsoft Azure CLI',
-  'aebc6443-996d-45c2-90f0-388ff96faa56': 'Visual Studio Code',
-  '1950a258-227b-4e31-a9cf-717495945fc2': 'Microsoft Azure PowerShell',
-};
+export { PUBLIC_CLIENTS };
 
 export interface DeviceCodeEntry {
   deviceCode: string;
@@ -31,7 +26,8 @@ export interface DeviceCodeEntry {
 export class DeviceCodes {
   readonly byDevice = new Map<string, DeviceCodeEntry>();
   readonly byUser = new Map<string, DeviceCodeEntry>();
-  readonly refreshTokens = new Map<string, { clientId: string; oid: string }>();
+  /** Refresh tokens of every user grant (device code, authorization code, refresh). */
+  readonly refreshTokens: RefreshTokens = new Map();
   /** undefined: approve as the CLI user on the first poll; false: wait for approve(); an oid: approve as that user. */
   autoApprove: string | false | undefined;
   intervalSec = 1;
@@ -56,60 +52,13 @@ function clientName(env: TokenEnv, clientId: string): string | undefined {
 }
 
 /** The client must be a public client; a confidential app is told to authenticate. */
-function publicClient(env: TokenEnv, form: URLSearchParams): { clientId: string; name: string } {
+export function publicClient(env: TokenEnv, form: URLSearchParams): SigningClient {
   const clientId = form.get('client_id');
   if (!clientId) throw missingParam('client_id');
   const name = clientName(env, clientId);
-  if (name) return { clientId: clientId.toLowerCase(), name };
+  if (name) return { clientId: clientId.toLowerCase(), name, acr: '0' };
   if (env.dir.findApp(clientId)) throw aad(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
   throw aad(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${env.dir.tenantDomain}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
-}
-
-/** Assignment (AADSTS50105) and consent (AADSTS65001) for a user token to a public client; the scopes granted. */
-function grantedScopes(env: TokenEnv, client: { clientId: string; name: string }, user: User, req: ScopeRequest): string[] {
-  const r = req.resource;
-  const link = env.dir.link;
-  let granted: string[];
-  if (r.key === 'app' && r.app) {
-    const app = r.app;
-    const assigned = app.graphManaged && link ? link.isAssigned(app, user) : user.assigned;
-    if (app.appRoleAssignmentRequired && !assigned) {
-      throw aad(400, 'invalid_grant', 50105, `The signed in user '{EUII Hidden}' is not assigned to a role for the application '${app.clientId}'(${app.displayName}).`);
-    }
-    granted = app.graphManaged && link ? link.userConsent(client.clientId, app.clientId, user.oid) : PUBLIC_CLIENTS[client.clientId] ? app.publishedScopes : [];
-  } else {
-    granted = PUBLIC_CLIENTS[client.clientId] ? r.scopes : (link?.userConsent(client.clientId, r.appId, user.oid) ?? []);
-  }
-  const consent = aad(400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${client.clientId}' named '${client.name}'. Send an interactive authorization request for this user and resource.`, { suberror: 'consent_required' });
-  if (granted.length === 0) throw consent;
-  if (req.isDefault) return r.key === 'app' ? granted : r.key === 'graph' ? ['User.Read'] : ['user_impersonation'];
-  const lower = new Set(granted.map((s) => s.toLowerCase()));
-  if (!req.names.every((n) => lower.has(n.toLowerCase()))) throw consent;
-  return req.names;
-}
-
-/** Access token (plus ID token, refresh token and client_info as requested) for a signed-in user. */
-async function userTokens(
-  env: TokenEnv, codes: DeviceCodes, client: { clientId: string; name: string }, user: User, scope: string, clientInfo: boolean, resource: string | null,
-): Promise<Record<string, unknown>> {
-  const req = parseScope(env.dir, scope, 'obo');
-  checkResourceParam(req, resource);
-  const scopes = grantedScopes(env, client, user, req);
-  const identifier = req.identifier.replace(/\/+$/, '');
-  const access = await issueDelegated(env, { app: { clientId: client.clientId, displayName: client.name }, user, resource: req.resource, aud: identifier, scopes, appidacr: '0' });
-  const asked = scope.split(/\s+/).map((s) => s.toLowerCase());
-  const shown = scopes.map((s) => (req.resource.key === 'graph' ? s : `${identifier}/${s}`));
-  const body: Record<string, unknown> = {
-    token_type: 'Bearer', scope: [...shown, ...['openid', 'profile', 'email'].filter((s) => asked.includes(s))].join(' '), expires_in: env.lifetimeSec, ext_expires_in: env.lifetimeSec, access_token: access,
-  };
-  if (asked.includes('offline_access')) {
-    const rt = `1.A${randomBytes(96).toString('base64url')}`;
-    codes.refreshTokens.set(rt, { clientId: client.clientId, oid: user.oid });
-    body.refresh_token = rt;
-  }
-  if (asked.includes('openid')) body.id_token = await issueIdToken(env, client.clientId, user);
-  if (clientInfo) body.client_info = Buffer.from(JSON.stringify({ uid: user.oid, utid: env.dir.tenantId })).toString('base64url');
-  return body;
 }
 
 export async function deviceCodeGrant(env: TokenEnv, codes: DeviceCodes, form: URLSearchParams): Promise<Record<string, unknown>> {
@@ -124,13 +73,13 @@ export async function deviceCodeGrant(env: TokenEnv, codes: DeviceCodes, form: U
   if (e.approvedBy === undefined) throw aad(400, 'authorization_pending', 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
   const user = env.dir.getUser(e.approvedBy);
   if (!user) throw aad(400, 'invalid_grant', 50034, `The user account {EUII Hidden} does not exist in the ${env.dir.tenantId} directory. To sign into this application, the account must be added to the directory.`);
-  const body = await userTokens(env, codes, client, user, e.scope, form.get('client_info') === '1', form.get('resource') ?? e.resource);
+  const body = await userTokens(env, codes.refreshTokens, client, user, e.scope, form.get('client_info') === '1', form.get('resource') ?? e.resource);
   e.redeemed = true;
   return body;
 }
 
-export async function refreshTokenGrant(env: TokenEnv, codes: DeviceCodes, form: URLSearchParams): Promise<Record<string, unknown>> {
-  const client = publicClient(env, form);
+/** The refresh_token grant; `client` is the public client, or the confidential app authenticated by the token endpoint. */
+export async function refreshTokenGrant(env: TokenEnv, codes: DeviceCodes, form: URLSearchParams, client: SigningClient): Promise<Record<string, unknown>> {
   const rt = form.get('refresh_token');
   if (!rt) throw missingParam('refresh_token');
   const held = codes.refreshTokens.get(rt);
@@ -140,7 +89,7 @@ export async function refreshTokenGrant(env: TokenEnv, codes: DeviceCodes, form:
   if (!user) throw aad(400, 'invalid_grant', 50034, `The user account {EUII Hidden} does not exist in the ${env.dir.tenantId} directory.`);
   const scope = form.get('scope');
   if (!scope) throw missingParam('scope');
-  return userTokens(env, codes, client, user, scope, form.get('client_info') === '1', form.get('resource'));
+  return userTokens(env, codes.refreshTokens, client, user, scope, form.get('client_info') === '1', form.get('resource'));
 }
 
 async function deviceCodeEndpoint(env: TokenEnv, codes: DeviceCodes, ctx: Ctx): Promise<void> {

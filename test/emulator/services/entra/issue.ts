@@ -92,24 +92,25 @@ export async function mintUserToken(env: TokenEnv, o: MintOptions = {}): Promise
 /** A delegated access token issued by OBO for `resource`, in the shape that resource accepts. */
 export async function issueDelegated(
   env: TokenEnv,
-  a: { app: Pick<Application, 'clientId' | 'displayName'>; user: User; resource: Resource; aud: string; scopes: string[]; appidacr: '0' | '1' | '2' },
+  a: { app: Pick<Application, 'clientId' | 'displayName'>; user: User; resource: Resource; aud: string; scopes: string[]; appidacr: '0' | '1' | '2'; extra?: Record<string, unknown> },
 ): Promise<string> {
   const { dir } = env;
   const t = times(env);
+  const extra = a.extra ?? {};
   const { app, user } = a;
   const scp = a.scopes.join(' ');
   if (a.resource.key === 'app') {
     // Custom APIs in this tenant accept v2 tokens (aud = the appId GUID).
     return env.keys.sign({
       aud: a.resource.appId, iss: dir.v2Issuer, iat: t.iat, nbf: t.nbf, exp: t.exp, aio: aio(), azp: app.clientId, azpacr: a.appidacr, name: user.displayName,
-      oid: user.oid, preferred_username: user.userPrincipalName, rh: `0.${aio()}.`, scp, sub: pairwise(user.oid, a.resource.appId), tid: dir.tenantId, uti: uti(), ver: '2.0',
+      oid: user.oid, preferred_username: user.userPrincipalName, rh: `0.${aio()}.`, scp, sub: pairwise(user.oid, a.resource.appId), tid: dir.tenantId, uti: uti(), ver: '2.0', ...extra,
     });
   }
   return env.keys.sign(
     {
       aud: a.aud, iss: dir.v1Issuer, iat: t.iat, nbf: t.nbf, exp: t.exp, acr: '1', aio: aio(), amr: ['pwd'], app_displayname: app.displayName, appid: app.clientId,
       appidacr: a.appidacr, azp: app.clientId, family_name: user.surname, given_name: user.givenName, idtyp: 'user', name: user.displayName, oid: user.oid,
-      rh: `0.${aio()}.`, scp, sub: pairwise(user.oid, a.resource.appId), tid: dir.tenantId, unique_name: user.userPrincipalName, upn: user.userPrincipalName, uti: uti(), ver: '1.0',
+      rh: `0.${aio()}.`, scp, sub: pairwise(user.oid, a.resource.appId), tid: dir.tenantId, unique_name: user.userPrincipalName, upn: user.userPrincipalName, uti: uti(), ver: '1.0', ...extra,
     },
     { x5t: true },
   );

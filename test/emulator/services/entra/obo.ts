@@ -88,9 +88,35 @@ function consentedScopes(env: TokenEnv, app: Application, req: ScopeRequest): st
   return req.names;
 }
 
-export async function oboGrant(env: TokenEnv, client: AuthenticatedClient, assertion: string, req: ScopeRequest): Promise<TokenResponse> {
+/**
+ * The `claims` request parameter: client capabilities (`access_token.xms_cc`, CP1 = can handle
+ * claims challenges, so Entra marks the token and CAE-enabled APIs may challenge it) and a
+ * challenge's requirements (`access_token.nbf`: a token issued after that time).
+ * learn.microsoft.com/entra/identity-platform/claims-challenge, app-resilience-continuous-access-evaluation.
+ */
+function requestedClaims(form: URLSearchParams): { capable: boolean; notBefore: number | undefined } {
+  const raw = form.get('claims');
+  if (!raw) return { capable: false, notBefore: undefined };
+  let parsed: { access_token?: { xms_cc?: { values?: unknown }; nbf?: { value?: unknown } } };
+  try {
+    parsed = JSON.parse(raw) as typeof parsed;
+  } catch {
+    throw malformed("The 'claims' parameter is not valid JSON.");
+  }
+  const values = parsed.access_token?.xms_cc?.values;
+  const nbf = Number(parsed.access_token?.nbf?.value);
+  return { capable: Array.isArray(values) && values.includes('CP1'), notBefore: Number.isFinite(nbf) ? nbf : undefined };
+}
+
+export async function oboGrant(env: TokenEnv, client: AuthenticatedClient, assertion: string, req: ScopeRequest, form: URLSearchParams = new URLSearchParams()): Promise<TokenResponse> {
   const { app } = client;
   const user = await validateAssertion(env, app, assertion);
+  const claims = requestedClaims(form);
+  const iat = Number(decodeJwt(assertion)?.payload.iat ?? 0);
+  if (claims.notBefore !== undefined && user.revokedAt !== undefined && iat < claims.notBefore) {
+    // The user's sign-in predates the revocation the challenge names: only a new sign-in helps (reference-error-codes 50173 FreshTokenNeeded).
+    throw aad(400, 'invalid_grant', 50173, 'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.', { suberror: 'bad_token' });
+  }
   const link = env.dir.link;
   const assigned = app.graphManaged && link ? link.isAssigned(app, user) : user.assigned;
   if (app.appRoleAssignmentRequired && !assigned) {
@@ -101,7 +127,7 @@ export async function oboGrant(env: TokenEnv, client: AuthenticatedClient, asser
     const claims = JSON.stringify({ access_token: { capolids: { essential: true, values: [guid()] } } });
     throw aad(400, 'interaction_required', 50076, `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${req.resource.appId}'.`, { suberror: 'basic_action', claims });
   }
-  const access = await issueDelegated(env, { app, user, resource: req.resource, aud: req.identifier.replace(/\/+$/, ''), scopes, appidacr: client.acr });
+  const access = await issueDelegated(env, { app, user, resource: req.resource, aud: req.identifier.replace(/\/+$/, ''), scopes, appidacr: client.acr, ...(claims.capable ? { extra: { xms_cc: ['CP1'] } } : {}) });
   return {
     token_type: 'Bearer',
     scope: scopes.map((s) => `${req.identifier.replace(/\/+$/, '')}/${s}`).join(' '),

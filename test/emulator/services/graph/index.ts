@@ -120,6 +120,16 @@ async function handle(env: GraphEnv, routes: GraphRoutes, ctx: Ctx): Promise<voi
     oid, appId: String(c.appid ?? c.azp ?? ''), delegated: scopes.length > 0, scopes,
     roles: Array.isArray(c.roles) ? c.roles.filter((r): r is string => typeof r === 'string') : [], user: scopes.length > 0 ? env.dir.getUser(oid) : undefined,
   };
+  // Continuous Access Evaluation: a CAE-capable token (xms_cc CP1) issued before the user's sessions were
+  // revoked gets a claims challenge rather than data (learn.microsoft.com/entra/identity-platform/claims-challenge;
+  // graph docs "Continuous access evaluation": InvalidAuthenticationToken, TokenIssuedBeforeRevocationTimestamp).
+  const revokedAt = caller.user?.revokedAt;
+  if (revokedAt !== undefined && Number(c.iat) < revokedAt && Array.isArray(c.xms_cc) && c.xms_cc.includes('CP1')) {
+    const claims = Buffer.from(JSON.stringify({ access_token: { nbf: { essential: true, value: String(revokedAt) } } })).toString('base64');
+    return graphError(ctx, 401, 'InvalidAuthenticationToken', 'Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp', {
+      'www-authenticate': `Bearer realm="", authorization_uri="${url}/common/oauth2/authorize", client_id="${GRAPH_APP_ID}", error="insufficient_claims", claims="${claims}"`,
+    });
+  }
   const write = ctx.method !== 'GET';
   const g: GCtx = {
     ctx, env, store: env.store, caller, m: m.slice(1).map((x) => x ?? ''), base: `${url}/v1.0`,

@@ -1,0 +1,27 @@
+/**
+ * Loaded into a measured server with NODE_OPTIONS=--import (bench only, never shipped): counts
+ * garbage collections and tracks event-loop delay, written to BENCH_PROBE_FILE every 100 ms.
+ * SIGUSR2 resets the event-loop histogram (start of a measured phase).
+ */
+import { writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+
+const file = process.env.BENCH_PROBE_FILE;
+if (file) {
+  let gcs = 0;
+  let gcMs = 0;
+  let major = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcs++;
+      gcMs += entry.duration;
+      // detail.kind: 1 minor (scavenge), 2 major (mark-sweep-compact), 4 incremental, 8 weak callbacks.
+      if ((entry as unknown as { detail?: { kind?: number } }).detail?.kind === 2) major++;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const write = () => writeFileSync(file, JSON.stringify({ gcs, major, gcMs, loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6 }));
+  setInterval(write, 100).unref();
+  process.on('SIGUSR2', () => loop.reset());
+}
