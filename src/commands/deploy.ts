@@ -25,6 +25,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .option('--dns-zone <[rg/]zone>', 'create the DNS records in this Azure DNS zone instead of printing them')
     .option('--auth <mode>', 'facade (default): clients sign in through the server\'s own authorization facade; entra: straight at Entra ID')
     .option('--rotate-facade-key', 'make a new facade sealing key; the previous one keeps existing sessions working')
+    .option('--timeout <duration>', 'how long to wait for the revision, the certificate and AcrPull to apply, e.g. 90s, 20m (default 15m)')
     .option('--vscode', 'add the server to .vscode/mcp.json without asking')
     .option('--json', 'JSON status lines and a JSON summary on stdout')
     .addHelpText('after', '\nExamples:\n  mcp-obo deploy --vscode\n  mcp-obo deploy --build local\n  mcp-obo deploy --image myacr.azurecr.io/mcp-obo:1.2.3 --min-replicas 1\n  mcp-obo deploy --domain mcp.contoso.com --dns-zone contoso.com')

@@ -40,6 +40,17 @@ export interface DeployOptions {
   /** facade (default): clients sign in through the server's authorization facade; entra: straight at Entra ID. */
   auth?: string;
   rotateFacadeKey?: boolean;
+  timeout?: string;
+  baseImage?: string;
+}
+
+/** `--timeout`: 90s, 15m, 1h, or minutes. Bounds each wait: the revision, the managed certificate, AcrPull. */
+export function durationOf(v: string | undefined, fallbackMs = 15 * 60_000): number {
+  if (v === undefined) return fallbackMs;
+  const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(v.trim());
+  const ms = m ? Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'm') as 's' | 'm' | 'h'] : NaN;
+  if (!(ms >= 1000 && ms <= 6 * 3_600_000)) throw new UsageError(`--timeout must be a duration from 1s to 6h like 90s, 15m or 1h (got "${v}")`);
+  return ms;
 }
 
 /** Said plainly after every deploy straight at Entra (--auth entra) without a custom domain. */
@@ -68,6 +79,7 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   if (o.image && (o.context || o.build)) throw new UsageError('--image deploys an existing image: it cannot be combined with --build or --context');
   if (o.image && !IMAGE_REF.test(o.image)) throw new UsageError(`--image "${o.image}" is not an image reference like myregistry.azurecr.io/mcp-obo:1.2.3`);
   const shape = validateShape({ image: o.image ?? 'pending', ...shapeOf(o) });
+  const timeoutMs = durationOf(o.timeout);
   if (o.dnsZone && !o.domain) throw new UsageError('--dns-zone needs --domain');
   const authMode = o.auth ?? 'facade';
   if (authMode !== 'facade' && authMode !== 'entra') throw new UsageError(`--auth must be facade or entra (got "${o.auth}")`);
@@ -125,7 +137,10 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   }
   const roll = async (binding?: DomainBinding) => {
     try {
-      return await rollOut({ azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, name: n.containerApp, body: containerAppBody(store.deployment, { ...shape, image: image! }, auth, binding), onStatus: status });
+      return await rollOut({
+        azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, name: n.containerApp, body: containerAppBody(store.deployment, { ...shape, image: image! }, auth, binding),
+        onStatus: status, timeoutMs, acrPullId: store.deployment.resources.acrPull?.id,
+      });
     } catch (err) {
       throw err instanceof McpOboError ? err : explain(err, { subscriptionId: d.subscriptionId, action: 'deploying the container app' });
     }

@@ -46,6 +46,8 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** Log user names and e-mail addresses (opt-in); by default users appear only by oid. */
   logUserNames: boolean;
+  /** The Container Apps revision this replica runs (CONTAINER_APP_REVISION, set by Container Apps); /health names it. */
+  revision?: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -107,6 +109,7 @@ export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfi
     allowedOrigins: originList(env, 'MCP_OBO_ALLOWED_ORIGINS'),
     logLevel: logLevelRaw as LogLevel,
     logUserNames: bool(env, 'MCP_OBO_LOG_USER_NAMES'),
+    revision: value(env, 'CONTAINER_APP_REVISION'),
   };
 }
 

@@ -21,13 +21,18 @@ export interface AcrSwitches {
   failNextBuild(message?: string): void;
   /** Images of a registry (by resource name): repository, tag, digest, the run that pushed it, image config. */
   images(registryName: string): AcrImage[];
-  /** Put `repository[:tag]` into a registry without a build (config from the repository's Dockerfile). */
-  pushImage(registryName: string, image: string): AcrImage;
+  /**
+   * Put `repository[:tag]` into a registry without a build (config from the repository's Dockerfile); `env` adds or
+   * overrides image ENV entries (e.g. a setting the server refuses, for an image that never becomes ready).
+   */
+  pushImage(registryName: string, image: string, env?: Record<string, string>): AcrImage;
 }
 
 export interface AcaSwitches {
   /** How long a new replica may take to answer its readiness probe before the revision fails (default 15000 ms). */
   startupTimeout(ms: number): void;
+  /** A pull role assignment takes effect only `ms` after it was created (default 0; Azure: up to about 10 minutes). */
+  acrPullPropagation(ms: number): void;
   /** Console output lines of a revision's replica (default: the app's active, else latest, revision). */
   logs(appName: string, revision?: string): string[];
   /** The environment a revision's replica process was started with (same default revision), or undefined. */
@@ -86,12 +91,14 @@ export function deploySwitches(env: DeploySwitchEnv): { acr: AcrSwitches; aca: A
     tasksNotAllowed: (on) => void (env.acr.tasksNotAllowed = on),
     failNextBuild: (message = 'npm error code 1\nnpm error command failed') => void (env.acr.failNextBuild = message),
     images: (name) => structuredClone(env.acr.byName(name)?.images ?? []),
-    pushImage: (name, image) => {
+    pushImage: (name, image, extraEnv = {}) => {
       const r = registry(name);
       const p = parseImageName(image);
       if (!p || p.digest) throw new TypeError(`image must be 'repository[:tag]' (got '${image}')`);
       const c = env.acr.contents(String(r.id), String(r.name), String((r.properties as JsonObject).loginServer));
-      return structuredClone(env.acr.push(c, { repository: p.repository, tag: p.tag ?? 'latest', digest: `sha256:${randomBytes(32).toString('hex')}`, config: repoImageConfig() }));
+      const config = repoImageConfig();
+      config.env = { ...config.env, ...extraEnv };
+      return structuredClone(env.acr.push(c, { repository: p.repository, tag: p.tag ?? 'latest', digest: `sha256:${randomBytes(32).toString('hex')}`, config }));
     },
   };
   const replica = (appName: string, revision?: string): Replica | undefined => {
@@ -104,6 +111,10 @@ export function deploySwitches(env: DeploySwitchEnv): { acr: AcrSwitches; aca: A
     startupTimeout: (ms) => {
       if (!Number.isInteger(ms) || ms < 100) throw new TypeError('startupTimeout must be an integer >= 100 (ms)');
       env.aca.startupTimeoutMs = ms;
+    },
+    acrPullPropagation: (ms) => {
+      if (!Number.isInteger(ms) || ms < 0) throw new TypeError('acrPullPropagation must be a non-negative integer (ms)');
+      env.aca.acrPullPropagationMs = ms;
     },
     logs: (appName, revision) => (replica(appName, revision)?.lines ?? []).map((l) => l.text),
     replicaEnv: (appName, revision) => {
@@ -153,8 +164,9 @@ export function applyDeployConfig(s: ReturnType<typeof deploySwitches>, body: Re
   }
   if (aca !== undefined) {
     if (!isRecord(aca)) throw new TypeError('aca must be an object');
-    only(aca, ['startupTimeoutMs'], 'aca');
+    only(aca, ['startupTimeoutMs', 'acrPullPropagationMs'], 'aca');
     if (aca.startupTimeoutMs !== undefined) s.aca.startupTimeout(aca.startupTimeoutMs as number);
+    if (aca.acrPullPropagationMs !== undefined) s.aca.acrPullPropagation(aca.acrPullPropagationMs as number);
   }
   if (deviceCode !== undefined) {
     if (!isRecord(deviceCode)) throw new TypeError('deviceCode must be an object');
@@ -172,7 +184,7 @@ export function applyDeployConfig(s: ReturnType<typeof deploySwitches>, body: Re
 export function deployConfigSnapshot(env: DeploySwitchEnv): Record<string, unknown> {
   return {
     acr: { tasksNotAllowed: env.acr.tasksNotAllowed, failNextBuild: env.acr.failNextBuild ?? null },
-    aca: { startupTimeoutMs: env.aca.startupTimeoutMs },
+    aca: { startupTimeoutMs: env.aca.startupTimeoutMs, acrPullPropagationMs: env.aca.acrPullPropagationMs },
     deviceCode: { autoApprove: env.codes.autoApprove ?? env.dir.defaultUser.oid, interval: env.codes.intervalSec, expiresIn: env.codes.expiresInSec },
   };
 }
