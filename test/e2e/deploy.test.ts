@@ -198,6 +198,30 @@ test('a failing build shows the end of its log and exits 1; nothing is rolled ou
   assert.equal((await deploymentFile(cwd)).resources.containerApp.revision, revision);
 });
 
+test('build output in any language streams intact: log offsets count bytes, not characters', async () => {
+  const message = 'npm error Zugriff verweigert: «paquet» introuvable — 依存関係の解決に失敗しました ✗ 🚀';
+  emu.acr.failNextBuild(message);
+  const r = await runCli(['deploy'], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(r.code, 1);
+  assert.ok(!r.stderr.includes('\uFFFD'), 'no character was cut in two');
+  const shown = r.stderr.split('the end of its log:')[0]!;
+  assert.equal(shown.split(message).length, 2, `the live log shows the line once, whole:\n${shown.slice(-800)}`);
+  assert.match(r.stderr, /Run ID: \w+ failed after/);
+});
+
+test('a run whose log is kept in the registry (logArtifactLink) is shown as az acr build shows it', async () => {
+  emu.acr.logsInRegistry(true);
+  emu.acr.failNextBuild('npm error from the log in the registry');
+  try {
+    const r = await runCli(['deploy'], env, { cwd, timeoutMs: 180_000 });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /the build log is kept in the registry; it is shown when the run ends/);
+    assert.match(r.stderr, /the end of its log:[\s\S]*npm error from the log in the registry/);
+  } finally {
+    emu.acr.logsInRegistry(false);
+  }
+});
+
 test('a subscription without ACR Tasks is told to build locally', async () => {
   emu.acr.tasksNotAllowed(true);
   try {

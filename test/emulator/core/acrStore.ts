@@ -40,6 +40,8 @@ export class AcrStore {
   tasksNotAllowed = false;
   /** undefined: builds succeed; a string: the next build fails with it in its log. */
   failNextBuild: string | undefined;
+  /** Run logs are kept in the registry: listLogSasUrl answers with logArtifactLink only. */
+  logsInRegistry = false;
 
   contents(registryId: string, name: string, loginServer: string): RegistryContents {
     const k = lc(registryId);

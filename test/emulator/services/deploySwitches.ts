@@ -19,6 +19,8 @@ export interface AcrSwitches {
   tasksNotAllowed(on: boolean): void;
   /** The next build fails at its first RUN step, `message` printed as the step's output. */
   failNextBuild(message?: string): void;
+  /** Run logs kept in the registry: listLogSasUrl answers with logArtifactLink only, as for runs with a log template. */
+  logsInRegistry(on: boolean): void;
   /** Images of a registry (by resource name): repository, tag, digest, the run that pushed it, image config. */
   images(registryName: string): AcrImage[];
   /**
@@ -90,6 +92,7 @@ export function deploySwitches(env: DeploySwitchEnv): { acr: AcrSwitches; aca: A
   const acr: AcrSwitches = {
     tasksNotAllowed: (on) => void (env.acr.tasksNotAllowed = on),
     failNextBuild: (message = 'npm error code 1\nnpm error command failed') => void (env.acr.failNextBuild = message),
+    logsInRegistry: (on) => void (env.acr.logsInRegistry = on),
     images: (name) => structuredClone(env.acr.byName(name)?.images ?? []),
     pushImage: (name, image, extraEnv = {}) => {
       const r = registry(name);
@@ -153,7 +156,11 @@ export function applyDeployConfig(s: ReturnType<typeof deploySwitches>, body: Re
   const { acr, aca, deviceCode } = body;
   if (acr !== undefined) {
     if (!isRecord(acr)) throw new TypeError('acr must be an object');
-    only(acr, ['tasksNotAllowed', 'failNextBuild'], 'acr');
+    only(acr, ['tasksNotAllowed', 'failNextBuild', 'logsInRegistry'], 'acr');
+    if (acr.logsInRegistry !== undefined) {
+      if (typeof acr.logsInRegistry !== 'boolean') throw new TypeError('acr.logsInRegistry must be a boolean');
+      s.acr.logsInRegistry(acr.logsInRegistry);
+    }
     if (acr.tasksNotAllowed !== undefined) {
       if (typeof acr.tasksNotAllowed !== 'boolean') throw new TypeError('acr.tasksNotAllowed must be a boolean');
       s.acr.tasksNotAllowed(acr.tasksNotAllowed);
@@ -183,7 +190,7 @@ export function applyDeployConfig(s: ReturnType<typeof deploySwitches>, body: Re
 
 export function deployConfigSnapshot(env: DeploySwitchEnv): Record<string, unknown> {
   return {
-    acr: { tasksNotAllowed: env.acr.tasksNotAllowed, failNextBuild: env.acr.failNextBuild ?? null },
+    acr: { tasksNotAllowed: env.acr.tasksNotAllowed, failNextBuild: env.acr.failNextBuild ?? null, logsInRegistry: env.acr.logsInRegistry },
     aca: { startupTimeoutMs: env.aca.startupTimeoutMs, acrPullPropagationMs: env.aca.acrPullPropagationMs },
     deviceCode: { autoApprove: env.codes.autoApprove ?? env.dir.defaultUser.oid, interval: env.codes.intervalSec, expiresIn: env.codes.expiresInSec },
   };
