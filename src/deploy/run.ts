@@ -104,7 +104,7 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   }
   // A domain given now, or remembered from an earlier deploy --domain.
   const domainName = requestedDomain ?? d.domain;
-  const domainOpts = domainName ? { domain: domainName, dnsZone: o.dnsZone, status } : undefined;
+  const domainOpts = domainName ? { domain: domainName, dnsZone: o.dnsZone, status, timeoutMs } : undefined;
   const domainState = domainOpts ? await preflightDomain(conn, store, domainOpts) : undefined;
 
   let image = o.image;

@@ -35,6 +35,8 @@ export interface AcaSwitches {
   startupTimeout(ms: number): void;
   /** A pull role assignment takes effect only `ms` after it was created (default 0; Azure: up to about 10 minutes). */
   acrPullPropagation(ms: number): void;
+  /** Managed certificates requested while on stay Pending; turning it off lets them complete (validation as usual). */
+  certificatesPending(on: boolean): void;
   /** Console output lines of a revision's replica (default: the app's active, else latest, revision). */
   logs(appName: string, revision?: string): string[];
   /** The environment a revision's replica process was started with (same default revision), or undefined. */
@@ -115,6 +117,12 @@ export function deploySwitches(env: DeploySwitchEnv): { acr: AcrSwitches; aca: A
       if (!Number.isInteger(ms) || ms < 100) throw new TypeError('startupTimeout must be an integer >= 100 (ms)');
       env.aca.startupTimeoutMs = ms;
     },
+    certificatesPending: (on) => {
+      env.aca.certificatesPending = on;
+      if (on) return;
+      for (const op of env.aca.heldCertificates) op.doneAt = Date.now();
+      env.aca.heldCertificates.clear();
+    },
     acrPullPropagation: (ms) => {
       if (!Number.isInteger(ms) || ms < 0) throw new TypeError('acrPullPropagation must be a non-negative integer (ms)');
       env.aca.acrPullPropagationMs = ms;
@@ -171,7 +179,11 @@ export function applyDeployConfig(s: ReturnType<typeof deploySwitches>, body: Re
   }
   if (aca !== undefined) {
     if (!isRecord(aca)) throw new TypeError('aca must be an object');
-    only(aca, ['startupTimeoutMs', 'acrPullPropagationMs'], 'aca');
+    only(aca, ['startupTimeoutMs', 'acrPullPropagationMs', 'certificatesPending'], 'aca');
+    if (aca.certificatesPending !== undefined) {
+      if (typeof aca.certificatesPending !== 'boolean') throw new TypeError('aca.certificatesPending must be a boolean');
+      s.aca.certificatesPending(aca.certificatesPending);
+    }
     if (aca.startupTimeoutMs !== undefined) s.aca.startupTimeout(aca.startupTimeoutMs as number);
     if (aca.acrPullPropagationMs !== undefined) s.aca.acrPullPropagation(aca.acrPullPropagationMs as number);
   }
@@ -191,7 +203,7 @@ export function applyDeployConfig(s: ReturnType<typeof deploySwitches>, body: Re
 export function deployConfigSnapshot(env: DeploySwitchEnv): Record<string, unknown> {
   return {
     acr: { tasksNotAllowed: env.acr.tasksNotAllowed, failNextBuild: env.acr.failNextBuild ?? null, logsInRegistry: env.acr.logsInRegistry },
-    aca: { startupTimeoutMs: env.aca.startupTimeoutMs, acrPullPropagationMs: env.aca.acrPullPropagationMs },
+    aca: { startupTimeoutMs: env.aca.startupTimeoutMs, acrPullPropagationMs: env.aca.acrPullPropagationMs, certificatesPending: env.aca.certificatesPending },
     deviceCode: { autoApprove: env.codes.autoApprove ?? env.dir.defaultUser.oid, interval: env.codes.intervalSec, expiresIn: env.codes.expiresInSec },
   };
 }

@@ -46,6 +46,12 @@ export class AcaRuntime {
    * (learn.microsoft.com/azure/role-based-access-control/troubleshooting, "Role assignment changes are not being detected").
    */
   acrPullPropagationMs = 0;
+  /**
+   * Managed certificates stay Pending while this is on (DigiCert's validation not completing, e.g. an app not reachable
+   * from the internet: microsoft/azure-container-apps#1542); the held operations complete once it is turned off.
+   */
+  readonly heldCertificates = new Set<ArmOperation>();
+  certificatesPending = false;
   readonly #apps = new Map<string, AppRt>();
   readonly #waking = new Map<AppRt, Promise<number | undefined>>();
   readonly #secret = randomBytes(32);
