@@ -16,6 +16,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .option('--build <where>', 'remote (ACR Tasks, default) or local (your Docker engine)')
     .option('--image <ref>', 'deploy this existing image and build nothing')
     .option('--context <dir>', 'build this folder (with its Dockerfile) instead of the bundled server')
+    .option('--base-image <ref@sha256:digest>', "build FROM this image (its NODE_IMAGE argument), e.g. a copy imported into your registry; pinned by digest")
     .option('--cpu <cores>', 'CPU per replica (default 0.25)')
     .option('--memory <size>', 'memory per replica, matching the CPU (default 0.5Gi)')
     .option('--min-replicas <n>', 'minimum replicas; 0 scales to zero when idle (default 0)')

@@ -19,6 +19,8 @@ export interface RemoteBuildInput {
   /** repository:tag, e.g. mcp-obo:20261126120000-abcdef123456 */
   imageName: string;
   context: BuildContext;
+  /** Docker build arguments, e.g. NODE_IMAGE for --base-image. */
+  buildArgs?: Record<string, string>;
   /** Streams the build log as it arrives (stderr). */
   onLog: (text: string) => void;
   fetch?: typeof fetch;
@@ -50,6 +52,7 @@ export async function remoteBuild(i: RemoteBuildInput): Promise<string> {
         sourceLocation: upload.relativePath,
         dockerFilePath: i.context.dockerfile,
         platform: { os: 'Linux', architecture: 'amd64' },
+        arguments: Object.entries(i.buildArgs ?? {}).map(([name, value]) => ({ name, value, isSecret: false })),
         timeout: 3600,
       },
       { updateIntervalInMs: i.azure.pollIntervalMs },
@@ -89,9 +92,19 @@ export async function remoteBuild(i: RemoteBuildInput): Promise<string> {
   }
   if (status !== 'Succeeded') {
     const tail = log.trimEnd().split('\n').slice(-15).join('\n');
-    throw new McpOboError(`the image build ${status.toLowerCase()} (run ${runId})${tail ? `; the end of its log:\n${tail}` : ''}`, {
-      suggestion: 'Fix the Dockerfile or build context, then rerun `mcp-obo deploy`.',
-    });
+    throw new McpOboError(`the image build ${status.toLowerCase()} (run ${runId})${tail ? `; the end of its log:\n${tail}` : ''}`, { suggestion: buildAdvice(log) });
   }
   return `${i.loginServer}/${i.imageName}`;
+}
+
+/** What to do about a failed build, by what its log says. */
+export function buildAdvice(log: string): string {
+  if (/toomanyrequests|pull rate limit/i.test(log)) {
+    return 'Docker Hub refused an anonymous pull of the base image. Build FROM the Microsoft Artifact Registry mirror (the bundled Dockerfile does), ' +
+      'or import the base image into your registry (`az acr import --name <registry> --source docker.io/library/node:24-bookworm-slim`) and pass `--base-image <registry>.azurecr.io/library/node@sha256:<digest>`.';
+  }
+  if (/manifest unknown|not found: manifest/i.test(log)) {
+    return 'The base image (or its pinned digest) does not exist where the build looked: check --base-image, or refresh the Dockerfile\'s digest with `npm run base-image:pin`.';
+  }
+  return 'Fix the Dockerfile or build context, then rerun `mcp-obo deploy`.';
 }

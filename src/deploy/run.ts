@@ -60,6 +60,8 @@ export const RESOURCE_WARNING = (url: string) =>
   'clients that omit it work. Fix: the default `--auth facade`, or `mcp-obo deploy --domain <host on a verified domain>`.\n';
 
 const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+/** --base-image: a registry image pinned by digest (a tag alone could change under the build). */
+const PINNED_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$/;
 
 function shapeOf(o: DeployOptions): Omit<AppShape, 'image'> {
   const num = (v: string | undefined, flag: string, fallback: number) => {
@@ -78,6 +80,13 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   if (!['remote', 'local'].includes(build)) throw new UsageError(`--build must be remote or local (got "${build}")`);
   if (o.image && (o.context || o.build)) throw new UsageError('--image deploys an existing image: it cannot be combined with --build or --context');
   if (o.image && !IMAGE_REF.test(o.image)) throw new UsageError(`--image "${o.image}" is not an image reference like myregistry.azurecr.io/mcp-obo:1.2.3`);
+  if (o.baseImage && o.image) throw new UsageError('--base-image sets the base of an image deploy builds: it cannot be combined with --image');
+  if (o.baseImage && !PINNED_REF.test(o.baseImage)) {
+    throw new UsageError(`--base-image "${o.baseImage}" must be an image pinned by digest, like myregistry.azurecr.io/library/node@sha256:<64 hex>`, {
+      suggestion: '`az acr import` prints the digest of the imported image; `az acr repository show -n <registry> --image library/node:24-bookworm-slim` shows it later.',
+    });
+  }
+  const buildArgs = o.baseImage ? { NODE_IMAGE: o.baseImage } : undefined;
   const shape = validateShape({ image: o.image ?? 'pending', ...shapeOf(o) });
   const timeoutMs = durationOf(o.timeout);
   if (o.dnsZone && !o.domain) throw new UsageError('--dns-zone needs --domain');
@@ -122,8 +131,8 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
     try {
       image =
         build === 'remote'
-          ? await remoteBuild({ azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, registry: n.registry, loginServer, imageName, context, onLog })
-          : await localBuild({ exec: deps.exec, credential: conn.azure.credential, cloud: conn.cloud, tenantId: d.tenantId, loginServer, imageName, context, onLog });
+          ? await remoteBuild({ azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, registry: n.registry, loginServer, imageName, context, buildArgs, onLog })
+          : await localBuild({ exec: deps.exec, credential: conn.azure.credential, cloud: conn.cloud, tenantId: d.tenantId, loginServer, imageName, context, buildArgs, onLog });
     } catch (err) {
       throw err instanceof McpOboError ? err : explain(err, { action: 'building the image' });
     }

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { spawn } from 'node:child_process';
@@ -220,6 +220,48 @@ test('a run whose log is kept in the registry (logArtifactLink) is shown as az a
   } finally {
     emu.acr.logsInRegistry(false);
   }
+});
+
+test('Docker Hub refusing anonymous pulls does not matter: the image builds FROM the pinned mirror of the Node image', async () => {
+  emu.acr.dockerHubRateLimited(true);
+  try {
+    const r = await runCli(['deploy'], env, { cwd, timeoutMs: 180_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Pulling from mirror\/docker\/library\/node\r?\n[\s\S]*Digest: sha256:[0-9a-f]{64}/);
+    assert.match(r.stderr, /registry: mcr\.microsoft\.com/);
+    // A Dockerfile of your own that pulls from Docker Hub is told how to avoid it.
+    const own = await scratch();
+    await writeFile(join(own, 'Dockerfile'), 'FROM node:24-bookworm-slim\nCMD ["node", "-e", "0"]\n');
+    const hub = await runCli(['deploy', '--context', own], env, { cwd, timeoutMs: 180_000 });
+    assert.equal(hub.code, 1);
+    assert.match(hub.stderr, /toomanyrequests: You have reached your pull rate limit/);
+    assert.match(hub.stderr, /az acr import --name <registry> --source docker\.io\/library\/node:24-bookworm-slim/);
+    assert.match(hub.stderr, /--base-image/);
+  } finally {
+    emu.acr.dockerHubRateLimited(false);
+  }
+});
+
+test('--base-image builds FROM a copy imported into the registry, pinned by digest; a wrong one is explained', async () => {
+  const d = await deploymentFile(cwd);
+  const imported = emu.acr.pushImage(d.resources.registry.name, 'library/node:24-bookworm-slim');
+  const base = `${d.resources.registry.loginServer}/library/node@${imported.digest}`;
+  const r = await runCli(['deploy', '--base-image', base], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stderr.includes(`Status: Downloaded newer image for ${base}`), r.stderr.slice(-1500));
+  assert.ok(r.stderr.includes(`digest: ${imported.digest}`), 'the runtime dependency is the imported copy');
+
+  const missing = await runCli(['deploy', '--base-image', `${d.resources.registry.loginServer}/library/node@sha256:${'0'.repeat(64)}`], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /manifest unknown/);
+  assert.match(missing.stderr, /check --base-image/);
+  for (const bad of ['node:24-bookworm-slim', `${d.resources.registry.loginServer}/library/node:24`]) {
+    const u = await runCli(['deploy', '--base-image', bad], env, { cwd });
+    assert.equal(u.code, 2, u.stderr);
+    assert.match(u.stderr, /must be an image pinned by digest/);
+  }
+  const both = await runCli(['deploy', '--base-image', base, '--image', d.resources.containerApp.image], env, { cwd });
+  assert.equal(both.code, 2);
 });
 
 test('a subscription without ACR Tasks is told to build locally', async () => {

@@ -42,6 +42,8 @@ export class AcrStore {
   failNextBuild: string | undefined;
   /** Run logs are kept in the registry: listLogSasUrl answers with logArtifactLink only. */
   logsInRegistry = false;
+  /** Docker Hub answers the build agent's anonymous pulls with 429 toomanyrequests. */
+  dockerHubRateLimited = false;
 
   contents(registryId: string, name: string, loginServer: string): RegistryContents {
     const k = lc(registryId);

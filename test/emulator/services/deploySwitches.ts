@@ -21,6 +21,8 @@ export interface AcrSwitches {
   failNextBuild(message?: string): void;
   /** Run logs kept in the registry: listLogSasUrl answers with logArtifactLink only, as for runs with a log template. */
   logsInRegistry(on: boolean): void;
+  /** Docker Hub refuses the build agent's anonymous pulls (429 toomanyrequests): a FROM on Docker Hub fails the build. */
+  dockerHubRateLimited(on: boolean): void;
   /** Images of a registry (by resource name): repository, tag, digest, the run that pushed it, image config. */
   images(registryName: string): AcrImage[];
   /**
@@ -95,6 +97,7 @@ export function deploySwitches(env: DeploySwitchEnv): { acr: AcrSwitches; aca: A
     tasksNotAllowed: (on) => void (env.acr.tasksNotAllowed = on),
     failNextBuild: (message = 'npm error code 1\nnpm error command failed') => void (env.acr.failNextBuild = message),
     logsInRegistry: (on) => void (env.acr.logsInRegistry = on),
+    dockerHubRateLimited: (on) => void (env.acr.dockerHubRateLimited = on),
     images: (name) => structuredClone(env.acr.byName(name)?.images ?? []),
     pushImage: (name, image, extraEnv = {}) => {
       const r = registry(name);
@@ -164,7 +167,11 @@ export function applyDeployConfig(s: ReturnType<typeof deploySwitches>, body: Re
   const { acr, aca, deviceCode } = body;
   if (acr !== undefined) {
     if (!isRecord(acr)) throw new TypeError('acr must be an object');
-    only(acr, ['tasksNotAllowed', 'failNextBuild', 'logsInRegistry'], 'acr');
+    only(acr, ['tasksNotAllowed', 'failNextBuild', 'logsInRegistry', 'dockerHubRateLimited'], 'acr');
+    if (acr.dockerHubRateLimited !== undefined) {
+      if (typeof acr.dockerHubRateLimited !== 'boolean') throw new TypeError('acr.dockerHubRateLimited must be a boolean');
+      s.acr.dockerHubRateLimited(acr.dockerHubRateLimited);
+    }
     if (acr.logsInRegistry !== undefined) {
       if (typeof acr.logsInRegistry !== 'boolean') throw new TypeError('acr.logsInRegistry must be a boolean');
       s.acr.logsInRegistry(acr.logsInRegistry);
@@ -202,7 +209,7 @@ export function applyDeployConfig(s: ReturnType<typeof deploySwitches>, body: Re
 
 export function deployConfigSnapshot(env: DeploySwitchEnv): Record<string, unknown> {
   return {
-    acr: { tasksNotAllowed: env.acr.tasksNotAllowed, failNextBuild: env.acr.failNextBuild ?? null, logsInRegistry: env.acr.logsInRegistry },
+    acr: { tasksNotAllowed: env.acr.tasksNotAllowed, failNextBuild: env.acr.failNextBuild ?? null, logsInRegistry: env.acr.logsInRegistry, dockerHubRateLimited: env.acr.dockerHubRateLimited },
     aca: { startupTimeoutMs: env.aca.startupTimeoutMs, acrPullPropagationMs: env.aca.acrPullPropagationMs, certificatesPending: env.aca.certificatesPending },
     deviceCode: { autoApprove: env.codes.autoApprove ?? env.dir.defaultUser.oid, interval: env.codes.intervalSec, expiresIn: env.codes.expiresInSec },
   };

@@ -7,6 +7,7 @@ import { DockerfileError, finalImageConfig, globalArgs, type ImageConfig, parseD
 import type { Timing } from '../../core/timing.ts';
 import { applyDockerignore, ArchiveError, contextHas, normPath, readTarGz } from '../../core/tar.ts';
 import type { JsonObject } from '../../types.ts';
+import { type BaseImage, resolveBase } from './acrBase.ts';
 import { failureLines, headerLines, hex, missingCopySource, type PushedImage, pushLines, sha, stamp, stepLines, successLines } from './acrLog.ts';
 
 export const RUNS_TYPE = 'Microsoft.ContainerRegistry/registries/runs';
@@ -27,7 +28,7 @@ export interface BuildJob {
   failWith: string | undefined;
 }
 
-type Plan = { chunks: string[][]; error: string } | { chunks: string[][]; error?: undefined; images: PushedImage[]; config: ImageConfig; base: string };
+type Plan = { chunks: string[][]; error: string } | { chunks: string[][]; error?: undefined; images: PushedImage[]; config: ImageConfig; base: BaseImage | undefined };
 
 /** Everything the run will print, and its outcome, decided up front from the context. */
 function plan(job: BuildJob): Plan {
@@ -62,9 +63,24 @@ function plan(job: BuildJob): Plan {
   const chunks: string[][] = [head];
   const firstRun = ins.findIndex((i) => i.cmd === 'RUN');
   const failAt = job.failWith === undefined ? -1 : firstRun === -1 ? ins.length - 1 : firstRun;
-  let base = '';
+  let base: BaseImage | undefined;
   for (const [n, i] of ins.entries()) {
-    const lines = stepLines(i, n + 1, ins.length, stages, vars);
+    let pulled: { ref: string; base: BaseImage } | undefined;
+    if (i.cmd === 'FROM') {
+      const w = words(i.args).filter((x) => !x.startsWith('--'));
+      const ref = substitute(w[0] ?? '', vars);
+      if (!stages.has(ref.toLowerCase())) {
+        const resolved = resolveBase(ref, { acr: job.env.acr, contents: job.contents });
+        if ('error' in resolved) {
+          chunks.push([`Step ${n + 1}/${ins.length} : ${i.cmd} ${i.args}`, `Error response from daemon: ${resolved.error}`]);
+          return { chunks, error: 'failed during run, err: exit status 1' };
+        }
+        pulled = { ref, base: resolved };
+        base = resolved;
+      }
+      if (w[1]?.toUpperCase() === 'AS' && w[2]) stages.add(w[2].toLowerCase());
+    }
+    const lines = stepLines(i, n + 1, ins.length, pulled);
     const missing = missingCopySource(i, vars, (s) => contextHas(context, s));
     if (missing !== undefined) {
       chunks.push([lines[0]!, `${i.cmd} failed: file not found in build context or excluded by .dockerignore: stat ${normPath(missing)}: file does not exist`]);
@@ -74,12 +90,6 @@ function plan(job: BuildJob): Plan {
       const shown = i.cmd === 'RUN' ? `/bin/sh -c ${i.args}` : `${i.cmd} ${i.args}`;
       chunks.push([...lines.slice(0, 2), ...job.failWith!.split(/\r?\n/), `The command '${shown}' returned a non-zero code: 1`]);
       return { chunks, error: 'failed during run, err: exit status 1' };
-    }
-    if (i.cmd === 'FROM') {
-      const w = words(i.args).filter((x) => !x.startsWith('--'));
-      const ref = substitute(w[0] ?? '', vars);
-      base = stages.has(ref.toLowerCase()) ? base : ref;
-      if (w[1]?.toUpperCase() === 'AS' && w[2]) stages.add(w[2].toLowerCase());
     }
     chunks.push(lines);
   }
