@@ -41,7 +41,7 @@ before(async () => {
     template: {
       revisionSuffix: suffix,
       containers: [{ name: 'mcp', image: `${reg.loginServer}/mcp-obo:v1`, resources: { cpu: 0.25, memory: '0.5Gi' }, probes: [{ type: 'Readiness', httpGet: { path: '/health', port: 8000 } }],
-        env: [{ name: 'AZURE_TENANT_ID', value: emu.tenantId }, { name: 'AZURE_CLIENT_ID', value: emu.serverApp.clientId }, { name: 'AZURE_MI_CLIENT_ID', value: mi.clientId! }] }],
+        env: [{ name: 'AZURE_TENANT_ID', value: emu.tenantId }, { name: 'AZURE_CLIENT_ID', value: emu.serverApp.clientId }, { name: 'AZURE_MI_CLIENT_ID', value: mi.clientId! }, { name: 'MCP_OBO_AUTH', value: 'entra' }] }],
       scale: { minReplicas: 1, maxReplicas: 1 },
     },
   });
