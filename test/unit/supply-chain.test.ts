@@ -1,13 +1,13 @@
-// The build's supply-chain tools: the image's pruned lock (scripts/image-deps.ts), the lock checks CI runs when the
-// advisory endpoint is out of reach (scripts/audit.ts), and the base image digest refresh (scripts/base-image-pin.ts).
+// The build's supply-chain tools: the image's pruned lock (.ci/image-deps.ts), the lock checks CI runs when the
+// advisory endpoint is out of reach (.ci/audit.ts), and the base image digest refresh (.ci/base-image-pin.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { imageManifest, type Lock, pruneLock, resolveFrom } from '../../scripts/image-deps.ts';
-import { imageProblems, lockProblems } from '../../scripts/audit.ts';
-import { currentDigest, readBaseRef, withDigest } from '../../scripts/base-image-pin.ts';
+import { imageManifest, type Lock, pruneLock, resolveFrom } from '../../.ci/image-deps.ts';
+import { imageProblems, lockProblems } from '../../.ci/audit.ts';
+import { currentDigest, readBaseRef, withDigest } from '../../.ci/base-image-pin.ts';
 
 const root = new URL('../../', import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
