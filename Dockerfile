@@ -12,7 +12,7 @@ ARG NODE_IMAGE=mcr.microsoft.com/mirror/docker/library/node:24-bookworm-slim@sha
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 # dist/image holds what `serve` needs, pruned from npm-shrinkwrap.json by `npm run build`
-# (scripts/image-deps.ts): 116 packages, 26.9 MB in node_modules, where the whole CLI tree was
+# (.ci/image-deps.ts): 116 packages, 26.9 MB in node_modules, where the whole CLI tree was
 # 209 packages and 91.1 MB (`npm ci --omit=dev` of each lock, file bytes; measured 2026-11-27).
 COPY dist/image/package.json dist/image/npm-shrinkwrap.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
