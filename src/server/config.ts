@@ -105,6 +105,7 @@ export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfi
       userConcurrency: intIn(env, 'MCP_OBO_USER_CONCURRENCY', 1, 64, DEFAULT_LIMITS.userConcurrency),
       maxConnections: intIn(env, 'MCP_OBO_MAX_CONNECTIONS', 1, 1024, DEFAULT_LIMITS.maxConnections),
       maxExchanges: intIn(env, 'MCP_OBO_MAX_EXCHANGES', 1, 1024, DEFAULT_LIMITS.maxExchanges),
+      cacheMiB: value(env, 'MCP_OBO_CACHE_MB') === undefined ? undefined : intIn(env, 'MCP_OBO_CACHE_MB', 1, 65_536, 0),
     },
     allowedOrigins: originList(env, 'MCP_OBO_ALLOWED_ORIGINS'),
     logLevel: logLevelRaw as LogLevel,

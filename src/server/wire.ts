@@ -70,6 +70,7 @@ export function wireApp(config: ServerConfig, { clock, logger, outbound }: WireO
     logger,
     networkClient: outbound.msalNetwork,
     maxConcurrent: config.limits.maxExchanges,
+    ...(config.limits.cacheMiB ? { cacheBytes: config.limits.cacheMiB * 1024 * 1024 } : {}),
   });
 
   const request = createRequester({ clock, get: outbound.get, timeoutMs: OUTBOUND_TIMEOUT_MS });
