@@ -1,12 +1,20 @@
 # syntax=docker/dockerfile:1
-# The bundled MCP server, built from the compiled package (dist/ + npm-shrinkwrap.json): the same
-# context works from this repository after `npm run build` and from the published npm package,
-# which is what `mcp-obo deploy` uploads. Multi-stage: production dependencies only.
-ARG NODE_IMAGE=node:24-bookworm-slim
+# The bundled MCP server, built from the compiled package (dist/ + bin/): the same context works from
+# this repository after `npm run build` and from the published npm package, which is what
+# `mcp-obo deploy` uploads. Multi-stage: the server's own dependencies only.
+#
+# Base image: the official Node image through the Microsoft Artifact Registry mirror, so ACR Tasks
+# never pulls anonymously from Docker Hub (rate-limited), pinned by digest so every build starts
+# from the same bytes. Refresh the digest with `npm run base-image:pin` (needs internet); build
+# from a copy imported into your registry with `mcp-obo deploy --base-image <ref>@sha256:<digest>`.
+ARG NODE_IMAGE=mcr.microsoft.com/mirror/docker/library/node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-COPY package.json npm-shrinkwrap.json ./
+# dist/image holds what `serve` needs, pruned from npm-shrinkwrap.json by `npm run build`
+# (.ci/image-deps.ts): 116 packages, 26.9 MB in node_modules, where the whole CLI tree was
+# 209 packages and 91.1 MB (`npm ci --omit=dev` of each lock, file bytes; measured 2026-11-27).
+COPY dist/image/package.json dist/image/npm-shrinkwrap.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
@@ -17,7 +25,8 @@ ENV NODE_ENV=production
 ENV NODE_OPTIONS="--max-semi-space-size=16 --max-old-space-size=160"
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json ./
+# The image's package.json and its CycloneDX SBOM (the exact packages in node_modules).
+COPY dist/image/package.json dist/image/sbom.cdx.json ./
 COPY dist ./dist
 COPY bin ./bin
 # Compile the server's modules once at build time, so every container starts from a warm cache.

@@ -23,7 +23,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'bin/**'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', '.ci/**/*.ts', 'bin/**'],
     // Tests read loosely typed JSON (emulator state, CLI output).
     rules: { 'no-console': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },

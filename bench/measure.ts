@@ -25,8 +25,17 @@ export interface Probe {
   loopP99Ms: number;
 }
 
+/** The probe's last report (it rewrites the file every 100 ms: a read can catch it half-written, so retry). */
 export function readProbe(file: string): Probe {
-  return JSON.parse(readFileSync(file, 'utf8')) as Probe;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as Probe;
+    } catch (err) {
+      if (attempt > 50) throw err;
+      const until = Date.now() + 5;
+      while (Date.now() < until); // a few ms, synchronously: callers read between measured phases
+    }
+  }
 }
 
 export interface LoadResult {

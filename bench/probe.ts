@@ -3,7 +3,7 @@
  * garbage collections and tracks event-loop delay, written to BENCH_PROBE_FILE every 100 ms.
  * SIGUSR2 resets the event-loop histogram (start of a measured phase).
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 const file = process.env.BENCH_PROBE_FILE;
@@ -21,7 +21,12 @@ if (file) {
   }).observe({ entryTypes: ['gc'] });
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
-  const write = () => writeFileSync(file, JSON.stringify({ gcs, major, gcMs, loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6 }));
+  // Written whole and renamed into place, so a reader never sees half a report.
+  const write = () => {
+    writeFileSync(`${file}.tmp`, JSON.stringify({ gcs, major, gcMs, loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6 }));
+    renameSync(`${file}.tmp`, file);
+  };
+  write();
   setInterval(write, 100).unref();
   process.on('SIGUSR2', () => loop.reset());
 }

@@ -24,6 +24,7 @@ import { trustCa } from '../test/helpers/trust.ts';
 import { freePort, median, pool, rssMiB, timeCommand } from './lib.ts';
 import { cpuMs, load, outboundConnections, percentile, readProbe } from './measure.ts';
 import { benchProvision } from './provision.ts';
+import { memoryCgroup, type MemoryCgroup } from './cgroup.ts';
 
 const BIN = fileURLToPath(new URL('../bin/mcp-obo', import.meta.url));
 const PROBE = fileURLToPath(new URL('./probe.ts', import.meta.url));
@@ -55,11 +56,13 @@ interface Server {
   stop(): Promise<void>;
 }
 
-/** A server on CPU 1 with the probe loaded; resolves once it logs server.listening. */
-function server(name: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Server> {
+/** A server on CPU 1 with the probe loaded (optionally inside a memory cgroup); resolves once it logs server.listening. */
+function server(name: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}, cgroup?: MemoryCgroup): Promise<Server> {
   const probe = join(tmpdir(), `mcp-obo-bench-${name}-${process.pid}-${Date.now()}.json`);
   const nodeOptions = `${extraEnv.NODE_OPTIONS ?? env.NODE_OPTIONS ?? ''} --import ${PROBE}`.trim();
-  const proc = spawn('taskset', ['-c', '1', process.execPath, ...args], { env: { ...env, ...extraEnv, NODE_OPTIONS: nodeOptions, BENCH_PROBE_FILE: probe }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = ['taskset', '-c', '1', process.execPath, ...args];
+  const [file, ...rest] = cgroup ? cgroup.wrap(command) : command;
+  const proc = spawn(file!, rest, { env: { ...env, ...extraEnv, NODE_OPTIONS: nodeOptions, BENCH_PROBE_FILE: probe }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     proc.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -216,6 +219,38 @@ try {
   row(`RSS after ${half} users`, `${atHalf.toFixed(0)} MiB`, `idle: ${idle.toFixed(0)} MiB`, atHalf / idle, '<= 250 MiB', atHalf <= 250);
   row(`RSS after ${USERS} users (${secs} s)`, `${atFull.toFixed(0)} MiB`, `after ${half}: ${atHalf.toFixed(0)} MiB`, atFull / atHalf, 'flat (<= 1.1x), <= 250 MiB', atFull / atHalf <= 1.1 && atFull <= 250);
   await mem.stop();
+  }
+
+  // 7. V8 flags for the image, chosen inside a 0.5 GiB memory cgroup (the default container size):
+  //    throughput, major GCs and RSS after many users, for each candidate and for none at all.
+  if (only?.includes('v8')) {
+    const candidates: Record<string, string> = {
+      'none (V8 sizes itself from the cgroup)': '',
+      'semi 16, old 160': '--max-semi-space-size=16 --max-old-space-size=160',
+      'semi 16, old 192': '--max-semi-space-size=16 --max-old-space-size=192',
+      'semi 32, old 192': '--max-semi-space-size=32 --max-old-space-size=192',
+      'semi 16, old 256': '--max-semi-space-size=16 --max-old-space-size=256',
+    };
+    const users = Number(process.env.BENCH_V8_USERS ?? 10_000);
+    const t = await emu.mintUserToken();
+    for (const [label, flags] of Object.entries(candidates)) {
+      const cg = memoryCgroup(`mcp-obo-bench-${process.pid}-${Object.keys(candidates).indexOf(label)}`, 512);
+      if (!cg) {
+        row('V8 flags', 'skipped', 'no writable memory cgroup here', '-', '-', true);
+        break;
+      }
+      const s = await server('v8', [BIN, 'serve', '--port', '0'], { NODE_OPTIONS: flags }, cg);
+      await postCall(s.url, t);
+      const rps: number[] = [];
+      for (let round = 0; round < 2; round++) rps.push((await load(`${s.url}/mcp`, CALL, { authorization: `Bearer ${t}` }, 16, SECONDS)).rps);
+      const p0 = readProbe(s.probe);
+      await pool(Array.from({ length: users }, (_, i) => i), 8, async () => postCall(s.url, await emu.mintUserToken({ user: emu.addUser() })));
+      const p1 = readProbe(s.probe);
+      const rss = rssMiB(s.pid);
+      row(`V8: ${label}`, `${median(rps).toFixed(0)} req/s; RSS ${rss.toFixed(0)} MiB after ${users} users`, `cgroup peak ${cg.maxUsageMiB().toFixed(0)} of 512 MiB, limit hit ${cg.failures()}x`, '-', `${((p1.major - p0.major) / users).toFixed(4)} major GCs per new user`, cg.failures() === 0);
+      await s.stop();
+      cg.remove();
+    }
   }
 
   // 6. Provisioning: the parallel plan against the same steps one after another.

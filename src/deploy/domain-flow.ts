@@ -10,13 +10,15 @@ import { names } from '../state/naming.ts';
 import { McpOboError } from '../errors.ts';
 import { optional } from '../plan/steps/util.ts';
 import { azureRetry } from '../provision/run.ts';
-import { analyse, checkVerified, createRecords, describeRecords, managedCertificate, requiredRecords, waitForRecords } from './domain.ts';
+import { analyse, checkVerified, createRecords, describeRecords, managedCertificate, requiredRecords, type Validation, waitForRecords } from './domain.ts';
 import { containerAppBody, type AppShape, type DeployAuth, type DomainBinding } from './container-app.ts';
 
 export interface DomainOptions {
   domain: string;
   dnsZone?: string;
   status: (message: string) => void;
+  /** Bounds the waits for DNS records and the managed certificate. */
+  timeoutMs: number;
 }
 
 async function currentApp(conn: Connection, store: DeploymentStore): Promise<ContainerApp | undefined> {
@@ -24,8 +26,8 @@ async function currentApp(conn: Connection, store: DeploymentStore): Promise<Con
   return optional(async () => (await conn.azure.containerApps()).containerApps.get(n.resourceGroup, n.containerApp));
 }
 
-/** DNS records in place, creating them in an Azure DNS zone when asked; otherwise says which to create. */
-async function ensureRecords(conn: Connection, store: DeploymentStore, app: ContainerApp, o: DomainOptions): Promise<void> {
+/** DNS records in place, creating them in an Azure DNS zone when asked; otherwise says which to create. Returns the certificate validation they allow. */
+async function ensureRecords(conn: Connection, store: DeploymentStore, app: ContainerApp, o: DomainOptions): Promise<Validation> {
   const d = store.deployment;
   const n = names(d);
   const env = await (await conn.azure.containerApps()).managedEnvironments.get(n.resourceGroup, n.environment);
@@ -34,12 +36,13 @@ async function ensureRecords(conn: Connection, store: DeploymentStore, app: Cont
     o.status(`creating the DNS records in the Azure DNS zone ${o.dnsZone}`);
     await createRecords(conn.azure, o.dnsZone, records);
   }
-  const failure = o.dnsZone ? await waitForRecords(conn.azure, conn.clock, n.resourceGroup, n.containerApp, o.domain, 5 * 60_000) : await analyse(conn.azure, n.resourceGroup, n.containerApp, o.domain);
+  const { failure, validation } = o.dnsZone ? await waitForRecords(conn.azure, conn.clock, n.resourceGroup, n.containerApp, o.domain, Math.min(o.timeoutMs, 5 * 60_000)) : await analyse(conn.azure, n.resourceGroup, n.containerApp, o.domain);
   if (failure) {
     throw new McpOboError(`the DNS records for ${o.domain} are not in place: ${failure}`, {
       suggestion: `Create these records at your DNS provider (or pass --dns-zone <Azure DNS zone>), wait for them to propagate, then rerun \`mcp-obo deploy --domain ${o.domain}\`:\n${describeRecords(records)}`,
     });
   }
+  return validation;
 }
 
 /** Everything that can fail without changing anything. Returns whether the binding already exists. */
@@ -59,7 +62,7 @@ export async function bindDomain(conn: Connection, store: DeploymentStore, shape
   const client = await conn.azure.containerApps();
   const app = await currentApp(conn, store);
   if (!app) throw new McpOboError('the container app does not exist yet');
-  await ensureRecords(conn, store, app, o);
+  const validation = await ensureRecords(conn, store, app, o);
 
   o.status(`adding ${o.domain} to ${n.containerApp}`);
   // Keep a domain that is already bound (and the server's settings for it) until the new one is ready.
@@ -67,8 +70,8 @@ export async function bindDomain(conn: Connection, store: DeploymentStore, shape
   const body = containerAppBody(d, shape, auth, existing ? { name: existing.name, certificateId: existing.certificateId } : { name: o.domain });
   if (existing) body.configuration!.ingress!.customDomains!.push({ name: o.domain, bindingType: 'Disabled' });
   await client.containerApps.createOrUpdate(n.resourceGroup, n.containerApp, body, { updateIntervalInMs: conn.azure.pollIntervalMs });
-  o.status(`requesting a managed certificate for ${o.domain}`);
-  const certificateId = await managedCertificate(conn.azure, n.resourceGroup, n.environment, d.location, o.domain);
+  o.status(`requesting a managed certificate for ${o.domain} (${validation} validation)`);
+  const certificateId = await managedCertificate(conn.azure, conn.clock, { resourceGroup: n.resourceGroup, environment: n.environment, location: d.location, domain: o.domain, validation, timeoutMs: o.timeoutMs });
 
   const identifierUri = `https://${o.domain}/mcp`;
   const appObjectId = d.resources.application!.objectId;

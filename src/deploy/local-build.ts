@@ -19,6 +19,8 @@ export interface LocalBuildInput {
   loginServer: string;
   imageName: string;
   context: BuildContext;
+  /** Docker build arguments, e.g. NODE_IMAGE for --base-image. */
+  buildArgs?: Record<string, string>;
   onLog: (text: string) => void;
   fetch?: typeof fetch;
 }
@@ -45,7 +47,8 @@ export async function localBuild(i: LocalBuildInput): Promise<string> {
   await docker(i, ['version', '--format', '{{.Server.Version}}']);
   i.onLog(`building ${image} with the local Docker engine\n`);
   // The context goes in on stdin as the same gzip'd tar a remote build uploads.
-  const built = await docker(i, ['build', '--platform', 'linux/amd64', '-t', image, '-f', i.context.dockerfile, '-'], i.context.archive);
+  const args = Object.entries(i.buildArgs ?? {}).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+  const built = await docker(i, ['build', '--platform', 'linux/amd64', ...args, '-t', image, '-f', i.context.dockerfile, '-'], i.context.archive);
   i.onLog(built.stdout + built.stderr);
 
   // A token for the registry service itself, not for ARM: registries that refuse ARM-audience tokens

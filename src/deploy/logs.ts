@@ -10,6 +10,8 @@ export interface LogsInput {
   azure: AzureClients;
   resourceGroup: string;
   app: string;
+  /** This revision's replica (default: the app's latest revision). */
+  revision?: string;
   tail: number;
   follow: boolean;
   /** Called with each log line (the app's own output). */
@@ -21,7 +23,7 @@ export interface LogsInput {
 export async function streamLogs(i: LogsInput): Promise<void> {
   const client = await i.azure.containerApps();
   const [app, auth] = await Promise.all([client.containerApps.get(i.resourceGroup, i.app), client.containerApps.getAuthToken(i.resourceGroup, i.app)]);
-  const revision = app.latestRevisionName;
+  const revision = i.revision ?? app.latestRevisionName;
   if (!app.eventStreamEndpoint || !auth.token || !revision) throw new McpOboError(`container app ${i.app} has no revision to read logs from yet`, { suggestion: 'Run `mcp-obo deploy` first.' });
   const replicas = await client.containerAppsRevisionReplicas.listReplicas(i.resourceGroup, i.app, revision);
   const replica = replicas.value?.[0]?.name;

@@ -40,6 +40,17 @@ export interface DeployOptions {
   /** facade (default): clients sign in through the server's authorization facade; entra: straight at Entra ID. */
   auth?: string;
   rotateFacadeKey?: boolean;
+  timeout?: string;
+  baseImage?: string;
+}
+
+/** `--timeout`: 90s, 15m, 1h, or minutes. Bounds each wait: the revision, the managed certificate, AcrPull. */
+export function durationOf(v: string | undefined, fallbackMs = 15 * 60_000): number {
+  if (v === undefined) return fallbackMs;
+  const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(v.trim());
+  const ms = m ? Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'm') as 's' | 'm' | 'h'] : NaN;
+  if (!(ms >= 1000 && ms <= 6 * 3_600_000)) throw new UsageError(`--timeout must be a duration from 1s to 6h like 90s, 15m or 1h (got "${v}")`);
+  return ms;
 }
 
 /** Said plainly after every deploy straight at Entra (--auth entra) without a custom domain. */
@@ -49,6 +60,8 @@ export const RESOURCE_WARNING = (url: string) =>
   'clients that omit it work. Fix: the default `--auth facade`, or `mcp-obo deploy --domain <host on a verified domain>`.\n';
 
 const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+/** --base-image: a registry image pinned by digest (a tag alone could change under the build). */
+const PINNED_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$/;
 
 function shapeOf(o: DeployOptions): Omit<AppShape, 'image'> {
   const num = (v: string | undefined, flag: string, fallback: number) => {
@@ -67,7 +80,15 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   if (!['remote', 'local'].includes(build)) throw new UsageError(`--build must be remote or local (got "${build}")`);
   if (o.image && (o.context || o.build)) throw new UsageError('--image deploys an existing image: it cannot be combined with --build or --context');
   if (o.image && !IMAGE_REF.test(o.image)) throw new UsageError(`--image "${o.image}" is not an image reference like myregistry.azurecr.io/mcp-obo:1.2.3`);
+  if (o.baseImage && o.image) throw new UsageError('--base-image sets the base of an image deploy builds: it cannot be combined with --image');
+  if (o.baseImage && !PINNED_REF.test(o.baseImage)) {
+    throw new UsageError(`--base-image "${o.baseImage}" must be an image pinned by digest, like myregistry.azurecr.io/library/node@sha256:<64 hex>`, {
+      suggestion: '`az acr import` prints the digest of the imported image; `az acr repository show -n <registry> --image library/node:24-bookworm-slim` shows it later.',
+    });
+  }
+  const buildArgs = o.baseImage ? { NODE_IMAGE: o.baseImage } : undefined;
   const shape = validateShape({ image: o.image ?? 'pending', ...shapeOf(o) });
+  const timeoutMs = durationOf(o.timeout);
   if (o.dnsZone && !o.domain) throw new UsageError('--dns-zone needs --domain');
   const authMode = o.auth ?? 'facade';
   if (authMode !== 'facade' && authMode !== 'entra') throw new UsageError(`--auth must be facade or entra (got "${o.auth}")`);
@@ -92,7 +113,7 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   }
   // A domain given now, or remembered from an earlier deploy --domain.
   const domainName = requestedDomain ?? d.domain;
-  const domainOpts = domainName ? { domain: domainName, dnsZone: o.dnsZone, status } : undefined;
+  const domainOpts = domainName ? { domain: domainName, dnsZone: o.dnsZone, status, timeoutMs } : undefined;
   const domainState = domainOpts ? await preflightDomain(conn, store, domainOpts) : undefined;
 
   let image = o.image;
@@ -110,8 +131,8 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
     try {
       image =
         build === 'remote'
-          ? await remoteBuild({ azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, registry: n.registry, loginServer, imageName, context, onLog })
-          : await localBuild({ exec: deps.exec, credential: conn.azure.credential, cloud: conn.cloud, tenantId: d.tenantId, loginServer, imageName, context, onLog });
+          ? await remoteBuild({ azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, registry: n.registry, loginServer, imageName, context, buildArgs, onLog })
+          : await localBuild({ exec: deps.exec, credential: conn.azure.credential, cloud: conn.cloud, tenantId: d.tenantId, loginServer, imageName, context, buildArgs, onLog });
     } catch (err) {
       throw err instanceof McpOboError ? err : explain(err, { action: 'building the image' });
     }
@@ -125,7 +146,10 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   }
   const roll = async (binding?: DomainBinding) => {
     try {
-      return await rollOut({ azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, name: n.containerApp, body: containerAppBody(store.deployment, { ...shape, image: image! }, auth, binding), onStatus: status });
+      return await rollOut({
+        azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, name: n.containerApp, body: containerAppBody(store.deployment, { ...shape, image: image! }, auth, binding),
+        onStatus: status, timeoutMs, acrPullId: store.deployment.resources.acrPull?.id,
+      });
     } catch (err) {
       throw err instanceof McpOboError ? err : explain(err, { subscriptionId: d.subscriptionId, action: 'deploying the container app' });
     }

@@ -19,6 +19,7 @@ import { registerTools, type ToolDeps } from './tools/index.ts';
 import type { UserClaims } from './auth/verifier.ts';
 import { mcpCors } from './origin.ts';
 import { KeyedLimiter, requestLimits, type LimitSettings } from './limits.ts';
+import { HEALTH_BODY, healthHeaders } from './health.ts';
 
 export interface AppSettings {
   /** Canonical MCP resource URL: public URL + '/mcp'. */
@@ -33,6 +34,8 @@ export interface AppSettings {
   /** Browser origins besides the public one allowed to call /mcp (CORS). */
   allowedOrigins: string[];
   limits: LimitSettings;
+  /** The Container Apps revision of this replica, named on /health. */
+  revision?: string;
 }
 
 export interface AppDeps extends Omit<ToolDeps, 'limiter'> {
@@ -51,7 +54,7 @@ export function createApp(settings: AppSettings, deps: AppDeps): express.Express
 
   // Probes reach the container by IP, so health answers before the Host check; it says nothing else.
   app.get('/health', (_req, res) => {
-    res.set('cache-control', 'no-store').json({ status: 'healthy' });
+    res.set(healthHeaders(settings.revision)).send(HEALTH_BODY);
   });
 
   app.use(hostHeaderValidation(settings.allowedHosts));

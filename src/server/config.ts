@@ -46,6 +46,8 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** Log user names and e-mail addresses (opt-in); by default users appear only by oid. */
   logUserNames: boolean;
+  /** The Container Apps revision this replica runs (CONTAINER_APP_REVISION, set by Container Apps); /health names it. */
+  revision?: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -103,10 +105,12 @@ export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfi
       userConcurrency: intIn(env, 'MCP_OBO_USER_CONCURRENCY', 1, 64, DEFAULT_LIMITS.userConcurrency),
       maxConnections: intIn(env, 'MCP_OBO_MAX_CONNECTIONS', 1, 1024, DEFAULT_LIMITS.maxConnections),
       maxExchanges: intIn(env, 'MCP_OBO_MAX_EXCHANGES', 1, 1024, DEFAULT_LIMITS.maxExchanges),
+      cacheMiB: value(env, 'MCP_OBO_CACHE_MB') === undefined ? undefined : intIn(env, 'MCP_OBO_CACHE_MB', 1, 65_536, 0),
     },
     allowedOrigins: originList(env, 'MCP_OBO_ALLOWED_ORIGINS'),
     logLevel: logLevelRaw as LogLevel,
     logUserNames: bool(env, 'MCP_OBO_LOG_USER_NAMES'),
+    revision: value(env, 'CONTAINER_APP_REVISION'),
   };
 }
 

@@ -25,6 +25,8 @@ export interface LimitSettings {
   maxConnections: number;
   /** Token exchanges in flight at once, for all users; more wait in line. */
   maxExchanges: number;
+  /** MiB for cached downstream tokens; undefined: 35% of the V8 heap. */
+  cacheMiB?: number;
 }
 
 export const DEFAULT_LIMITS: LimitSettings = { maxBatch: 10, ratePerMinute: 240, burst: 60, userConcurrency: 4, maxConnections: 16, maxExchanges: 16 };

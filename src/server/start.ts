@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../clock.ts';
 import { derived, type ServerConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { HEALTH_BODY, healthHeaders } from './health.ts';
 
 export interface RunningServer {
   /** Where it listens, e.g. http://127.0.0.1:8000 */
@@ -48,7 +49,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   const server = createServer((req, res) => {
     if (app) return app(req, res);
     if (req.method === 'GET' && (req.url === '/health' || req.url?.startsWith('/health?'))) {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end('{"status":"healthy"}');
+      res.writeHead(200, healthHeaders(config.revision)).end(HEALTH_BODY);
       return;
     }
     appPromise.then(

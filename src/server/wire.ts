@@ -70,6 +70,7 @@ export function wireApp(config: ServerConfig, { clock, logger, outbound }: WireO
     logger,
     networkClient: outbound.msalNetwork,
     maxConcurrent: config.limits.maxExchanges,
+    ...(config.limits.cacheMiB ? { cacheBytes: config.limits.cacheMiB * 1024 * 1024 } : {}),
   });
 
   const request = createRequester({ clock, get: outbound.get, timeoutMs: OUTBOUND_TIMEOUT_MS });
@@ -78,7 +79,7 @@ export function wireApp(config: ServerConfig, { clock, logger, outbound }: WireO
       ? buildFacade(config, config.auth, { verifier, credential, endpoints: () => v2.get(), clock, logger, fetch: fetchImpl })
       : undefined;
   const app = createApp(
-    { ...d, logUserNames: config.logUserNames, allowedOrigins: config.allowedOrigins, limits: config.limits },
+    { ...d, logUserNames: config.logUserNames, allowedOrigins: config.allowedOrigins, limits: config.limits, revision: config.revision },
     { verifier, obo, graph: createGraphApi(config.graphEndpoint, request), devops: createDevOpsApi(config.devopsEndpoint, request), clock, logger, facade },
   );
   const warm = async () => {

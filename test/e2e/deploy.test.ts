@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { spawn } from 'node:child_process';
@@ -53,6 +53,11 @@ test('deploy: remote build, container app with identity, ingress, probes, no cre
   const r = await runCli(['deploy', '--json', '--vscode'], env, { cwd, timeoutMs: 180_000 });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const summary = ndjson(r.stdout).find((e) => e.event === 'summary') as { mcpUrl: string; image: string; revision: string };
+  // Min replicas 0: the new revision goes to zero replicas first; deploy takes that as ready and wakes it through /health.
+  const states = ndjson(r.stdout).filter((e) => e.event === 'status').map((e) => String(e.message));
+  assert.ok(states.some((m) => m.includes(`revision ${summary.revision}: Provisioned / ScaledToZero`)), states.join('\n'));
+  const woken = await fetch(`https://${(await deploymentFile(cwd)).resources.containerApp.fqdn}/health`);
+  assert.equal(woken.headers.get('x-mcp-obo-revision'), summary.revision, 'the new revision answers, and names itself');
   const d = await deploymentFile(cwd);
   assert.equal(d.mcpUrl, summary.mcpUrl);
   assert.match(summary.image, new RegExp(`^${d.resources.registry.loginServer}/mcp-obo:\\d{14}-[0-9a-f]{12}$`), 'immutable tag');
@@ -163,6 +168,24 @@ test('--image deploys an existing image and builds nothing', async () => {
   assert.equal(app().properties.template.scale.minReplicas, 1);
 });
 
+test('a new revision that never becomes ready fails the deploy with its reason and log lines; the old one keeps serving', async () => {
+  const before = await deploymentFile(cwd);
+  const registry = before.resources.registry;
+  // An image whose server refuses its configuration: the PUT succeeds, the revision never becomes ready.
+  emu.acr.pushImage(registry.name, 'mcp-obo:broken', { MAX_TOKEN_AGE_HOURS: '500' });
+  const r = await runCli(['deploy', '--image', `${registry.loginServer}/mcp-obo:broken`, '--min-replicas', '1', '--max-replicas', '1'], env, { cwd, timeoutMs: 120_000 });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /revision ca-e2e-dev-dp01--\w+ is not healthy \(Provisioned \/ ActivationFailed\)/);
+  assert.match(r.stderr, /exit code 2/, 'the replica details');
+  assert.match(r.stderr, /last log lines:[\s\S]*MAX_TOKEN_AGE_HOURS/, "the container's own words");
+  assert.match(r.stderr, /previous revision \(if any\) keeps serving/);
+  const after = await deploymentFile(cwd);
+  assert.equal(after.resources.containerApp.revision, before.resources.containerApp.revision, 'the deployment still names the serving revision');
+  const health = await fetch(`https://${before.resources.containerApp.fqdn}/health`);
+  assert.equal(health.status, 200);
+  assert.equal(health.headers.get('x-mcp-obo-revision'), before.resources.containerApp.revision, 'the old revision still takes the traffic');
+});
+
 test('a failing build shows the end of its log and exits 1; nothing is rolled out', async () => {
   const revision = (await deploymentFile(cwd)).resources.containerApp.revision;
   emu.acr.failNextBuild('npm ERR! network request failed (emulated)');
@@ -173,6 +196,72 @@ test('a failing build shows the end of its log and exits 1; nothing is rolled ou
   assert.match(r.stderr, /the image build failed/);
   assert.match(r.stderr, /npm ERR! network request failed \(emulated\)/);
   assert.equal((await deploymentFile(cwd)).resources.containerApp.revision, revision);
+});
+
+test('build output in any language streams intact: log offsets count bytes, not characters', async () => {
+  const message = 'npm error Zugriff verweigert: «paquet» introuvable — 依存関係の解決に失敗しました ✗ 🚀';
+  emu.acr.failNextBuild(message);
+  const r = await runCli(['deploy'], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(r.code, 1);
+  assert.ok(!r.stderr.includes('\uFFFD'), 'no character was cut in two');
+  const shown = r.stderr.split('the end of its log:')[0]!;
+  assert.equal(shown.split(message).length, 2, `the live log shows the line once, whole:\n${shown.slice(-800)}`);
+  assert.match(r.stderr, /Run ID: \w+ failed after/);
+});
+
+test('a run whose log is kept in the registry (logArtifactLink) is shown as az acr build shows it', async () => {
+  emu.acr.logsInRegistry(true);
+  emu.acr.failNextBuild('npm error from the log in the registry');
+  try {
+    const r = await runCli(['deploy'], env, { cwd, timeoutMs: 180_000 });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /the build log is kept in the registry; it is shown when the run ends/);
+    assert.match(r.stderr, /the end of its log:[\s\S]*npm error from the log in the registry/);
+  } finally {
+    emu.acr.logsInRegistry(false);
+  }
+});
+
+test('Docker Hub refusing anonymous pulls does not matter: the image builds FROM the pinned mirror of the Node image', async () => {
+  emu.acr.dockerHubRateLimited(true);
+  try {
+    const r = await runCli(['deploy'], env, { cwd, timeoutMs: 180_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Pulling from mirror\/docker\/library\/node\r?\n[\s\S]*Digest: sha256:[0-9a-f]{64}/);
+    assert.match(r.stderr, /registry: mcr\.microsoft\.com/);
+    // A Dockerfile of your own that pulls from Docker Hub is told how to avoid it.
+    const own = await scratch();
+    await writeFile(join(own, 'Dockerfile'), 'FROM node:24-bookworm-slim\nCMD ["node", "-e", "0"]\n');
+    const hub = await runCli(['deploy', '--context', own], env, { cwd, timeoutMs: 180_000 });
+    assert.equal(hub.code, 1);
+    assert.match(hub.stderr, /toomanyrequests: You have reached your pull rate limit/);
+    assert.match(hub.stderr, /az acr import --name <registry> --source docker\.io\/library\/node:24-bookworm-slim/);
+    assert.match(hub.stderr, /--base-image/);
+  } finally {
+    emu.acr.dockerHubRateLimited(false);
+  }
+});
+
+test('--base-image builds FROM a copy imported into the registry, pinned by digest; a wrong one is explained', async () => {
+  const d = await deploymentFile(cwd);
+  const imported = emu.acr.pushImage(d.resources.registry.name, 'library/node:24-bookworm-slim');
+  const base = `${d.resources.registry.loginServer}/library/node@${imported.digest}`;
+  const r = await runCli(['deploy', '--base-image', base], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stderr.includes(`Status: Downloaded newer image for ${base}`), r.stderr.slice(-1500));
+  assert.ok(r.stderr.includes(`digest: ${imported.digest}`), 'the runtime dependency is the imported copy');
+
+  const missing = await runCli(['deploy', '--base-image', `${d.resources.registry.loginServer}/library/node@sha256:${'0'.repeat(64)}`], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /manifest unknown/);
+  assert.match(missing.stderr, /check --base-image/);
+  for (const bad of ['node:24-bookworm-slim', `${d.resources.registry.loginServer}/library/node:24`]) {
+    const u = await runCli(['deploy', '--base-image', bad], env, { cwd });
+    assert.equal(u.code, 2, u.stderr);
+    assert.match(u.stderr, /must be an image pinned by digest/);
+  }
+  const both = await runCli(['deploy', '--base-image', base, '--image', d.resources.containerApp.image], env, { cwd });
+  assert.equal(both.code, 2);
 });
 
 test('a subscription without ACR Tasks is told to build locally', async () => {
@@ -196,11 +285,21 @@ test('an identity without AcrPull: the failed revision is explained, with the fi
   assert.equal(r.code, 1);
   assert.match(r.stderr, /revision .* is not healthy/);
   assert.match(r.stderr, /UNAUTHORIZED|pull/i);
+  assert.match(r.stderr, /AcrPull role assignment on the registry no longer exists/, 'a refusal that waiting cannot fix is explained at once');
   assert.match(r.stderr, /mcp-obo provision/);
-  // provision puts the role back; the next deploy is healthy again.
+  // provision puts the role back; the next deploy is healthy again, once Azure applies the new assignment.
   assert.equal((await runCli(['provision'], env, { cwd, timeoutMs: 120_000 })).code, 0);
-  const again = await runCli(['deploy', '--json'], env, { cwd, timeoutMs: 180_000 });
-  assert.equal(again.code, 0, again.stderr);
+  // The assignment applies 4 s from now (provision made it a while ago, while it did the rest).
+  const made = (emu.state().arm as Obj[]).find((x) => x.id.toLowerCase() === d.resources.acrPull.id.toLowerCase())!.properties.createdOn;
+  emu.aca.acrPullPropagation(Date.now() - Date.parse(made) + 4000);
+  try {
+    const again = await runCli(['deploy', '--image', d.resources.containerApp.image], env, { cwd, timeoutMs: 180_000 });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /the registry refused the pull; the AcrPull role assignment was made \d+ s ago, and Azure can take up to 10 minutes/);
+    assert.match(again.stderr, /Retrying in \d+ s with a new revision/);
+  } finally {
+    emu.aca.acrPullPropagation(0);
+  }
 });
 
 test('mcp-obo test names a missing federated credential, and provision repairs it', async () => {

@@ -200,3 +200,35 @@ test('bad domain flags fail before any call; a certificate that is not issued is
   const bound = app.properties.configuration.ingress.customDomains.find((c: Obj) => c.name === DOMAIN);
   assert.equal(bound?.bindingType, 'SniEnabled', 'and still bound on the app');
 });
+
+test('a certificate that stays pending stops deploy after --timeout with what to check; a rerun picks it up', async () => {
+  emu.aca.certificatesPending(true);
+  try {
+    const r = await runCli(['deploy', '--domain', 'api2.contoso.test', '--dns-zone', 'contoso.test', '--timeout', '3s'], env, { cwd, timeoutMs: 120_000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /the managed certificate for api2\.contoso\.test is still Pending after <1 min/);
+    assert.match(r.stderr, /reachable .*CAA record must allow digicert\.com/);
+    assert.match(r.stderr, /Rerun `mcp-obo deploy --domain api2\.contoso\.test` later \(it waits for the pending certificate\)/);
+  } finally {
+    emu.aca.certificatesPending(false);
+  }
+  emu.requests.length = 0;
+  const again = await runCli(['deploy', '--domain', 'api2.contoso.test'], env, { cwd, timeoutMs: 240_000 });
+  assert.equal(again.code, 0, again.stderr);
+  assert.ok(!emu.requests.some((q) => q.method === 'PUT' && /managedCertificates/i.test(q.path)), 'the pending certificate is not requested twice');
+  assert.equal((await deploymentFile(cwd)).domain, 'api2.contoso.test');
+});
+
+test('an apex domain: an A record to the environment and HTTP validation, as Container Apps requires', async () => {
+  const r = await runCli(['deploy', '--domain', 'contoso.test', '--dns-zone', 'contoso.test', '--json'], env, { cwd, timeoutMs: 240_000 });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const environment = (emu.state().arm as Obj[]).find((x) => x.type === 'Microsoft.App/managedEnvironments')!;
+  assert.deepEqual(emu.dns.lookup('contoso.test', 'A'), [environment.properties.staticIp]);
+  assert.deepEqual(emu.dns.lookup('contoso.test', 'CNAME'), [], 'no CNAME at the zone apex');
+  const app = (emu.state().arm as Obj[]).find((x) => x.type === 'Microsoft.App/containerApps' && x.name === 'ca-e2e-dev-dm01')!;
+  const bound = app.properties.configuration.ingress.customDomains.find((c: Obj) => c.name === 'contoso.test');
+  assert.equal(bound?.bindingType, 'SniEnabled');
+  const cert = (emu.state().arm as Obj[]).find((x) => String(x.id).toLowerCase() === String(bound.certificateId).toLowerCase())!;
+  assert.equal(cert.properties.domainControlValidation, 'HTTP');
+  assert.equal((await deploymentFile(cwd)).mcpUrl, 'https://contoso.test/mcp');
+});

@@ -36,7 +36,8 @@ test('the tarball ships bin, dist and the Dockerfile, and no tests, emulator, so
   assert.ok(files.includes('bin/mcp-obo'));
   assert.ok(files.includes('dist/cli/main.js'));
   assert.ok(files.includes('Dockerfile'));
-  assert.ok(files.includes('npm-shrinkwrap.json'), 'the image installs exactly the tested dependency tree');
+  assert.ok(files.includes('npm-shrinkwrap.json'), 'the CLI installs exactly the tested dependency tree');
+  for (const f of ['dist/image/package.json', 'dist/image/npm-shrinkwrap.json', 'dist/image/sbom.cdx.json']) assert.ok(files.includes(f), `${f}: the image's dependency set and SBOM ship with the package deploy uploads`);
   assert.ok(files.includes('README.md'));
   for (const f of files) assert.doesNotMatch(f, /^(test|src|bench|\.ci)\/|emulator|\.map$|\.env/, f);
 });

@@ -121,3 +121,25 @@ test('SIGTERM stops the server cleanly with exit code 0', async () => {
   assert.equal(await serve.stop(), 0);
   assert.match(serve.output(), /"event":"server.stopping","signal":"SIGTERM"/);
 });
+
+test('in Container Apps, /health names the revision that answered, before and after the app has loaded', async () => {
+  const serve = await startServe(serverEnv(emu, { CONTAINER_APP_REVISION: 'ca-x-dev-ab12--k3j9x2q' }));
+  try {
+    // Right after listening the bare listener answers (the app is still loading); both must name the revision.
+    const early = await fetch(`${serve.url}/health`);
+    assert.deepEqual([early.status, early.headers.get('x-mcp-obo-revision'), await early.text()], [200, 'ca-x-dev-ab12--k3j9x2q', '{"status":"healthy"}']);
+    await (await fetch(`${serve.url}/.well-known/oauth-protected-resource/mcp`)).body?.cancel(); // waits for the app
+    const late = await fetch(`${serve.url}/health`);
+    assert.deepEqual([late.status, late.headers.get('x-mcp-obo-revision'), late.headers.get('cache-control')], [200, 'ca-x-dev-ab12--k3j9x2q', 'no-store']);
+  } finally {
+    await serve.stop();
+  }
+  const local = await startServe(serverEnv(emu, { CONTAINER_APP_REVISION: 'not a revision\r\nx-injected: 1' }));
+  try {
+    const res = await fetch(`${local.url}/health`);
+    assert.equal(res.headers.get('x-mcp-obo-revision'), null, 'only a revision-shaped value is echoed');
+    assert.equal(res.headers.get('x-injected'), null);
+  } finally {
+    await local.stop();
+  }
+});

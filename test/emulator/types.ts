@@ -195,5 +195,5 @@ export interface EmulatorState {
   /** Registry contents by registry name: repository, tag, digest, run id, image config. */
   acr: Record<string, unknown[]>;
   /** Public DNS records (set through emu.dns or Azure DNS zones). */
-  dns: Array<{ name: string; type: 'CNAME' | 'TXT'; values: string[] }>;
+  dns: Array<{ name: string; type: 'A' | 'CNAME' | 'TXT'; values: string[] }>;
 }

@@ -112,6 +112,15 @@ function appBody(image: string, mi: { id: string; clientId: string }, suffix: st
   };
 }
 
+/** The revision once it leaves Processing / Activating (the app's PUT returns before that). */
+async function settled(app: string, revision: string): Promise<{ provisioningState?: string; runningState?: string; healthState?: string; active?: boolean; trafficWeight?: number }> {
+  for (;;) {
+    const rev = await c.aca.containerAppsRevisions.getRevision(RG, app, revision);
+    if (!['Processing', 'Activating'].includes(rev.runningState!)) return rev;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 before(async () => {
   emu = await startEmulator();
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), emu.caPem]);
@@ -208,7 +217,9 @@ describe('emulator Container Apps', () => {
     const image = `${infra.loginServer}/mcp-obo:v1`;
     const app = await c.aca.containerApps.createOrUpdate(RG, 'mcp-app', appBody(image, infra.pullMi, 'r1') as never, fast);
     assert.equal(app.provisioningState, 'Succeeded');
-    assert.equal(app.latestReadyRevisionName, 'mcp-app--r1');
+    assert.equal(app.latestRevisionName, 'mcp-app--r1');
+    await settled('mcp-app', 'mcp-app--r1');
+    assert.equal((await c.aca.containerApps.get(RG, 'mcp-app')).latestReadyRevisionName, 'mcp-app--r1');
     const fqdn = app.configuration!.ingress!.fqdn!;
     assert.match(fqdn, /^127\.0\.0\.1:\d+$/);
     const health = await fetch(`https://${fqdn}/health`);
@@ -217,7 +228,7 @@ describe('emulator Container Apps', () => {
     assert.equal(meta.resource, `https://${fqdn}/mcp`);
 
     const rev1 = await c.aca.containerAppsRevisions.getRevision(RG, 'mcp-app', 'mcp-app--r1');
-    assert.deepEqual([rev1.provisioningState, rev1.runningState, rev1.healthState, rev1.active], ['Provisioned', 'Running', 'Healthy', true]);
+    assert.deepEqual([rev1.provisioningState, rev1.runningState, rev1.healthState, rev1.active], ['Provisioned', 'RunningAtMaxScale', 'Healthy', true]);
     const replicas = await c.aca.containerAppsRevisionReplicas.listReplicas(RG, 'mcp-app', 'mcp-app--r1');
     assert.equal(replicas.value.length, 1);
     assert.deepEqual([replicas.value[0]!.containers![0]!.name, replicas.value[0]!.containers![0]!.ready], ['mcp', true]);
@@ -251,12 +262,14 @@ describe('emulator Container Apps', () => {
     ac.abort();
 
     const next = await c.aca.containerApps.createOrUpdate(RG, 'mcp-app', appBody(image, infra.pullMi, 'r2') as never, fast);
-    assert.equal(next.latestReadyRevisionName, 'mcp-app--r2');
+    assert.equal(next.latestReadyRevisionName, 'mcp-app--r1', 'the PUT returns while r1 still takes the traffic');
+    await settled('mcp-app', 'mcp-app--r2');
+    assert.equal((await c.aca.containerApps.get(RG, 'mcp-app')).latestReadyRevisionName, 'mcp-app--r2');
     assert.equal((await fetch(`https://${fqdn}/health`)).status, 200);
     const revs = new Map<string, { active?: boolean; runningState?: string }>();
     for await (const r of c.aca.containerAppsRevisions.listRevisions(RG, 'mcp-app')) revs.set(r.name!, r);
     assert.deepEqual([revs.get('mcp-app--r1')!.active, revs.get('mcp-app--r1')!.runningState], [false, 'Stopped']);
-    assert.deepEqual([revs.get('mcp-app--r2')!.active, revs.get('mcp-app--r2')!.runningState], [true, 'Running']);
+    assert.deepEqual([revs.get('mcp-app--r2')!.active, revs.get('mcp-app--r2')!.runningState], [true, 'RunningAtMaxScale']);
     assert.equal((await c.aca.containerAppsRevisionReplicas.listReplicas(RG, 'mcp-app', 'mcp-app--r1')).value.length, 0);
     const same = await c.aca.containerApps.createOrUpdate(RG, 'mcp-app', appBody(image, infra.pullMi, 'r2') as never, fast);
     assert.equal(same.latestRevisionName, 'mcp-app--r2');
@@ -299,15 +312,70 @@ describe('emulator Container Apps', () => {
     }
   });
 
-  test('a container that exits before it is ready fails the revision with its last output', { skip: NEEDS_DIST }, async () => {
+  test('a container that exits before it is ready: the PUT succeeds, the revision ends ActivationFailed with the replica\'s details', { skip: NEEDS_DIST }, async () => {
     assert.equal((await builtImage()).status, 'Succeeded');
     const body = appBody(`${infra.loginServer}/mcp-obo:v1`, infra.pullMi, 'x1');
     const container = (body.template as { containers: Array<{ env: Array<{ name: string }> }> }).containers[0]!;
     container.env = container.env.filter((e) => e.name !== 'AZURE_TENANT_ID');
-    await assert.rejects(c.aca.containerApps.createOrUpdate(RG, 'crashes', body as never, fast), /Failed to provision revision for container app 'crashes'.*exit code 2/s);
-    const rev = await c.aca.containerAppsRevisions.getRevision(RG, 'crashes', 'crashes--x1');
-    assert.deepEqual([rev.provisioningState, rev.runningState, rev.healthState], ['Provisioned', 'Failed', 'Unhealthy']);
-    assert.match(emu.aca.logs('crashes').join('\n'), /AZURE_TENANT_ID/);
+    const app = await c.aca.containerApps.createOrUpdate(RG, 'crashes', body as never, fast);
+    assert.equal(app.provisioningState, 'Succeeded', 'Azure reports the update done before the revision runs');
+    const rev = await settled('crashes', 'crashes--x1');
+    assert.deepEqual([rev.provisioningState, rev.runningState, rev.healthState], ['Provisioned', 'ActivationFailed', 'Unhealthy']);
+    const replicas = await c.aca.containerAppsRevisionReplicas.listReplicas(RG, 'crashes', 'crashes--x1');
+    assert.match(replicas.value[0]!.runningStateDetails!, /terminated with exit code 2 before becoming ready/);
+    assert.ok(!(await c.aca.containerApps.get(RG, 'crashes')).latestReadyRevisionName, 'no revision ever became ready');
+    assert.match(emu.aca.logs('crashes', 'crashes--x1').join('\n'), /AZURE_TENANT_ID/);
+  });
+
+  test('min replicas 0: ScaledToZero once activated; a request through the ingress wakes it', { skip: NEEDS_DIST }, async () => {
+    assert.equal((await builtImage()).status, 'Succeeded');
+    const body = appBody(`${infra.loginServer}/mcp-obo:v1`, infra.pullMi, 'z1');
+    (body.template as { scale: unknown }).scale = { minReplicas: 0, maxReplicas: 3 };
+    const app = await c.aca.containerApps.createOrUpdate(RG, 'idle', body as never, fast);
+    const rev = await settled('idle', 'idle--z1');
+    assert.deepEqual([rev.provisioningState, rev.runningState, rev.active, rev.trafficWeight], ['Provisioned', 'ScaledToZero', true, 100]);
+    assert.equal((await c.aca.containerApps.get(RG, 'idle')).latestReadyRevisionName, 'idle--z1');
+    assert.equal((await c.aca.containerAppsRevisionReplicas.listReplicas(RG, 'idle', 'idle--z1')).value.length, 0);
+    const health = await fetch(`https://${app.configuration!.ingress!.fqdn}/health`);
+    assert.equal(health.status, 200, 'the request waited for a replica');
+    assert.equal(health.headers.get('x-mcp-obo-revision'), 'idle--z1');
+    assert.equal((await c.aca.containerAppsRevisions.getRevision(RG, 'idle', 'idle--z1')).runningState, 'Running');
+  });
+
+  test('a new revision that never becomes ready: the old one keeps 100% of the traffic', { skip: NEEDS_DIST }, async () => {
+    assert.equal((await builtImage()).status, 'Succeeded');
+    const app = await c.aca.containerApps.createOrUpdate(RG, 'keeps', appBody(`${infra.loginServer}/mcp-obo:v1`, infra.pullMi, 'k1') as never, fast);
+    await settled('keeps', 'keeps--k1');
+    emu.acr.pushImage(ACR, 'mcp-obo:refuses', { MAX_TOKEN_AGE_HOURS: '500' });
+    const next = await c.aca.containerApps.createOrUpdate(RG, 'keeps', appBody(`${infra.loginServer}/mcp-obo:refuses`, infra.pullMi, 'k2') as never, fast);
+    assert.equal(next.provisioningState, 'Succeeded');
+    const rev = await settled('keeps', 'keeps--k2');
+    assert.equal(rev.runningState, 'ActivationFailed');
+    const now = await c.aca.containerApps.get(RG, 'keeps');
+    assert.deepEqual([now.latestRevisionName, now.latestReadyRevisionName], ['keeps--k2', 'keeps--k1']);
+    const old = await c.aca.containerAppsRevisions.getRevision(RG, 'keeps', 'keeps--k1');
+    assert.deepEqual([old.active, old.trafficWeight, old.runningState], [true, 100, 'RunningAtMaxScale']);
+    const health = await fetch(`https://${app.configuration!.ingress!.fqdn}/health`);
+    assert.deepEqual([health.status, health.headers.get('x-mcp-obo-revision')], [200, 'keeps--k1']);
+  });
+
+  test('a new AcrPull assignment refuses pulls until it has propagated', async () => {
+    assert.equal((await builtImage()).status, 'Succeeded');
+    const mi = await c.msi.userAssignedIdentities.createOrUpdate(RG, 'mi-late', { location: 'eastus' });
+    const reg = await c.acr.registries.get(RG, ACR);
+    emu.aca.acrPullPropagation(60_000);
+    try {
+      await c.auth.roleAssignments.create(reg.id!.slice(1), randomUUID(), {
+        roleDefinitionId: `/subscriptions/${emu.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${ACR_PULL}`, principalId: mi.principalId!, principalType: 'ServicePrincipal',
+      });
+      const body = appBody(`${infra.loginServer}/mcp-obo:v1`, { id: mi.id!, clientId: mi.clientId! }, 'p1');
+      await assert.rejects(c.aca.containerApps.createOrUpdate(RG, 'late-pull', body as never, fast), /UNAUTHORIZED: authentication required/);
+      emu.aca.acrPullPropagation(0);
+      const ok = await c.aca.containerApps.createOrUpdate(RG, 'late-pull', appBody(`${infra.loginServer}/mcp-obo:v1`, { id: mi.id!, clientId: mi.clientId! }, 'p2') as never, fast);
+      assert.equal(ok.provisioningState, 'Succeeded');
+    } finally {
+      emu.aca.acrPullPropagation(0);
+    }
   });
 });
 

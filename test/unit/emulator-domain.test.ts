@@ -183,4 +183,47 @@ describe('emulator custom domains', () => {
     assert.match(final.properties.configuration.ingress.fqdn, /^127\.0\.0\.1:\d+$/);
     assert.equal((await arm('DELETE', `/resourceGroups/${RG}/providers/Microsoft.App/managedEnvironments/dom-env/managedCertificates/mc-mcp`)).body.error.code, 'CertificateInUse');
   });
+
+  test('an apex domain: no CNAME at the zone apex; an A record to the environment passes the analysis and HTTP validation, not CNAME validation', async () => {
+    const zone = `/resourceGroups/${RG}/providers/Microsoft.Network/dnsZones/fabrikam.example`;
+    assert.equal((await arm('PUT', `${zone}?api-version=2018-05-01`, { location: 'global' })).status, 201);
+    const cname = await arm('PUT', `${zone}/CNAME/@?api-version=2018-05-01`, { properties: { TTL: 300, CNAMERecord: { cname: 'x.example.net' } } });
+    assert.deepEqual([cname.status, cname.body.error.message], [400, 'The CNAME record set cannot be created at the zone apex.']);
+    const env = await aca.managedEnvironments.get(RG, 'dom-env');
+    assert.match(env.staticIp!, /^\d+\.\d+\.\d+\.\d+$/);
+    assert.equal((await arm('PUT', `${zone}/A/@?api-version=2018-05-01`, { properties: { TTL: 300, ARecords: [{ ipv4Address: env.staticIp }] } })).status, 201);
+    assert.equal((await arm('PUT', `${zone}/TXT/asuid?api-version=2018-05-01`, { properties: { TTL: 300, TXTRecords: [{ value: [emu.aca.customDomainVerificationId] }] } })).status, 201);
+    assert.deepEqual(emu.dns.lookup('fabrikam.example', 'A'), [env.staticIp]);
+    const analysis = await aca.containerApps.listCustomHostNameAnalysis(RG, 'dom-app', { customHostname: 'fabrikam.example' });
+    assert.deepEqual([analysis.customDomainVerificationTest, analysis.aRecords, analysis.cNameRecords], ['Passed', [env.staticIp], []]);
+    const app = await arm('GET', `/resourceGroups/${RG}/providers/Microsoft.App/containerApps/dom-app`);
+    const domains = [...app.body.properties.configuration.ingress.customDomains, { name: 'fabrikam.example', bindingType: 'Disabled' }];
+    assert.equal((await arm('PUT', `/resourceGroups/${RG}/providers/Microsoft.App/containerApps/dom-app`, appBody(domains))).status, 200);
+    await settled('dom-app');
+    const envelope = (v: 'CNAME' | 'HTTP') => ({ managedCertificateEnvelope: { location: 'eastus', properties: { subjectName: 'fabrikam.example', domainControlValidation: v } }, ...fast });
+    await assert.rejects(aca.managedCertificates.createOrUpdate(RG, 'dom-env', 'mc-apex', envelope('CNAME')), /Not found CNAME of hostname 'fabrikam\.example'.*Validation method CNAME failed/);
+    const issued = await aca.managedCertificates.createOrUpdate(RG, 'dom-env', 'mc-apex', envelope('HTTP'));
+    assert.equal(issued.properties!.provisioningState, 'Succeeded');
+  });
+
+  test('certificatesPending holds managed certificates Pending until it is turned off', async () => {
+    // One certificate per subject name: the apex test's goes first.
+    assert.equal((await arm('DELETE', `/resourceGroups/${RG}/providers/Microsoft.App/managedEnvironments/dom-env/managedCertificates/mc-apex`)).status, 200);
+    emu.aca.certificatesPending(true);
+    let held;
+    try {
+      const poller = aca.managedCertificates.createOrUpdate(RG, 'dom-env', 'mc-held', { managedCertificateEnvelope: { location: 'eastus', properties: { subjectName: 'fabrikam.example', domainControlValidation: 'HTTP' } }, ...fast });
+      await poller.submitted();
+      // Without the switch this GET would already see it Succeeded (the type has no latency).
+      held = await aca.managedCertificates.get(RG, 'dom-env', 'mc-held');
+      assert.equal(held.properties!.provisioningState, 'Pending');
+    } finally {
+      emu.aca.certificatesPending(false);
+    }
+    for (;;) {
+      const now = await aca.managedCertificates.get(RG, 'dom-env', 'mc-held');
+      if (now.properties!.provisioningState !== 'Pending') return assert.equal(now.properties!.provisioningState, 'Succeeded');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
 });

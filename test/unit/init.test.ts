@@ -124,5 +124,8 @@ test('--github-workflow writes a deploy workflow for this deployment, using OIDC
   assert.match(yml, new RegExp(`AZURE_TENANT_ID: ${T}`));
   assert.match(yml, /rg-contoso-dev-ab12/);
   assert.doesNotMatch(yml, /\{\{[A-Z_]+\}\}|CLIENT_SECRET/);
+  const uses = [...yml.matchAll(/^\s*-?\s*uses:\s*(\S+)(.*)$/gm)];
+  assert.ok(uses.length >= 2);
+  for (const [, ref, comment] of uses) assert.match(`${ref}${comment}`, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/, 'every action pinned by commit SHA, its version in a comment');
   await assert.rejects(writeGithubWorkflow(d, c.cwd, false), /already exists/);
 });

@@ -44,10 +44,10 @@ test('keys depend on the assertion and the API, and do not contain the assertion
   assert.doesNotMatch(a, /user-token/);
 });
 
-test('the cache is bounded by memory, and by default holds 20,000 users with both APIs (2.5 KB tokens)', async () => {
+test('the cache is bounded by memory: 112 MiB hold 20,000 users with both APIs (2.5 KB tokens)', async () => {
   const clock = fakeClock();
   const bySize = new OboTokenCache({ clock, maxBytes: 64 * 1024 });
-  const byDefault = new OboTokenCache({ clock });
+  const byDefault = new OboTokenCache({ clock, maxBytes: 112 * 1024 * 1024 });
   const token = 'x'.repeat(2500);
   for (let i = 0; i < 20_000; i++) {
     const load = async () => ({ accessToken: token, expiresOn: clock.now() + 3_600_000, user: `tid/${i}` });
@@ -58,6 +58,12 @@ test('the cache is bounded by memory, and by default holds 20,000 users with bot
   assert.ok(bySize.size > 0 && bySize.size <= Math.floor((64 * 1024) / 2500), `size ${bySize.size}`);
   assert.equal(byDefault.size, 40_000, 'nothing evicted');
   assert.ok(byDefault.stats().bytes <= 112 * 1024 * 1024);
+});
+
+test('by default the cache may use 35% of the V8 heap', async () => {
+  const { defaultCacheBytes } = await import('../../src/server/obo/cache.ts');
+  const { getHeapStatistics } = await import('node:v8');
+  assert.equal(defaultCacheBytes(), Math.floor(getHeapStatistics().heap_size_limit * 0.35));
 });
 
 test('a token that is already (nearly) expired is returned but not cached', async () => {

@@ -1,11 +1,18 @@
 /**
  * A bounded cache of downstream tokens keyed by a hash of the user's incoming token and the API.
  * msal-node's own in-memory cache never evicts, so the server keeps msal's cache per request and
- * bounds this one by memory (lru-cache), with one in-flight exchange per key. A real Graph or
- * DevOps token is about 2.5 KB, so the default 112 MiB holds some 42,000 (20,000 users with both
- * APIs); hit rates are reported by `stats()`.
+ * bounds this one by memory (lru-cache), with one in-flight exchange per key. By default it may
+ * use 35% of the V8 heap (MCP_OBO_CACHE_MB sets it): a real Graph or DevOps token is about 2.5 KB,
+ * so the image's 192 MiB heap holds some 24,000 tokens, and a larger container holds more. Hit
+ * rates are reported by `stats()`.
  */
 import { createHash } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
+
+/** The cache's default share of the heap: the rest stays for requests in flight and the caches' objects. */
+export function defaultCacheBytes(): number {
+  return Math.floor(getHeapStatistics().heap_size_limit * 0.35);
+}
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../clock.ts';
 
@@ -34,7 +41,7 @@ export class OboTokenCache {
     this.clock = opts.clock;
     this.refreshBeforeMs = opts.refreshBeforeMs ?? 5 * 60_000;
     this.lru = new LRUCache<string, CachedToken>({
-      maxSize: opts.maxBytes ?? 112 * 1024 * 1024,
+      maxSize: opts.maxBytes ?? defaultCacheBytes(),
       // Tokens and keys are ASCII (one byte per character in V8), plus the entry's objects.
       sizeCalculation: (v, k) => v.accessToken.length + k.length + (v.user?.length ?? 0) + 160,
     });

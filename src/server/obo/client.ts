@@ -46,6 +46,8 @@ export interface OboClientOptions {
   networkClient?: Msal.INetworkModule;
   /** Most token exchanges in flight at once; more wait in line (a burst of new users). Default 16. */
   maxConcurrent?: number;
+  /** Memory for cached downstream tokens; default 35% of the V8 heap. */
+  cacheBytes?: number;
 }
 
 const API_NAMES: Record<DownstreamApi, string> = { graph: 'Microsoft Graph', devops: 'Azure DevOps' };
@@ -55,7 +57,7 @@ export function scopesFor(api: DownstreamApi, graphEndpoint: string): string[] {
 }
 
 export function createOboClient(opts: OboClientOptions): OboClient & { cache: OboTokenCache; warm(): Promise<void> } {
-  const cache = opts.cache ?? new OboTokenCache({ clock: opts.clock });
+  const cache = opts.cache ?? new OboTokenCache({ clock: opts.clock, ...(opts.cacheBytes ? { maxBytes: opts.cacheBytes } : {}) });
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const knownAuthority = new URL(opts.authority).host;
   const exchanges = new KeyedLimiter(opts.maxConcurrent ?? 16);

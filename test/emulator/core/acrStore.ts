@@ -40,6 +40,10 @@ export class AcrStore {
   tasksNotAllowed = false;
   /** undefined: builds succeed; a string: the next build fails with it in its log. */
   failNextBuild: string | undefined;
+  /** Run logs are kept in the registry: listLogSasUrl answers with logArtifactLink only. */
+  logsInRegistry = false;
+  /** Docker Hub answers the build agent's anonymous pulls with 429 toomanyrequests. */
+  dockerHubRateLimited = false;
 
   contents(registryId: string, name: string, loginServer: string): RegistryContents {
     const k = lc(registryId);

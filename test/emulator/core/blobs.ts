@@ -11,6 +11,8 @@ export interface Blob {
   etag: string;
   lastModified: Date;
   created: Date;
+  /** Get Blob requests served so far (a writer can wait for a reader to see a partial append). */
+  reads: number;
 }
 
 export interface Sas {
@@ -66,7 +68,7 @@ export class BlobStore {
   putBlock(account: string, path: string, data: Buffer, contentType: string, metadata: Record<string, string> = {}): Blob {
     const old = this.get(account, path);
     const now = new Date();
-    const blob: Blob = { data, type: 'BlockBlob', contentType, metadata, etag: etag(), lastModified: now, created: old?.created ?? now };
+    const blob: Blob = { data, type: 'BlockBlob', contentType, metadata, etag: etag(), lastModified: now, created: old?.created ?? now, reads: 0 };
     this.#blobs.set(`${lc(account)}/${path}`, blob);
     return blob;
   }
@@ -74,15 +76,15 @@ export class BlobStore {
   /** Create an empty append blob (the run log before its first line). */
   createAppend(account: string, path: string, contentType = 'text/plain; charset=utf-8'): Blob {
     const now = new Date();
-    const blob: Blob = { data: Buffer.alloc(0), type: 'AppendBlob', contentType, metadata: {}, etag: etag(), lastModified: now, created: now };
+    const blob: Blob = { data: Buffer.alloc(0), type: 'AppendBlob', contentType, metadata: {}, etag: etag(), lastModified: now, created: now, reads: 0 };
     this.#blobs.set(`${lc(account)}/${path}`, blob);
     return blob;
   }
 
-  append(account: string, path: string, text: string): void {
+  append(account: string, path: string, data: string | Buffer): void {
     const blob = this.get(account, path);
     if (!blob || blob.type !== 'AppendBlob') throw new RangeError(`no append blob ${account}/${path}`);
-    blob.data = Buffer.concat([blob.data, Buffer.from(text, 'utf8')]);
+    blob.data = Buffer.concat([blob.data, typeof data === 'string' ? Buffer.from(data, 'utf8') : data]);
     blob.etag = etag();
     blob.lastModified = new Date();
   }

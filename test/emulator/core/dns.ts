@@ -1,7 +1,7 @@
-// The public DNS stand-in: CNAME and TXT records by name, as a resolver on the internet would see them.
+// The public DNS stand-in: A, CNAME and TXT records by name, as a resolver on the internet would see them.
 // Azure DNS zones write into it (every emulated zone counts as delegated); domain validation reads it.
 
-export type DnsType = 'CNAME' | 'TXT';
+export type DnsType = 'A' | 'CNAME' | 'TXT';
 
 export interface DnsRecord {
   name: string;
@@ -14,15 +14,16 @@ export interface PublicDnsApi {
   /** Replace the record set (a CNAME holds exactly one value; [] deletes). */
   set(name: string, type: DnsType, values: string[]): void;
   delete(name: string, type: DnsType): void;
-  /** The values (CNAME targets lower-cased without trailing dot; TXT strings verbatim), [] when absent. */
+  /** The values (A addresses; CNAME targets lower-cased without trailing dot; TXT strings verbatim), [] when absent. */
   lookup(name: string, type: DnsType): string[];
   records(): DnsRecord[];
 }
 
 export const dnsName = (name: string): string => name.trim().toLowerCase().replace(/\.$/, '');
+export const IPV4 = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)$/;
 
 function checkType(type: string): DnsType {
-  if (type !== 'CNAME' && type !== 'TXT') throw new TypeError(`DNS record type must be 'CNAME' or 'TXT' (got '${type}')`);
+  if (type !== 'A' && type !== 'CNAME' && type !== 'TXT') throw new TypeError(`DNS record type must be 'A', 'CNAME' or 'TXT' (got '${type}')`);
   return type;
 }
 
@@ -36,6 +37,7 @@ export class PublicDns implements PublicDnsApi {
     if (!Array.isArray(values) || values.some((v) => typeof v !== 'string')) throw new TypeError('values must be an array of strings');
     if (values.length === 0) return this.delete(n, type);
     if (type === 'CNAME' && values.length !== 1) throw new TypeError('a CNAME record set holds exactly one value');
+    if (type === 'A' && values.some((v) => !IPV4.test(v))) throw new TypeError('an A record set holds IPv4 addresses');
     this.#records.set(`${type} ${n}`, { name: n, type, values: type === 'CNAME' ? [dnsName(values[0]!)] : [...values] });
   }
 

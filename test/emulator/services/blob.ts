@@ -62,6 +62,7 @@ function getBlob(blobs: BlobStore, ctx: Ctx): void {
   if (denied(ctx, blobs.check(account, path, ctx.query.get('sig'), 'r'), `${account}/${path}`)) return;
   const blob = blobs.get(account, path);
   if (!blob) return fail(ctx, 404, 'BlobNotFound', 'The specified blob does not exist.');
+  if (ctx.method === 'GET') blob.reads++;
   const rid = guid();
   const size = blob.data.length;
   const h: Record<string, string> = {

@@ -19,15 +19,26 @@ export interface AcrSwitches {
   tasksNotAllowed(on: boolean): void;
   /** The next build fails at its first RUN step, `message` printed as the step's output. */
   failNextBuild(message?: string): void;
+  /** Run logs kept in the registry: listLogSasUrl answers with logArtifactLink only, as for runs with a log template. */
+  logsInRegistry(on: boolean): void;
+  /** Docker Hub refuses the build agent's anonymous pulls (429 toomanyrequests): a FROM on Docker Hub fails the build. */
+  dockerHubRateLimited(on: boolean): void;
   /** Images of a registry (by resource name): repository, tag, digest, the run that pushed it, image config. */
   images(registryName: string): AcrImage[];
-  /** Put `repository[:tag]` into a registry without a build (config from the repository's Dockerfile). */
-  pushImage(registryName: string, image: string): AcrImage;
+  /**
+   * Put `repository[:tag]` into a registry without a build (config from the repository's Dockerfile); `env` adds or
+   * overrides image ENV entries (e.g. a setting the server refuses, for an image that never becomes ready).
+   */
+  pushImage(registryName: string, image: string, env?: Record<string, string>): AcrImage;
 }
 
 export interface AcaSwitches {
   /** How long a new replica may take to answer its readiness probe before the revision fails (default 15000 ms). */
   startupTimeout(ms: number): void;
+  /** A pull role assignment takes effect only `ms` after it was created (default 0; Azure: up to about 10 minutes). */
+  acrPullPropagation(ms: number): void;
+  /** Managed certificates requested while on stay Pending; turning it off lets them complete (validation as usual). */
+  certificatesPending(on: boolean): void;
   /** Console output lines of a revision's replica (default: the app's active, else latest, revision). */
   logs(appName: string, revision?: string): string[];
   /** The environment a revision's replica process was started with (same default revision), or undefined. */
@@ -85,13 +96,17 @@ export function deploySwitches(env: DeploySwitchEnv): { acr: AcrSwitches; aca: A
   const acr: AcrSwitches = {
     tasksNotAllowed: (on) => void (env.acr.tasksNotAllowed = on),
     failNextBuild: (message = 'npm error code 1\nnpm error command failed') => void (env.acr.failNextBuild = message),
+    logsInRegistry: (on) => void (env.acr.logsInRegistry = on),
+    dockerHubRateLimited: (on) => void (env.acr.dockerHubRateLimited = on),
     images: (name) => structuredClone(env.acr.byName(name)?.images ?? []),
-    pushImage: (name, image) => {
+    pushImage: (name, image, extraEnv = {}) => {
       const r = registry(name);
       const p = parseImageName(image);
       if (!p || p.digest) throw new TypeError(`image must be 'repository[:tag]' (got '${image}')`);
       const c = env.acr.contents(String(r.id), String(r.name), String((r.properties as JsonObject).loginServer));
-      return structuredClone(env.acr.push(c, { repository: p.repository, tag: p.tag ?? 'latest', digest: `sha256:${randomBytes(32).toString('hex')}`, config: repoImageConfig() }));
+      const config = repoImageConfig();
+      config.env = { ...config.env, ...extraEnv };
+      return structuredClone(env.acr.push(c, { repository: p.repository, tag: p.tag ?? 'latest', digest: `sha256:${randomBytes(32).toString('hex')}`, config }));
     },
   };
   const replica = (appName: string, revision?: string): Replica | undefined => {
@@ -104,6 +119,16 @@ export function deploySwitches(env: DeploySwitchEnv): { acr: AcrSwitches; aca: A
     startupTimeout: (ms) => {
       if (!Number.isInteger(ms) || ms < 100) throw new TypeError('startupTimeout must be an integer >= 100 (ms)');
       env.aca.startupTimeoutMs = ms;
+    },
+    certificatesPending: (on) => {
+      env.aca.certificatesPending = on;
+      if (on) return;
+      for (const op of env.aca.heldCertificates) op.doneAt = Date.now();
+      env.aca.heldCertificates.clear();
+    },
+    acrPullPropagation: (ms) => {
+      if (!Number.isInteger(ms) || ms < 0) throw new TypeError('acrPullPropagation must be a non-negative integer (ms)');
+      env.aca.acrPullPropagationMs = ms;
     },
     logs: (appName, revision) => (replica(appName, revision)?.lines ?? []).map((l) => l.text),
     replicaEnv: (appName, revision) => {
@@ -142,7 +167,15 @@ export function applyDeployConfig(s: ReturnType<typeof deploySwitches>, body: Re
   const { acr, aca, deviceCode } = body;
   if (acr !== undefined) {
     if (!isRecord(acr)) throw new TypeError('acr must be an object');
-    only(acr, ['tasksNotAllowed', 'failNextBuild'], 'acr');
+    only(acr, ['tasksNotAllowed', 'failNextBuild', 'logsInRegistry', 'dockerHubRateLimited'], 'acr');
+    if (acr.dockerHubRateLimited !== undefined) {
+      if (typeof acr.dockerHubRateLimited !== 'boolean') throw new TypeError('acr.dockerHubRateLimited must be a boolean');
+      s.acr.dockerHubRateLimited(acr.dockerHubRateLimited);
+    }
+    if (acr.logsInRegistry !== undefined) {
+      if (typeof acr.logsInRegistry !== 'boolean') throw new TypeError('acr.logsInRegistry must be a boolean');
+      s.acr.logsInRegistry(acr.logsInRegistry);
+    }
     if (acr.tasksNotAllowed !== undefined) {
       if (typeof acr.tasksNotAllowed !== 'boolean') throw new TypeError('acr.tasksNotAllowed must be a boolean');
       s.acr.tasksNotAllowed(acr.tasksNotAllowed);
@@ -153,8 +186,13 @@ export function applyDeployConfig(s: ReturnType<typeof deploySwitches>, body: Re
   }
   if (aca !== undefined) {
     if (!isRecord(aca)) throw new TypeError('aca must be an object');
-    only(aca, ['startupTimeoutMs'], 'aca');
+    only(aca, ['startupTimeoutMs', 'acrPullPropagationMs', 'certificatesPending'], 'aca');
+    if (aca.certificatesPending !== undefined) {
+      if (typeof aca.certificatesPending !== 'boolean') throw new TypeError('aca.certificatesPending must be a boolean');
+      s.aca.certificatesPending(aca.certificatesPending);
+    }
     if (aca.startupTimeoutMs !== undefined) s.aca.startupTimeout(aca.startupTimeoutMs as number);
+    if (aca.acrPullPropagationMs !== undefined) s.aca.acrPullPropagation(aca.acrPullPropagationMs as number);
   }
   if (deviceCode !== undefined) {
     if (!isRecord(deviceCode)) throw new TypeError('deviceCode must be an object');
@@ -171,8 +209,8 @@ export function applyDeployConfig(s: ReturnType<typeof deploySwitches>, body: Re
 
 export function deployConfigSnapshot(env: DeploySwitchEnv): Record<string, unknown> {
   return {
-    acr: { tasksNotAllowed: env.acr.tasksNotAllowed, failNextBuild: env.acr.failNextBuild ?? null },
-    aca: { startupTimeoutMs: env.aca.startupTimeoutMs },
+    acr: { tasksNotAllowed: env.acr.tasksNotAllowed, failNextBuild: env.acr.failNextBuild ?? null, logsInRegistry: env.acr.logsInRegistry, dockerHubRateLimited: env.acr.dockerHubRateLimited },
+    aca: { startupTimeoutMs: env.aca.startupTimeoutMs, acrPullPropagationMs: env.aca.acrPullPropagationMs, certificatesPending: env.aca.certificatesPending },
     deviceCode: { autoApprove: env.codes.autoApprove ?? env.dir.defaultUser.oid, interval: env.codes.intervalSec, expiresIn: env.codes.expiresInSec },
   };
 }

@@ -1,5 +1,6 @@
 // A container app's ingress: one HTTPS listener on 127.0.0.1 (the emulator CA's leaf certificate) that
-// proxies to the active revision's replica, answering as ACA's Envoy does when there is no upstream.
+// proxies to the active revision's replica (holding requests while a revision scales from zero), answering as
+// ACA's Envoy does when there is no upstream.
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -40,12 +41,14 @@ function proxy(req: IncomingMessage, res: ServerResponse, port: number): void {
   req.pipe(up);
 }
 
-/** Start the listener; `target()` names the ready replica's port, or undefined while none is ready. */
-export function startIngress(tls: { certPem: string; keyPem: string }, target: () => number | undefined): Promise<Ingress> {
+/** Start the listener; `target()` names the ready replica's port (after starting one), or undefined when none can serve. */
+export function startIngress(tls: { certPem: string; keyPem: string }, target: () => number | undefined | Promise<number | undefined>): Promise<Ingress> {
   const server: Server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
-    const port = target();
-    if (port === undefined) return envoyError(res, 'no healthy upstream');
-    proxy(req, res, port);
+    // A revision at zero replicas: the request waits while one starts (the body stays paused meanwhile).
+    void Promise.resolve(target()).then((port) => {
+      if (port === undefined) return envoyError(res, 'no healthy upstream');
+      proxy(req, res, port);
+    }, () => envoyError(res, 'no healthy upstream'));
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -19,14 +19,16 @@ const lc = (s: unknown): string => String(s).toLowerCase();
  * and AcrDelete roles aren't honored in an ABAC-enabled registry", and Owner, Contributor and Reader grant
  * control-plane rights only (learn.microsoft.com/azure/container-registry/container-registry-rbac-abac-repository-permissions).
  * Conditions on assignments are not evaluated: a repository-scoped assignment counts as registry-wide.
+ * An assignment younger than `propagationMs` does not count yet: RBAC changes take minutes to apply.
  */
-export function canPull(inv: ArmInventory, store: GraphStore, principalId: string, registryId: string): boolean {
+export function canPull(inv: ArmInventory, store: GraphStore, principalId: string, registryId: string, propagationMs = 0): boolean {
   const holders = new Set([lc(principalId), ...store.memberOf(principalId).map(lc)]);
   const target = lc(registryId);
   const abac = ((inv.get(registryId)?.properties ?? {}) as JsonObject).roleAssignmentMode === 'AbacRepositoryPermissions';
   return [...inv.resources.values()].some((r) => {
     if (r.type !== ROLE_ASSIGNMENT_TYPE) return false;
     const p = r.properties as JsonObject;
+    if (propagationMs > 0 && Date.parse(String(p.createdOn)) > Date.now() - propagationMs) return false;
     const scope = lc(p.scope);
     if (!holders.has(lc(p.principalId)) || !(target === scope || target.startsWith(`${scope}/`))) return false;
     const def = ROLE_DEFINITIONS.find((d) => lc(p.roleDefinitionId).endsWith(`/${d.id}`));
@@ -41,7 +43,7 @@ export function imageFieldError(container: string, detail: string): string {
   return `The following field(s) are either invalid or missing. Field 'template.containers.${container}.image' is invalid with details: '${detail}';..`;
 }
 
-export function checkPull(env: { inv: ArmInventory; acr: AcrStore; store: GraphStore }, app: JsonObject, ref: string): PullResult {
+export function checkPull(env: { inv: ArmInventory; acr: AcrStore; store: GraphStore }, app: JsonObject, ref: string, propagationMs = 0): PullResult {
   const resolved = env.acr.resolve(ref);
   if (!resolved) return { ok: false, detail: `Invalid value: "${ref}": invalid reference format` };
   const server = lc(ref.slice(0, ref.indexOf('/')));
@@ -56,7 +58,7 @@ export function checkPull(env: { inv: ArmInventory; acr: AcrStore; store: GraphS
   if (cred && typeof cred.identity === 'string' && cred.identity !== '') {
     const mi = env.inv.get(cred.identity);
     const principalId = mi ? String((mi.properties as JsonObject).principalId) : undefined;
-    authorized = principalId !== undefined && canPull(env.inv, env.store, principalId, String(registry.id));
+    authorized = principalId !== undefined && canPull(env.inv, env.store, principalId, String(registry.id), propagationMs);
   } else if (cred && typeof cred.username === 'string') {
     // Admin-user credentials: the emulator never hands out the admin password, so only the name is checked.
     authorized = (registry.properties as JsonObject).adminUserEnabled === true && lc(cred.username) === lc(registry.name);

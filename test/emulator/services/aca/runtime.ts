@@ -1,17 +1,14 @@
 // The Container Apps data plane behind the ARM resources: per app an ingress listener, the identity
-// header its replicas use, log-stream tokens and system events; per revision a replica process.
+// header its replicas use, log-stream tokens and system events; per revision a replica process (lifecycle.ts).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { AcrStore } from '../../core/acrStore.ts';
 import type { GraphStore } from '../../core/graphStore.ts';
 import type { ArmInventory, ArmOperation } from '../../core/inventory.ts';
 import type { JsonObject } from '../../types.ts';
 import { EventLog } from './events.ts';
 import { type Ingress, startIngress } from './ingress.ts';
-import { checkPull, imageFieldError } from './pull.ts';
-import { distMissing, Replica } from './replica.ts';
-import { replicaEnv } from './replicaEnv.ts';
+import { provisionRevision, wake } from './lifecycle.ts';
+import type { Replica } from './replica.ts';
 
 export interface AcaEnv {
   url: string;
@@ -40,12 +37,23 @@ export interface AppRt {
 const lc = (s: string): string => s.toLowerCase();
 const props = (r: JsonObject): JsonObject => r.properties as JsonObject;
 const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
-const alnum = (n: number): string => [...randomBytes(n)].map((x) => 'abcdefghijklmnopqrstuvwxyz0123456789'[x % 36]).join('');
 
 export class AcaRuntime {
   readonly env: AcaEnv;
   startupTimeoutMs = 15_000;
+  /**
+   * How long a new pull role assignment takes to apply (default 0). Azure RBAC changes can take up to 10 minutes
+   * (learn.microsoft.com/azure/role-based-access-control/troubleshooting, "Role assignment changes are not being detected").
+   */
+  acrPullPropagationMs = 0;
+  /**
+   * Managed certificates stay Pending while this is on (DigiCert's validation not completing, e.g. an app not reachable
+   * from the internet: microsoft/azure-container-apps#1542); the held operations complete once it is turned off.
+   */
+  readonly heldCertificates = new Set<ArmOperation>();
+  certificatesPending = false;
   readonly #apps = new Map<string, AppRt>();
+  readonly #waking = new Map<AppRt, Promise<number | undefined>>();
   readonly #secret = randomBytes(32);
 
   constructor(env: AcaEnv) {
@@ -71,10 +79,7 @@ export class AcaRuntime {
     }
     if (ingress && !rt.ingress) {
       const r = rt;
-      rt.ingress = await startIngress(this.env.tls, () => {
-        const rep = r.active ? r.replicas.get(r.active) : undefined;
-        return rep?.state === 'ready' ? rep.port : undefined;
-      });
+      rt.ingress = await startIngress(this.env.tls, () => this.#target(r));
     }
     return rt;
   }
@@ -97,83 +102,23 @@ export class AcaRuntime {
     return c.aud === lc(appId) && c.exp * 1000 > Date.now();
   }
 
-  /**
-   * Provision a new revision: pull (credential, then manifest), start a replica, wait for readiness.
-   * The app's operation stays InProgress until then; success makes the revision active (the old
-   * replica stops), failure fails the operation with ACA's ContainerAppOperationError.
-   */
-  async provision(rt: AppRt, app: JsonObject, revision: JsonObject, op: ArmOperation | undefined, minDurationMs: number): Promise<void> {
-    const t0 = Date.now();
-    const rp = props(revision);
-    const revName = String(revision.name);
-    const container = ((rp.template as JsonObject).containers as JsonObject[])[0]!;
-    const settle = (error?: { code: string; message: string }): void => {
-      if (!op) return;
-      if (error) op.error = error;
-      op.doneAt = Math.max(Date.now(), t0 + minDurationMs);
-    };
-    const fail = (kind: 'provisioning' | 'running', details: string): void => {
-      Object.assign(rp, kind === 'provisioning'
-        ? { provisioningState: 'Failed', runningState: 'Failed', healthState: 'Unhealthy', provisioningError: details }
-        : { provisioningState: 'Provisioned', runningState: 'Failed', healthState: 'Unhealthy', runningStateDetails: details });
-      settle({ code: 'ContainerAppOperationError', message: `Failed to provision revision for container app '${rt.name}'. Error details: ${details}` });
-    };
-    const replicaName = `${revName}-${randomBytes(5).toString('hex')}-${alnum(5)}`;
-    const image = String(container.image);
-    rt.events.add(rt.name, revName, replicaName, 'Normal', 'PullingImage', `Pulling image "${image}"`);
-    const pulled = checkPull(this.env, app, image);
-    if (!pulled.ok) {
-      rt.events.add(rt.name, revName, replicaName, 'Warning', 'ImagePullFailure', `Failed to pull image "${image}", error: ${pulled.detail}`);
-      return fail('provisioning', imageFieldError(String(container.name), pulled.detail));
-    }
-    rt.events.add(rt.name, revName, replicaName, 'Normal', 'ImagePulled', `Successfully pulled image "${image}"`);
-    const noDist = distMissing();
-    if (noDist) return fail('provisioning', noDist);
-    const cwd = join(this.env.workDir, rt.name, revName);
-    await mkdir(cwd, { recursive: true });
-    const probes = (container.probes ?? []) as JsonObject[];
-    const readiness = probes.find((p) => p.type === 'Readiness')?.httpGet as JsonObject | undefined;
-    const replica = new Replica({
-      name: replicaName, container: String(container.name), cwd, probePath: typeof readiness?.path === 'string' ? readiness.path : '/health', startupTimeoutMs: this.startupTimeoutMs,
-      env: replicaEnv(this.env, { app, revision, replicaName, image: pulled.image, ingressPort: rt.ingress?.port, identityHeader: rt.identityHeader }),
-    });
-    rt.replicas.set(lc(revName), replica);
-    rt.events.add(rt.name, revName, replicaName, 'Normal', 'ContainerCreated', `Created container '${String(container.name)}'`);
-    const started = await replica.start();
-    if (!this.#apps.has(lc(rt.id))) return;
-    if (replica.state === 'stopped') return settle({ code: 'ContainerAppOperationError', message: `Failed to provision revision for container app '${rt.name}'. Error details: the revision was restarted while it was being provisioned.` });
-    if (!started.ok) {
-      rt.events.add(rt.name, revName, replicaName, 'Warning', 'ContainerTerminated', `Container '${String(container.name)}' was terminated with exit code '${String(replica.exitCode)}' and reason 'ProcessExited'`);
-      return fail('running', `${started.reason}. 0/1 replicas ready. Last output:\n${replica.lastOutput()}`);
-    }
-    rt.events.add(rt.name, revName, replicaName, 'Normal', 'ContainerStarted', `Started container '${String(container.name)}'`);
-    replica.onCrash = () => {
-      Object.assign(rp, { runningState: 'Failed', healthState: 'Unhealthy', runningStateDetails: `Container '${String(container.name)}' terminated with exit code ${String(replica.exitCode)}. Last output:\n${replica.lastOutput()}` });
-      rt.events.add(rt.name, revName, replicaName, 'Warning', 'ContainerTerminated', `Container '${String(container.name)}' was terminated with exit code '${String(replica.exitCode)}' and reason 'ProcessExited'`);
-    };
-    await this.#takeOver(rt, app, revision);
-    rt.events.add(rt.name, revName, replicaName, 'Normal', 'RevisionReady', `Successfully provisioned revision '${revName}'`);
-    settle();
+  /** Provision a new revision (lifecycle.ts): the operation succeeds once pulled; activation follows. */
+  provision(rt: AppRt, app: JsonObject, revision: JsonObject, op: ArmOperation | undefined, minDurationMs: number): Promise<void> {
+    return provisionRevision(this, rt, app, revision, op, minDurationMs);
   }
 
-  /** Single revision mode: the new revision gets the traffic; the previously active one stops. */
-  async #takeOver(rt: AppRt, app: JsonObject, revision: JsonObject): Promise<void> {
-    const now = new Date().toISOString();
-    Object.assign(props(revision), { provisioningState: 'Provisioned', runningState: 'Running', healthState: 'Healthy', active: true, replicas: 1, trafficWeight: 100, lastActiveTime: now });
-    const old = rt.active;
-    rt.active = lc(String(revision.name));
-    Object.assign(props(app), { latestReadyRevisionName: revision.name, runningStatus: 'Running' });
-    for (const r of this.env.inv.below(String(app.id))) {
-      if (r.type !== 'Microsoft.App/containerApps/revisions' || r === revision || props(r).active !== true) continue;
-      Object.assign(props(r), { active: false, replicas: 0, trafficWeight: 0, runningState: 'Stopped', healthState: 'None' });
-    }
-    if (old && old !== rt.active) {
-      const rep = rt.replicas.get(old);
-      if (rep) {
-        rep.onCrash = undefined;
-        await rep.stop();
-      }
-    }
+  /** The port of the active revision's ready replica, starting one when the revision is at zero replicas. */
+  #target(rt: AppRt): number | undefined | Promise<number | undefined> {
+    if (!rt.active) return undefined;
+    const inFlight = this.#waking.get(rt);
+    if (inFlight) return inFlight;
+    const rep = rt.replicas.get(rt.active);
+    if (rep?.state === 'ready') return rep.port;
+    if (rep?.state === 'starting') return undefined;
+    // None (scaled to zero), or it stopped or crashed: a request starts one, as the scaler and the kubelet would.
+    const waking = wake(this, rt).finally(() => this.#waking.delete(rt));
+    this.#waking.set(rt, waking);
+    return waking;
   }
 
   /** Replicas of a revision as `GET .../revisions/{rev}/replicas` returns them. */

@@ -7,6 +7,7 @@ import { DockerfileError, finalImageConfig, globalArgs, type ImageConfig, parseD
 import type { Timing } from '../../core/timing.ts';
 import { applyDockerignore, ArchiveError, contextHas, normPath, readTarGz } from '../../core/tar.ts';
 import type { JsonObject } from '../../types.ts';
+import { type BaseImage, resolveBase } from './acrBase.ts';
 import { failureLines, headerLines, hex, missingCopySource, type PushedImage, pushLines, sha, stamp, stepLines, successLines } from './acrLog.ts';
 
 export const RUNS_TYPE = 'Microsoft.ContainerRegistry/registries/runs';
@@ -27,7 +28,7 @@ export interface BuildJob {
   failWith: string | undefined;
 }
 
-type Plan = { chunks: string[][]; error: string } | { chunks: string[][]; error?: undefined; images: PushedImage[]; config: ImageConfig; base: string };
+type Plan = { chunks: string[][]; error: string } | { chunks: string[][]; error?: undefined; images: PushedImage[]; config: ImageConfig; base: BaseImage | undefined };
 
 /** Everything the run will print, and its outcome, decided up front from the context. */
 function plan(job: BuildJob): Plan {
@@ -62,9 +63,24 @@ function plan(job: BuildJob): Plan {
   const chunks: string[][] = [head];
   const firstRun = ins.findIndex((i) => i.cmd === 'RUN');
   const failAt = job.failWith === undefined ? -1 : firstRun === -1 ? ins.length - 1 : firstRun;
-  let base = '';
+  let base: BaseImage | undefined;
   for (const [n, i] of ins.entries()) {
-    const lines = stepLines(i, n + 1, ins.length, stages, vars);
+    let pulled: { ref: string; base: BaseImage } | undefined;
+    if (i.cmd === 'FROM') {
+      const w = words(i.args).filter((x) => !x.startsWith('--'));
+      const ref = substitute(w[0] ?? '', vars);
+      if (!stages.has(ref.toLowerCase())) {
+        const resolved = resolveBase(ref, { acr: job.env.acr, contents: job.contents });
+        if ('error' in resolved) {
+          chunks.push([`Step ${n + 1}/${ins.length} : ${i.cmd} ${i.args}`, `Error response from daemon: ${resolved.error}`]);
+          return { chunks, error: 'failed during run, err: exit status 1' };
+        }
+        pulled = { ref, base: resolved };
+        base = resolved;
+      }
+      if (w[1]?.toUpperCase() === 'AS' && w[2]) stages.add(w[2].toLowerCase());
+    }
+    const lines = stepLines(i, n + 1, ins.length, pulled);
     const missing = missingCopySource(i, vars, (s) => contextHas(context, s));
     if (missing !== undefined) {
       chunks.push([lines[0]!, `${i.cmd} failed: file not found in build context or excluded by .dockerignore: stat ${normPath(missing)}: file does not exist`]);
@@ -74,12 +90,6 @@ function plan(job: BuildJob): Plan {
       const shown = i.cmd === 'RUN' ? `/bin/sh -c ${i.args}` : `${i.cmd} ${i.args}`;
       chunks.push([...lines.slice(0, 2), ...job.failWith!.split(/\r?\n/), `The command '${shown}' returned a non-zero code: 1`]);
       return { chunks, error: 'failed during run, err: exit status 1' };
-    }
-    if (i.cmd === 'FROM') {
-      const w = words(i.args).filter((x) => !x.startsWith('--'));
-      const ref = substitute(w[0] ?? '', vars);
-      base = stages.has(ref.toLowerCase()) ? base : ref;
-      if (w[1]?.toUpperCase() === 'AS' && w[2]) stages.add(w[2].toLowerCase());
     }
     chunks.push(lines);
   }
@@ -94,7 +104,24 @@ function plan(job: BuildJob): Plan {
 }
 
 const iso = (): string => new Date().toISOString();
-const write = (job: BuildJob, lines: string[]): void => job.env.blobs.append(job.log.account, job.log.path, lines.map((l) => `${l}\r\n`).join(''));
+
+/**
+ * Append a chunk of the log as the agent does, as bytes arrive: a chunk with non-ASCII text goes in two appends
+ * split inside a multi-byte character, the second once a reader has seen the first (or after 3 s). Clients meet
+ * such partial characters in Azure: `az acr build` reads byte ranges and decodes only up to the last CRLF
+ * (Azure/azure-cli src/azure-cli/azure/cli/command_modules/acr/_stream_utils.py, _stream_logs).
+ */
+async function write(job: BuildJob, lines: string[]): Promise<void> {
+  const { blobs } = job.env;
+  const bytes = Buffer.from(lines.map((l) => `${l}\r\n`).join(''), 'utf8');
+  const lead = bytes.findIndex((b) => b >= 0xc0); // the first byte of a multi-byte character
+  if (lead === -1) return blobs.append(job.log.account, job.log.path, bytes);
+  blobs.append(job.log.account, job.log.path, bytes.subarray(0, lead + 1));
+  const blob = blobs.get(job.log.account, job.log.path)!;
+  const seen = blob.reads;
+  for (const until = Date.now() + 3000; blob.reads === seen && Date.now() < until && job.env.alive();) await new Promise((r) => setTimeout(r, 20));
+  blobs.append(job.log.account, job.log.path, bytes.subarray(lead + 1));
+}
 
 /** Queued -> Running -> Succeeded | Failed | Canceled over the latency of RUNS_TYPE, the log growing meanwhile. */
 export async function runBuild(job: BuildJob): Promise<void> {
@@ -110,21 +137,21 @@ export async function runBuild(job: BuildJob): Promise<void> {
   for (const chunk of p.chunks) {
     if (!env.alive()) return;
     if (props.status === 'Canceled') return finishCanceled(job);
-    write(job, chunk);
+    await write(job, chunk);
     await env.timing.sleep(gap);
   }
   if (!env.alive()) return;
   if (props.status === 'Canceled') return finishCanceled(job);
   const elapsed = (Date.now() - t0) / 1000;
   if (p.error !== undefined) {
-    write(job, failureLines(String(run.name), elapsed, p.error));
+    await write(job, failureLines(String(run.name), elapsed, p.error));
     Object.assign(props, { status: 'Failed', runErrorMessage: p.error, finishTime: iso(), lastUpdatedTime: iso() });
     env.blobs.setMetadata(job.log.account, job.log.path, { Complete: 'failed' });
     return;
   }
   const pushed = job.isPushEnabled && p.images.length > 0;
   if (pushed) for (const im of p.images) env.acr.push(job.contents, { repository: im.repository, tag: im.tag, digest: im.digest, runId: String(run.name), config: p.config });
-  write(job, successLines(String(run.name), p.images, pushed, elapsed, p.base));
+  await write(job, successLines(String(run.name), p.images, pushed, elapsed, p.base));
   Object.assign(props, { status: 'Succeeded', outputImages: pushed ? p.images : [], finishTime: iso(), lastUpdatedTime: iso() });
   env.blobs.setMetadata(job.log.account, job.log.path, { Complete: 'successful' });
 }
@@ -132,7 +159,7 @@ export async function runBuild(job: BuildJob): Promise<void> {
 function finishCanceled(job: BuildJob): void {
   if (!job.env.alive()) return;
   const props = job.run.properties as JsonObject;
-  write(job, [stamp(`Run ID: ${String(job.run.name)} was canceled`)]);
+  job.env.blobs.append(job.log.account, job.log.path, `${stamp(`Run ID: ${String(job.run.name)} was canceled`)}\r\n`);
   Object.assign(props, { status: 'Canceled', finishTime: iso(), lastUpdatedTime: iso() });
   job.env.blobs.setMetadata(job.log.account, job.log.path, { Complete: 'canceled' });
 }

@@ -2,6 +2,7 @@
 // output, the push step, the dependency report and the "Run ID" verdict (CRLF line ends, as az reads them).
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { copyArgs, type Instruction, substitute } from '../../core/dockerfile.ts';
+import type { BaseImage } from './acrBase.ts';
 
 /** `2024/05/20 12:34:56` (Go's log package). */
 export const goTime = (d = new Date()): string => d.toISOString().slice(0, 19).replace('T', ' ').replace(/-/g, '/');
@@ -23,19 +24,15 @@ export function headerLines(loginServer: string, timeoutSec: number, contextByte
   ];
 }
 
-/** The lines one Dockerfile instruction prints in the classic builder. */
-export function stepLines(i: Instruction, n: number, total: number, stages: Set<string>, vars: Record<string, string>): string[] {
+/** The lines one Dockerfile instruction prints in the classic builder (`pulled`: a FROM's base image). */
+export function stepLines(i: Instruction, n: number, total: number, pulled?: { ref: string; base: BaseImage }): string[] {
   const out = [`Step ${n}/${total} : ${i.cmd} ${i.args}`];
   const container = (): string[] => {
     const id = hex(12);
     return [` ---> Running in ${id}`, `Removing intermediate container ${id}`];
   };
   if (i.cmd === 'FROM') {
-    const ref = substitute(i.args.split(/\s+/).find((w) => !w.startsWith('--')) ?? '', vars);
-    if (!stages.has(ref.toLowerCase())) {
-      const [repo, tag = 'latest'] = ref.split(':');
-      out.push(`${tag}: Pulling from ${repo!.includes('/') ? repo : `library/${repo}`}`, `${hex(12)}: Pull complete`, `Digest: sha256:${sha(ref)}`, `Status: Downloaded newer image for ${ref}`);
-    }
+    if (pulled) out.push(`${pulled.base.tag || pulled.base.digest}: Pulling from ${pulled.base.repository}`, `${hex(12)}: Pull complete`, `Digest: ${pulled.base.digest}`, `Status: Downloaded newer image for ${pulled.ref}`);
   } else if (i.cmd === 'RUN' || i.cmd === 'ENV' || i.cmd === 'CMD' || i.cmd === 'ENTRYPOINT' || i.cmd === 'EXPOSE' || i.cmd === 'USER' || i.cmd === 'WORKDIR') {
     out.push(...container());
   }
@@ -69,15 +66,14 @@ export function pushLines(images: PushedImage[]): string[] {
   return out;
 }
 
-export function successLines(runId: string, images: PushedImage[], pushed: boolean, elapsedSec: number, base: string): string[] {
-  const [baseRepo, baseTag = 'latest'] = base.split(':');
+export function successLines(runId: string, images: PushedImage[], pushed: boolean, elapsedSec: number, base: BaseImage | undefined): string[] {
   const out = [stamp(`Step ID: build marked as successful (elapsed time in seconds: ${(elapsedSec * 0.7).toFixed(6)})`)];
   out.push(stamp('Populating digests for step ID: build...'), stamp('Successfully populated digests for step ID: build'));
   if (pushed) out.push(stamp(`Step ID: push marked as successful (elapsed time in seconds: ${(elapsedSec * 0.3).toFixed(6)})`));
   out.push(stamp('The following dependencies were found:'), stamp(''));
   for (const im of images) {
     out.push('- image:', `    registry: ${im.registry}`, `    repository: ${im.repository}`, `    tag: ${im.tag}`, `    digest: ${im.digest}`, '  runtime-dependency:',
-      '    registry: registry.hub.docker.com', `    repository: ${baseRepo!.includes('/') ? baseRepo : `library/${baseRepo}`}`, `    tag: ${baseTag}`, `    digest: sha256:${sha(base)}`, '  git: {}');
+      ...(base ? [`    registry: ${base.registry}`, `    repository: ${base.repository}`, `    tag: ${base.tag}`, `    digest: ${base.digest}`] : []), '  git: {}');
   }
   out.push('', `Run ID: ${runId} was successful after ${Math.max(1, Math.round(elapsedSec))}s`);
   return out;

@@ -123,7 +123,11 @@ export function registerAcrTasks(routes: ArmRoutes): void {
   routes.on('POST', `${reg}/runs/([^/]+)/listLogSasUrl`, `${RUNS_TYPE}/listLogSasUrl`, (a) => {
     const run = runOf(a);
     const r = registryOf(a);
-    a.send(200, { logLink: a.env.blobs.issue(storageAccount(String(r.id)), logPath(String(run.name)), 'r') });
+    const link = a.env.blobs.issue(storageAccount(String(r.id)), logPath(String(run.name)), 'r');
+    // RunGetLogResult has logLink (the append blob) and logArtifactLink ("the link to logs in registry"); az acr build
+    // reads the artifact link whole when it is set, else streams the blob (Azure/azure-cli acr/_stream_utils.py,
+    // stream_logs). With logsInRegistry the emulator gives the artifact link only (served from the same log here).
+    a.send(200, a.env.acr.logsInRegistry ? { logArtifactLink: link } : { logLink: link });
   });
 
   routes.on('POST', `${reg}/runs/([^/]+)/cancel`, `${RUNS_TYPE}/cancel`, (a) => {

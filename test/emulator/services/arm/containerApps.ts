@@ -1,5 +1,6 @@
 // Container apps: PUT as an LRO (Azure-AsyncOperation) that creates a revision when the template
-// changes and completes once that revision runs or fails; GET, list, DELETE, getAuthToken, listSecrets.
+// changes and completes once its image is pulled (aca/lifecycle.ts: activation goes on after it);
+// GET, list, DELETE, getAuthToken, listSecrets.
 import { createHash, randomBytes } from 'node:crypto';
 import type { JsonObject } from '../../types.ts';
 import { childId, getResource, requireLocation, requireRegistered, rgOf, systemData, tagsOf } from './common.ts';
@@ -30,7 +31,7 @@ function revisionJson(a: ACtx, appId: string, name: string, suffix: string, temp
     id: `${appId}/revisions/${name}`, name, type: REVISION_TYPE,
     properties: {
       createdTime: now, lastActiveTime: now, fqdn: `${name}.${domain}`, template: structuredClone({ ...template, revisionSuffix: suffix }), active: false, replicas: 0, trafficWeight: 0,
-      labels: null, provisioningError: null, runningStateDetails: null, healthState: 'None', provisioningState: 'Provisioning', runningState: 'Activating',
+      labels: null, provisioningError: null, runningStateDetails: null, healthState: 'None', provisioningState: 'Provisioning', runningState: 'Processing',
     },
   };
 }
@@ -93,9 +94,9 @@ async function put(a: ACtx): Promise<void> {
   const op = startLro(a, {
     type: APP_TYPE, resourceId: id,
     finish: (status) => {
+      // The operation ends when the new revision is pulled, before it runs: traffic moves only once it is ready.
       const live = a.env.aca.app(id);
-      const activeRep = live?.active ? live.replicas.get(live.active) : undefined;
-      Object.assign(p, { provisioningState: status === 'Succeeded' ? 'Succeeded' : 'Failed', runningStatus: activeRep?.state === 'ready' ? 'Running' : 'Stopped' });
+      Object.assign(p, { provisioningState: status === 'Succeeded' ? 'Succeeded' : 'Failed', runningStatus: live?.active ? 'Running' : 'Progressing' });
     },
   });
   if (revision) {

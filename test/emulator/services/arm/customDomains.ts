@@ -1,9 +1,13 @@
 // Container Apps custom domains: the subscription's domain verification id, listCustomHostNameAnalysis (read from the
 // public DNS stand-in) and the checks a container app PUT applies to configuration.ingress.customDomains.
 //
-// DNS the emulator expects for a host name H on app A in environment E (as Azure documents it):
+// DNS the emulator expects for a host name H on app A in environment E (as Azure documents it:
+// learn.microsoft.com/azure/container-apps/custom-domains-managed-certificates — a subdomain takes a CNAME and CNAME
+// validation, an apex domain, which cannot have a CNAME, an A record to the environment's IP and HTTP validation;
+// microsoft/azure-container-apps#607):
 //   TXT   asuid.H  = the subscription's customDomainVerificationId (also properties.customDomainVerificationId of every app)
 //   CNAME H        = A.<E's defaultDomain>   (the name Azure gives the app; the emulator's ingress.fqdn stays 127.0.0.1:<port>)
+//   or A  H        = E's staticIp
 import { createHash } from 'node:crypto';
 import { dnsName } from '../../core/dns.ts';
 import { isRecord } from '../../core/http.ts';
@@ -31,6 +35,24 @@ export function dnsTarget(inv: ArmInventory, app: { name: string; envId: string 
   return `${lc(app.name)}.${lc(env ? props(env).defaultDomain : 'unknown')}`;
 }
 
+/** What an apex host name's A record must hold: the environment's static IP. */
+export function staticIpOf(inv: ArmInventory, envId: string): string {
+  return String(props(inv.get(envId) ?? { properties: {} }).staticIp ?? '');
+}
+
+/** How the host name reaches the app: a CNAME to it, an A record to the environment, or neither (with why). */
+export function pointsToApp(a: Pick<ACtx, 'inv' | 'env'>, app: { name: string; envId: string }, h: string): { via: 'CNAME' | 'A' } | { via: undefined; problem: string } {
+  const cname = a.env.dns.lookup(h, 'CNAME');
+  const target = dnsTarget(a.inv, app);
+  if (cname[0] === target) return { via: 'CNAME' };
+  const ip = staticIpOf(a.inv, app.envId);
+  const addresses = a.env.dns.lookup(h, 'A');
+  if (cname.length === 0 && ip !== '' && addresses.includes(ip)) return { via: 'A' };
+  if (cname.length > 0) return { via: undefined, problem: `The CNAME record of ${h} points to ${cname[0]} instead of ${target}.` };
+  if (addresses.length > 0) return { via: undefined, problem: `The A record of ${h} points to ${addresses.join(', ')} instead of ${ip}.` };
+  return { via: undefined, problem: `A CNAME record pointing from ${h} to ${target} was not found.` };
+}
+
 /** customDomains of a stored app ([] when none). */
 export function domainsOf(app: JsonObject): JsonObject[] {
   const ingress = (props(app).configuration as JsonObject | undefined)?.ingress;
@@ -53,16 +75,11 @@ export function analyzeHost(a: ACtx, app: { id: string; name: string; envId: str
   const dns = a.env.dns;
   const cname = dns.lookup(h, 'CNAME');
   const txt = dns.lookup(`asuid.${h}`, 'TXT');
-  const target = dnsTarget(a.inv, app);
   const id = verificationId(a.sub);
   const problems: ArmErrorDetail[] = [];
   if (!txt.includes(id)) problems.push({ code: 'InvalidCustomHostNameValidation', target: 'customHostname', message: `A TXT record pointing from asuid.${h} to ${id} was not found.` });
-  if (cname[0] !== target) {
-    problems.push({
-      code: 'InvalidCustomHostNameValidation', target: 'customHostname',
-      message: cname.length === 0 ? `A CNAME record pointing from ${h} to ${target} was not found.` : `The CNAME record of ${h} points to ${cname[0]} instead of ${target}.`,
-    });
-  }
+  const reach = pointsToApp(a, app, h);
+  if (reach.via === undefined) problems.push({ code: 'InvalidCustomHostNameValidation', target: 'customHostname', message: reach.problem });
   const other = appWithHost(a.inv, app.envId, h);
   const conflict = other !== undefined && lc(other.id) !== lc(app.id);
   const current = [...a.inv.resources.values()].find((r) => lc(r.id) === lc(app.id));
@@ -71,7 +88,7 @@ export function analyzeHost(a: ACtx, app: { id: string; name: string; envId: str
     customDomainVerificationTest: problems.length === 0 ? 'Passed' : 'Failed',
     customDomainVerificationFailureInfo: problems.length === 0 ? null : { ...problems[0], ...(problems.length > 1 ? { details: problems } : {}) },
     hasConflictOnManagedEnvironment: conflict, conflictWithEnvironmentCustomDomain: false, conflictingContainerAppResourceId: conflict ? other.id : null,
-    cNameRecords: cname, txtRecords: txt, aRecords: [], alternateCNameRecords: [], alternateTxtRecords: [],
+    cNameRecords: cname, txtRecords: txt, aRecords: dns.lookup(h, 'A'), alternateCNameRecords: [], alternateTxtRecords: [],
   };
   return { result, problems };
 }

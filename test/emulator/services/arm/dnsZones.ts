@@ -1,5 +1,6 @@
-// Azure DNS (Microsoft.Network/dnsZones): public zones (location 'global', synchronous) and their CNAME and TXT
-// record sets. Every zone counts as delegated: its records are what the public DNS stand-in answers.
+// Azure DNS (Microsoft.Network/dnsZones): public zones (location 'global', synchronous) and their A, CNAME and TXT
+// record sets (a CNAME never at the apex, never beside another type: RFC 1034 §3.6.2). Every zone counts as delegated: its records are what the public DNS stand-in answers.
+import { IPV4 } from '../../core/dns.ts';
 import { guid, isRecord } from '../../core/http.ts';
 import type { JsonObject } from '../../types.ts';
 import { childId, rgOf, systemData, tagsOf } from './common.ts';
@@ -45,17 +46,26 @@ function zoneJson(a: ACtx, zone: JsonObject): JsonObject {
 /** Remove a zone's records from the public DNS (zone DELETE or its resource group's). */
 export function dnsZoneRemoved(a: ACtx, r: JsonObject): void {
   if (lc(r.type) !== lc(ZONE_TYPE)) return;
-  for (const rs of recordSets(a, r)) a.env.dns.delete(fqdnOf(String(rs.name), String(r.name)), String(rs.type).split('/').pop() as 'CNAME' | 'TXT');
+  for (const rs of recordSets(a, r)) a.env.dns.delete(fqdnOf(String(rs.name), String(r.name)), String(rs.type).split('/').pop() as RecordType);
 }
 
 const badRecord = (message: string): Error => armError(400, 'BadRequest', message);
+type RecordType = 'A' | 'CNAME' | 'TXT';
 
 /** Validate a record set body; returns the stored properties and the public DNS values. */
-function recordProps(type: 'CNAME' | 'TXT', rel: string, body: JsonObject): { p: JsonObject; values: string[] } {
+function recordProps(type: RecordType, rel: string, body: JsonObject): { p: JsonObject; values: string[] } {
   const p = isRecord(body.properties) ? body.properties : {};
   const ttl = p.TTL ?? 3600;
   if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > 2147483647) throw badRecord(`The value '${String(ttl)}' of TTL is invalid.`);
   const out: JsonObject = { metadata: p.metadata ?? null, TTL: ttl };
+  if (type === 'A') {
+    const recs = p.ARecords;
+    if (!Array.isArray(recs) || recs.length === 0 || recs.some((r) => !isRecord(r) || typeof r.ipv4Address !== 'string' || !IPV4.test(r.ipv4Address))) {
+      throw badRecord('The A record set must contain ARecords, each with a valid ipv4Address.');
+    }
+    out.ARecords = recs.map((r) => ({ ipv4Address: (r as JsonObject).ipv4Address }));
+    return { p: out, values: recs.map((r) => String((r as JsonObject).ipv4Address)) };
+  }
   if (type === 'CNAME') {
     if (rel === '@') throw badRecord('The CNAME record set cannot be created at the zone apex.');
     const c = p.CNAMERecord;
@@ -74,7 +84,7 @@ function recordProps(type: 'CNAME' | 'TXT', rel: string, body: JsonObject): { p:
 
 export function registerDnsZones(routes: ArmRoutes): void {
   const zone = `${RG}/providers/Microsoft\\.Network/dnsZones/([^/]+)`;
-  const set = `${zone}/(CNAME|TXT)/([^/]+)`;
+  const set = `${zone}/(A|CNAME|TXT)/([^/]+)`;
 
   routes.on('PUT', zone, ZONE_TYPE, (a) => {
     const [rgName, name] = [a.m[0]!, a.m[1]!];
@@ -117,21 +127,21 @@ export function registerDnsZones(routes: ArmRoutes): void {
     const z = zoneOf(a, a.m[0]!, a.m[1]!);
     a.send(200, { value: [...apexSets(z), ...recordSets(a, z)] });
   });
-  routes.on('GET', `${zone}/(CNAME|TXT)`, `${ZONE_TYPE}/recordsets`, (a) => {
+  routes.on('GET', `${zone}/(A|CNAME|TXT)`, `${ZONE_TYPE}/recordsets`, (a) => {
     const z = zoneOf(a, a.m[0]!, a.m[1]!);
     a.send(200, { value: recordSets(a, z).filter((r) => lc(r.type) === lc(`${ZONE_TYPE}/${a.m[2]}`)) });
   });
 
   routes.on('PUT', set, `${ZONE_TYPE}/recordsets`, (a) => {
     const z = zoneOf(a, a.m[0]!, a.m[1]!);
-    const type = a.m[2]!.toUpperCase() as 'CNAME' | 'TXT';
+    const type = a.m[2]!.toUpperCase() as RecordType;
     const rel = lc(a.m[3]!);
     const id = `${String(z.id)}/${type}/${rel}`;
     a.authorize(`${DENY_TYPE}/${type}/write`, id, DENY_TYPE);
     const { p, values } = recordProps(type, rel, a.body());
     const fqdn = fqdnOf(rel, String(z.name));
-    if (type === 'CNAME' && a.inv.get(`${String(z.id)}/TXT/${rel}`)) throw armError(409, 'Conflict', `The CNAME record set '${rel}' conflicts with an existing record set of another type at the same name.`);
-    if (type === 'TXT' && a.inv.get(`${String(z.id)}/CNAME/${rel}`)) throw armError(409, 'Conflict', `The TXT record set '${rel}' conflicts with an existing CNAME record set at the same name.`);
+    if (type === 'CNAME' && (['A', 'TXT'] as const).some((t) => a.inv.get(`${String(z.id)}/${t}/${rel}`))) throw armError(409, 'Conflict', `The CNAME record set '${rel}' conflicts with an existing record set of another type at the same name.`);
+    if (type !== 'CNAME' && a.inv.get(`${String(z.id)}/CNAME/${rel}`)) throw armError(409, 'Conflict', `The ${type} record set '${rel}' conflicts with an existing CNAME record set at the same name.`);
     const existing = a.inv.get(id);
     const rs: JsonObject = { id, name: rel, type: `${ZONE_TYPE}/${type}`, etag: guid(), properties: { ...p, fqdn: `${fqdn}.`, provisioningState: 'Succeeded', targetResource: {} } };
     a.inv.put(rs);
@@ -146,7 +156,7 @@ export function registerDnsZones(routes: ArmRoutes): void {
   });
   routes.on('DELETE', set, `${ZONE_TYPE}/recordsets`, (a) => {
     const z = zoneOf(a, a.m[0]!, a.m[1]!);
-    const type = a.m[2]!.toUpperCase() as 'CNAME' | 'TXT';
+    const type = a.m[2]!.toUpperCase() as RecordType;
     const id = `${String(z.id)}/${type}/${lc(a.m[3]!)}`;
     a.authorize(`${DENY_TYPE}/${type}/delete`, id, DENY_TYPE);
     if (!a.inv.get(id)) return a.send(204);

@@ -6,7 +6,7 @@ import { dnsName } from '../../core/dns.ts';
 import { isRecord } from '../../core/http.ts';
 import type { ArmErrorInfo, JsonObject } from '../../types.ts';
 import { getResource, requireLocation, systemData, tagsOf } from './common.ts';
-import { appWithHost, CERT_TYPE, dnsTarget, domainsOf, HOST_RE } from './customDomains.ts';
+import { appWithHost, CERT_TYPE, dnsTarget, domainsOf, HOST_RE, pointsToApp } from './customDomains.ts';
 import { armError, resourceNotFound } from './errors.ts';
 import { type ACtx, type ArmRoutes, RG } from './index.ts';
 import { lroHeaders, startLro } from './lro.ts';
@@ -27,10 +27,13 @@ function validationProblem(a: ACtx, env: JsonObject, cert: JsonObject): string |
     const txt = a.env.dns.lookup(`_dnsauth.${h}`, 'TXT');
     return txt.includes(String(p.validationToken)) ? undefined : `A TXT record pointing from _dnsauth.${h} to ${String(p.validationToken)} was not found.`;
   }
-  // CNAME and HTTP validation both need the name to resolve to the app.
-  const target = dnsTarget(a.inv, { name: String(owner.name), envId: String(env.id) });
+  // CNAME validation needs a CNAME to the app (so never works for an apex domain); HTTP validation needs the name to
+  // reach the app, by CNAME or by an A record to the environment (the apex case).
+  const app = { name: String(owner.name), envId: String(env.id) };
+  const reach = pointsToApp(a, app, h);
+  if (reach.via === 'CNAME' || (reach.via === 'A' && p.domainControlValidation === 'HTTP')) return undefined;
+  const target = dnsTarget(a.inv, app);
   const cname = a.env.dns.lookup(h, 'CNAME');
-  if (cname[0] === target) return undefined;
   return cname.length === 0
     ? `Not found CNAME of hostname '${h}' directly pointing to the default hostname '${target}'. Validation method ${String(p.domainControlValidation)} failed.`
     : `The CNAME of hostname '${h}' points to '${cname[0]}', not directly to the default hostname '${target}'. Validation method ${String(p.domainControlValidation)} failed.`;
@@ -87,6 +90,10 @@ export function registerManagedCertificates(routes: ArmRoutes): void {
         Object.assign(props(cert), status === 'Succeeded' ? { provisioningState: 'Succeeded', error: null } : { provisioningState: 'Failed', error: op.error?.message ?? 'Managed certificate validation failed.' });
       },
     });
+    if (a.env.aca.certificatesPending) {
+      op.doneAt = Number.POSITIVE_INFINITY;
+      a.env.aca.heldCertificates.add(op);
+    }
     a.send(existing ? 200 : 201, cert, lroHeaders(a, op, 'Microsoft.App', region.name, { statusName: 'managedCertificateOperationStatuses' }));
   });
 

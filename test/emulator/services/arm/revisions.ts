@@ -42,7 +42,6 @@ export function registerRevisions(routes: ArmRoutes): void {
       throw armError(400, 'ContainerAppRevisionNotActive', `Revision '${String(rev.name)}' is not active and cannot be restarted.`);
     }
     await rt.replicas.get(String(rev.name).toLowerCase())?.stop();
-    Object.assign(props(rev), { provisioningState: 'Provisioning', runningState: 'Activating', healthState: 'None', provisioningError: null, runningStateDetails: null });
     void a.env.aca.provision(rt, res, rev, undefined, 0);
     a.send(200);
   });
