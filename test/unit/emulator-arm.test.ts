@@ -145,11 +145,12 @@ describe('emulator ARM', () => {
   test('managed environment LRO with latency, validation, and a failure', async () => {
     const w = await rgWithWorkspace('rg-env');
     const logs = { destination: 'log-analytics', logAnalyticsConfiguration: { customerId: w.customerId, sharedKey: w.key } };
-    emu.setLatency({ 'Microsoft.App/managedEnvironments': 50 });
+    // Longer than the operation's Retry-After (1 s by default), so the SDK polls at least twice.
+    emu.setLatency({ 'Microsoft.App/managedEnvironments': 1200 });
     emu.requests.length = 0;
     const t0 = Date.now();
     const env = await c.aca.managedEnvironments.createOrUpdate('rg-env', 'env-one', { location: 'eastus', appLogsConfiguration: logs }, fast);
-    assert.ok(Date.now() - t0 >= 50);
+    assert.ok(Date.now() - t0 >= 1200);
     assert.equal(env.provisioningState, 'Succeeded');
     assert.match(env.defaultDomain!, /^[a-z]+-[a-z]+-[0-9a-f]{8}\.eastus\.azurecontainerapps\.io$/);
     assert.match(env.staticIp!, /^\d+\.\d+\.\d+\.\d+$/);
