@@ -21,7 +21,7 @@ import type { FacadeCookies } from './cookies.ts';
 import type { EntraSignIn, EntraTokens } from './entra.ts';
 import { formActionSource, renderConsent } from './page.ts';
 import { isLoopback } from './redirects.ts';
-import { UnsealError, type Sealer } from './seal.ts';
+import { UnsealError, type SealPurpose, type Sealer } from './seal.ts';
 
 export interface FacadeSettings {
   /** This authorization server's issuer identifier: the server's public URL. */
@@ -114,13 +114,7 @@ export class Facade implements OAuthServerProvider {
     const csrf = typeof form.csrf === 'string' ? form.csrf : '';
     const cookie = this.deps.cookies.get(req, 'csrf');
     if (!cookie || !csrf || !sameSecret(cookie, csrf)) throw new InvalidRequestError('The consent form did not come from this browser session; start again from your MCP client.');
-    let pending: Pending & { x: string };
-    try {
-      pending = await this.deps.sealer.unseal('consent', String(form.request ?? ''));
-    } catch (err) {
-      if (err instanceof UnsealError) throw new InvalidRequestError('This consent request has expired or is not valid; start again from your MCP client.');
-      throw err;
-    }
+    const pending = await this.open<Pending & { x: string }>('consent', String(form.request ?? ''), () => new InvalidRequestError('This consent request has expired or is not valid; start again from your MCP client.'));
     if (!sameSecret(pending.x, sha256(csrf))) throw new InvalidRequestError('The consent form did not come from this browser session; start again from your MCP client.');
     this.deps.cookies.clear(res, 'csrf');
     const { x: _x, ...rest } = pending;
@@ -150,13 +144,8 @@ export class Facade implements OAuthServerProvider {
   /** GET /oauth/callback: Entra's answer, checked against the transaction and this browser. */
   async callback(req: Request, res: Response): Promise<{ error: string } | undefined> {
     const q = req.query as Record<string, unknown>;
-    let txn: Pending & { v: string; b: string; i: string };
-    try {
-      txn = await this.deps.sealer.unseal('txn', typeof q.state === 'string' ? q.state : '');
-    } catch (err) {
-      if (err instanceof UnsealError) return { error: 'This sign-in has expired or is not valid. Start again from your MCP client.' };
-      throw err;
-    }
+    const txn = await this.open<Pending & { v: string; b: string; i: string }>('txn', typeof q.state === 'string' ? q.state : '', () => undefined);
+    if (!txn) return { error: 'This sign-in has expired or is not valid. Start again from your MCP client.' };
     const nonce = this.deps.cookies.get(req, 'tx', txn.i);
     if (!nonce || !sameSecret(sha256(nonce), txn.b)) return { error: 'This sign-in was not started in this browser. Start again from your MCP client.' };
     this.deps.cookies.clear(res, 'tx', txn.i);
@@ -188,13 +177,7 @@ export class Facade implements OAuthServerProvider {
   }
 
   private async code(client: OAuthClientInformationFull, code: string): Promise<Pending & { e: string; v: string }> {
-    let c: Pending & { e: string; v: string };
-    try {
-      c = await this.deps.sealer.unseal('code', code);
-    } catch (err) {
-      if (err instanceof UnsealError) throw new InvalidGrantError('The authorization code is not valid or has expired; sign in again.');
-      throw err;
-    }
+    const c = await this.open<Pending & { e: string; v: string }>('code', code, () => new InvalidGrantError('The authorization code is not valid or has expired; sign in again.'));
     if (c.c !== client.client_id) throw new InvalidGrantError('The authorization code was issued to another client.');
     return c;
   }
@@ -211,13 +194,7 @@ export class Facade implements OAuthServerProvider {
   }
 
   async exchangeRefreshToken(client: OAuthClientInformationFull, refreshToken: string, scopes?: string[], resource?: URL): Promise<OAuthTokens> {
-    let r: { e: string; c: string };
-    try {
-      r = await this.deps.sealer.unseal('refresh', refreshToken);
-    } catch (err) {
-      if (err instanceof UnsealError) throw new InvalidGrantError('The refresh token is not valid or has expired; sign in again.');
-      throw err;
-    }
+    const r = await this.open<{ e: string; c: string }>('refresh', refreshToken, () => new InvalidGrantError('The refresh token is not valid or has expired; sign in again.'));
     if (r.c !== client.client_id) throw new InvalidGrantError('The refresh token was issued to another client.');
     const unknown = (scopes ?? []).filter((s) => s && s !== this.settings.scope && !OIDC_SCOPES.has(s));
     if (unknown.length) throw new InvalidScopeError(`Unknown scope ${unknown[0]}; this server offers ${this.settings.scope}.`);
@@ -241,6 +218,23 @@ export class Facade implements OAuthServerProvider {
       scope: this.settings.scope,
       ...(t.refreshToken ? { refresh_token: await this.deps.sealer.seal('refresh', { e: t.refreshToken, c: clientId }, REFRESH_TTL) } : {}),
     };
+  }
+
+  /**
+   * A sealed value, or what `refused` makes of a tampered, expired or foreign one: an OAuth error
+   * to throw, or undefined for the caller to answer itself.
+   */
+  private async open<T extends Record<string, unknown>>(purpose: SealPurpose, value: string, refused: () => Error): Promise<T>;
+  private async open<T extends Record<string, unknown>>(purpose: SealPurpose, value: string, refused: () => undefined): Promise<T | undefined>;
+  private async open<T extends Record<string, unknown>>(purpose: SealPurpose, value: string, refused: () => Error | undefined): Promise<T | undefined> {
+    try {
+      return await this.deps.sealer.unseal<T>(purpose, value);
+    } catch (err) {
+      if (!(err instanceof UnsealError)) throw err;
+      const answer = refused();
+      if (answer) throw answer;
+      return undefined;
+    }
   }
 
   /** Clients this browser approved in the last 30 days (a sealed list in a cookie). */
