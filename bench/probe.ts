@@ -4,7 +4,7 @@
  * SIGUSR2 resets the event-loop histogram (start of a measured phase).
  */
 import { renameSync, writeFileSync } from 'node:fs';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 const file = process.env.BENCH_PROBE_FILE;
 if (file) {
@@ -15,8 +15,7 @@ if (file) {
     for (const entry of list.getEntries()) {
       gcs++;
       gcMs += entry.duration;
-      // detail.kind: 1 minor (scavenge), 2 major (mark-sweep-compact), 4 incremental, 8 weak callbacks.
-      if ((entry as unknown as { detail?: { kind?: number } }).detail?.kind === 2) major++;
+      if ((entry as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major++;
     }
   }).observe({ entryTypes: ['gc'] });
   const loop = monitorEventLoopDelay({ resolution: 5 });

@@ -242,12 +242,26 @@ try {
       const s = await server('v8', [BIN, 'serve', '--port', '0'], { NODE_OPTIONS: flags }, cg);
       await postCall(s.url, t);
       const rps: number[] = [];
-      for (let round = 0; round < 2; round++) rps.push((await load(`${s.url}/mcp`, CALL, { authorization: `Bearer ${t}` }, 16, SECONDS)).rps);
+      const w0 = readProbe(s.probe);
+      let calls = 0;
+      for (let round = 0; round < 2; round++) {
+        const r = await load(`${s.url}/mcp`, CALL, { authorization: `Bearer ${t}` }, 16, SECONDS);
+        rps.push(r.rps);
+        calls += r.requests;
+      }
+      const w1 = readProbe(s.probe);
       const p0 = readProbe(s.probe);
       await pool(Array.from({ length: users }, (_, i) => i), 8, async () => postCall(s.url, await emu.mintUserToken({ user: emu.addUser() })));
       const p1 = readProbe(s.probe);
       const rss = rssMiB(s.pid);
-      row(`V8: ${label}`, `${median(rps).toFixed(0)} req/s; RSS ${rss.toFixed(0)} MiB after ${users} users`, `cgroup peak ${cg.maxUsageMiB().toFixed(0)} of 512 MiB, limit hit ${cg.failures()}x`, '-', `${((p1.major - p0.major) / users).toFixed(4)} major GCs per new user`, cg.failures() === 0);
+      row(
+        `V8: ${label}`,
+        `${median(rps).toFixed(0)} req/s (${((w1.major - w0.major) / calls).toFixed(5)} major GCs/call); RSS ${rss.toFixed(0)} MiB after ${users} users (${((p1.major - p0.major) / users).toFixed(4)} major GCs/user)`,
+        `cgroup peak ${cg.maxUsageMiB().toFixed(0)} of 512 MiB, limit hit ${cg.failures()}x`,
+        '-',
+        'no limit hit',
+        cg.failures() === 0,
+      );
       await s.stop();
       cg.remove();
     }
