@@ -36,11 +36,7 @@ export async function listDeployments(azure: AzureClients, graph: GraphApi): Pro
   return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
-export function printDeployments(list: ListedDeployment[], ctx: CliContext, json: boolean): void {
-  if (json) {
-    ctx.stdout.write(JSON.stringify({ deployments: list }) + '\n');
-    return;
-  }
+export function printDeployments(list: ListedDeployment[], ctx: CliContext): void {
   if (!list.length) {
     ctx.stdout.write('No mcp-obo deployments found.\n');
     return;

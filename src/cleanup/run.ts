@@ -3,7 +3,9 @@
  * and report what remains. `--list` finds every mcp-obo deployment, for lost ids.
  */
 import type { CliContext } from '../cli/context.ts';
+import { createOutput, type Output } from '../cli/output.ts';
 import type { Prompter } from '../cli/prompts.ts';
+import type { CleanupResult } from '../contract/commands.ts';
 import { McpOboError, UsageError } from '../errors.ts';
 import { connect } from '../provision/connect.ts';
 import { azureRetry } from '../provision/run.ts';
@@ -63,9 +65,10 @@ export async function runCleanup(o: CleanupOptions, ctx: CliContext, prompter: P
   if (o.list && (o.yes || o.purge || o.dryRun)) throw new UsageError('--list only lists: it cannot be combined with --yes, --purge or --dry-run');
   const t = await target(o, ctx);
   const conn = await connect(t, ctx);
+  const out = createOutput(ctx, { json: o.json, stream: true });
 
   if (o.list) {
-    printDeployments(await listDeployments(conn.azure, conn.graph), ctx, Boolean(o.json));
+    out.result({ mode: 'list', deployments: await listDeployments(conn.azure, conn.graph) } satisfies CleanupResult, (r) => printDeployments(r.deployments, ctx));
     return;
   }
 
@@ -76,31 +79,32 @@ export async function runCleanup(o: CleanupOptions, ctx: CliContext, prompter: P
   const found = [...arm, ...entra, ...local];
   const doomed = found.filter((f) => f.ours || (o.includeUntagged && f.kind !== 'localFile' && !f.tagOnly));
   const kept = found.filter((f) => !doomed.includes(f));
-  show(ctx, o, id, doomed, kept);
+  show(ctx, out, o, id, doomed, kept);
 
-  if (doomed.length === 0) return;
-  if (o.dryRun) return;
+  const none: CleanupResult = { mode: 'clean', id, dryRun: Boolean(o.dryRun), deleted: [], remaining: [], cancelled: false };
+  if (doomed.length === 0 || o.dryRun) return out.result(none, () => {});
   if (!o.yes) {
     if (!prompter.interactive) throw new UsageError('cleanup deletes these objects: without a terminal it needs --yes', { suggestion: 'Rerun with --yes (or --dry-run to only list).' });
     if (!(await prompter.confirm({ message: `Delete these ${doomed.length} objects${o.purge ? ' (and purge them)' : ''}?`, default: false, flag: '--yes' }))) {
-      ctx.stderr.write('Nothing was deleted.\n');
-      return;
+      return out.result({ ...none, cancelled: true }, () => ctx.stderr.write('Nothing was deleted.\n'));
     }
   }
-  const results = await removeAll(doomed, { azure: conn.azure, graph: conn.graph, wait: o.wait ?? true, purge: Boolean(o.purge), retry: azureRetry(conn.clock), onProgress: (m) => (o.json ? undefined : ctx.stderr.write(m + '\n')) });
+  const results = await removeAll(doomed, { azure: conn.azure, graph: conn.graph, wait: o.wait ?? true, purge: Boolean(o.purge), retry: azureRetry(conn.clock), onProgress: (m) => (out.json ? out.event({ event: 'status', message: m }) : ctx.stderr.write(m + '\n')) });
   const failed = results.filter((r) => !r.ok);
-  if (o.json) ctx.stdout.write(JSON.stringify({ event: 'summary', id, deleted: results.filter((r) => r.ok).map((r) => ({ ...r.item, purged: r.purged })), remaining: failed.map((r) => ({ ...r.item, reason: r.error })) }) + '\n');
+  const result: CleanupResult = { ...none, deleted: results.filter((r) => r.ok).map((r) => ({ ...r.item, purged: r.purged })), remaining: failed.map((r) => ({ ...r.item, reason: r.error ?? 'unknown' })) };
   if (failed.length) {
-    throw new McpOboError(`cleanup of ${id} is incomplete; ${failed.length} object(s) remain:\n  - ${failed.map((r) => `${r.item.name}: ${r.error}`).join('\n  - ')}`, {
+    const err = new McpOboError(`cleanup of ${id} is incomplete; ${failed.length} object(s) remain:\n  - ${failed.map((r) => `${r.item.name}: ${r.error}`).join('\n  - ')}`, {
+      code: 'cleanup-incomplete',
       suggestion: 'Fix the reasons above (often missing rights), then rerun `mcp-obo cleanup`; it picks up what remains.',
     });
+    throw out.failed(result, err, () => {});
   }
-  if (!o.json) ctx.stdout.write(`Deployment ${id} is cleaned up${o.wait === false ? ' (resource group deletion continues in Azure)' : ''}.\n`);
+  out.result(result, () => ctx.stdout.write(`Deployment ${id} is cleaned up${o.wait === false ? ' (resource group deletion continues in Azure)' : ''}.\n`));
 }
 
-function show(ctx: CliContext, o: CleanupOptions, id: string, doomed: Found[], kept: Found[]): void {
-  if (o.json) {
-    ctx.stdout.write(JSON.stringify({ event: 'found', id, delete: doomed, kept }) + '\n');
+function show(ctx: CliContext, out: Output, o: CleanupOptions, id: string, doomed: Found[], kept: Found[]): void {
+  if (out.json) {
+    out.event({ event: 'found', id, delete: doomed, kept });
     return;
   }
   if (doomed.length === 0 && kept.length === 0) {

@@ -33,6 +33,16 @@ export const ResourcesSchema = z
 export type Resources = z.infer<typeof ResourcesSchema>;
 export type ResourceKey = keyof Resources;
 
+export const InstallInfo = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('registry'), version: z.string(), spec: z.string().describe('what `npm install` takes, e.g. mcp-obo@0.2.0') }),
+    z.strictObject({ kind: z.literal('git'), url: z.string(), commit: z.string().regex(/^[0-9a-f]{40}$/) }),
+    z.strictObject({ kind: z.literal('tarball'), path: z.string().describe('relative to the deployment file'), integrity: z.string().describe('sha512-… as npm records it') }),
+    z.strictObject({ kind: z.literal('project'), lockfile: z.string().describe("the project's npm lockfile, relative to the deployment file, that pins mcp-obo") }),
+  ])
+  .describe('how mcp-obo was installed (recorded by init), so a pipeline installs exactly the same');
+export type InstallInfo = z.infer<typeof InstallInfo>;
+
 export const DeploymentSchema = z.object({
   $schema: z.string().optional(),
   version: z.literal(1),
@@ -50,6 +60,7 @@ export const DeploymentSchema = z.object({
   mcpUrl: z.string().optional(),
   /** Custom domain for the MCP URL (deploy --domain), remembered for later deploys. */
   domain: z.string().optional(),
+  install: InstallInfo.optional(),
 });
 
 export type Deployment = z.infer<typeof DeploymentSchema>;

@@ -114,7 +114,7 @@ test('a corrupt deployment file is a clear error', async () => {
 test('--github-workflow writes a deploy workflow for this deployment, using OIDC and no secret', async () => {
   const c = await ctx();
   const d = await runInit(full, c, nonInteractive);
-  const { writeGithubWorkflow } = await import('../../src/provision/workflow.ts');
+  const { writeGithubWorkflow } = await import('../../src/pipeline/workflow.ts');
   const path = await writeGithubWorkflow(d, c.cwd, false);
   const yml = await readFile(path, 'utf8');
   assert.match(path, /\.github\/workflows\/mcp-obo-contoso-dev\.yml$/);
