@@ -75,6 +75,7 @@ export const provision = resultOf({
   steps: z.array(StepSummary),
   values: ProvisionValues,
   consent: nullable(z.array(Permission)),
+  notes: z.array(z.string()).describe('what the run did that you should know (a fallback it took)'),
 });
 export type ProvisionResult = Data<z.infer<typeof provision.success>>;
 export const provisionEvents = [StepEvent, RetryEvent] as const;

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 
 /** Machine codes and check ids: lower-case words joined by `-` (a `.` separates a check from its subject). */
-export const SLUG = /^[a-z][a-z0-9]*([.-][a-z0-9_]+)*$/;
+export const SLUG = /^[a-z][a-zA-Z0-9]*([.-][a-zA-Z0-9_]+)*$/;
 
 export const ErrorInfo = z
   .strictObject({
