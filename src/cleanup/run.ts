@@ -68,7 +68,7 @@ export async function runCleanup(o: CleanupOptions, ctx: CliContext, prompter: P
   const out = createOutput(ctx, { json: o.json, stream: true });
 
   if (o.list) {
-    out.result({ mode: 'list', deployments: await listDeployments(conn.azure, conn.graph) } satisfies CleanupResult, (r) => printDeployments(r.deployments, ctx));
+    out.result({ mode: 'list', deployments: await listDeployments(conn.azure, conn.graph, (n) => ctx.stderr.write(`note: ${n}\n`)) } satisfies CleanupResult, (r) => printDeployments(r.deployments, ctx));
     return;
   }
 
