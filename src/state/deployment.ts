@@ -26,7 +26,13 @@ export const ResourcesSchema = z
     federatedCredential: z.object({ id: z.string(), name: z.string(), subject: guid }),
     clientSecret: z.object({ keyId: guid, endDateTime: z.string(), envFile: z.string() }),
     containerApp: armResource.extend({ fqdn: z.string(), image: z.string(), revision: z.string() }),
-    customDomain: z.object({ name: z.string(), certificateId: z.string(), identifierUri: z.string() }),
+    customDomain: z.object({
+      name: z.string(),
+      certificateId: z.string(),
+      identifierUri: z.string(),
+      /** A deploy added the facade's callback at this host to the app registration (later deploys skip the directory). */
+      callbackRegistered: z.boolean().optional(),
+    }),
   })
   .partial();
 
