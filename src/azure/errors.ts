@@ -120,7 +120,7 @@ export function explain(err: unknown, context: { tenantId?: string; subscription
       return new McpOboError(`${what}your account is not allowed to do this (AuthorizationFailed)`, {
         code: 'authorization-failed',
         suggestion: /roleAssignments\/write/i.test(message)
-          ? 'Creating the AcrPull role assignment needs Owner, User Access Administrator or Role Based Access Control Administrator on the subscription or resource group.'
+          ? 'Creating role assignments (the AcrPull role, the pipeline identity\'s roles) needs Owner, User Access Administrator or Role Based Access Control Administrator on the subscription or resource group.'
           : `Ask for Contributor (and User Access Administrator) on subscription ${context.subscriptionId ?? ''}, then rerun.`,
         cause: err,
       });

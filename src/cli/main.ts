@@ -16,6 +16,7 @@ import { registerTest } from '../commands/test.ts';
 import { registerInit } from '../commands/init.ts';
 import { registerProvision } from '../commands/provision.ts';
 import { registerConsent } from '../commands/consent.ts';
+import { registerPipeline } from '../commands/pipeline.ts';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('mcp-obo')
@@ -35,6 +36,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerTest(program, ctx);
   registerServe(program, ctx);
   registerCleanup(program, ctx);
+  registerPipeline(program, ctx);
   return program;
 }
 

@@ -149,7 +149,7 @@ export const serve = resultOf({ signal: z.string() });
 
 // ---- cleanup -------------------------------------------------------------------------------
 const Found = z.strictObject({
-  kind: z.enum(['resourceGroup', 'application', 'servicePrincipal', 'group', 'permissionGrant', 'localFile', 'managedIdentity']),
+  kind: z.enum(['resourceGroup', 'application', 'servicePrincipal', 'group', 'permissionGrant', 'localFile', 'repositoryVariable']),
   name: z.string(),
   id: z.string(),
   ours: z.boolean(),
@@ -181,6 +181,29 @@ export const cleanup = {
 };
 export type CleanupResult = Data<z.infer<typeof cleanup.success>>;
 
+// ---- pipeline github -----------------------------------------------------------------------
+export const pipeline = resultOf({
+  provider: z.literal('github'),
+  dryRun: z.boolean(),
+  repository: z.string().describe('owner/name'),
+  identity: z.strictObject({
+    kind: z.enum(['managedIdentity', 'application']),
+    name: z.string(),
+    clientId: nullable(z.string()).describe('null until created (dry run)'),
+    principalId: nullable(z.string()),
+    id: nullable(z.string()).describe('ARM resource id of the identity, or object id of the app registration'),
+  }),
+  subjects: z.array(z.strictObject({ kind: z.enum(['branch', 'environment', 'pull-request']), value: z.string(), subject: z.string(), name: z.string() })),
+  subjectSource: z.enum(['github', 'assumed']).describe("github: the repository's OIDC settings were read; assumed: the name-based form (gh unavailable)"),
+  roles: z.array(z.strictObject({ role: z.string(), scope: z.string() })),
+  graphPermissions: z.array(z.strictObject({ permission: z.string(), status: z.enum(['granted', 'missing', 'planned']) })),
+  workflow: z.string().describe('the workflow file'),
+  variable: z.strictObject({ name: z.string(), set: z.boolean(), command: nullable(z.string()).describe('how to set it by hand, when gh could not') }),
+  steps: z.array(StepSummary),
+  notes: z.array(z.string()),
+});
+export type PipelineResult = Data<z.infer<typeof pipeline.success>>;
+
 /** Every command: its schema (the document, or each NDJSON line), and whether it streams. */
 export const COMMANDS = {
   init: { stream: false, description: 'mcp-obo init --json', schema: init.schema },
@@ -192,6 +215,7 @@ export const COMMANDS = {
   test: { stream: false, description: 'mcp-obo test --json', schema: test.schema },
   serve: { stream: true, description: 'mcp-obo serve --json (NDJSON: log lines, then the result when it stops)', schema: linesOf([LogLine], serve.schema) },
   cleanup: { stream: true, description: 'mcp-obo cleanup --json (NDJSON)', schema: linesOf([FoundEvent, StatusEvent], cleanup.schema) },
+  pipeline: { stream: true, description: 'mcp-obo pipeline github --json (NDJSON)', schema: linesOf([StepEvent, RetryEvent], pipeline.schema) },
 } as const satisfies Record<string, { stream: boolean; description: string; schema: z.ZodType }>;
 
 export type CommandName = keyof typeof COMMANDS;

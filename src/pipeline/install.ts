@@ -4,11 +4,13 @@
  * own project that pins it in its lockfile. Read from npm's lockfiles (the project's, npx's cache,
  * the global prefix's hidden one) or from the checkout the code runs from. Reads only.
  */
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InstallInfo } from '../state/deployment.ts';
 import type { Run } from '../token/acquire.ts';
+import { UsageError } from '../errors.ts';
 
 export type { InstallInfo };
 
@@ -118,3 +120,21 @@ async function fromCheckout(probe: InstallProbe, root: string): Promise<Detected
 }
 
 const portable = (p: string) => p.split(sep).join('/');
+
+/** `--install`: `mcp-obo@1.2.3`, a tarball in this folder, or `<git url>#<commit>`. */
+export async function parseInstall(spec: string, cwd: string): Promise<InstallInfo> {
+  const registry = /^mcp-obo@(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/.exec(spec);
+  if (registry) return { kind: 'registry', version: registry[1]!, spec };
+  const git = /^((?:git\+)?(?:https:\/\/|ssh:\/\/|git@)\S+)#([0-9a-f]{40})$/.exec(spec);
+  if (git) return { kind: 'git', url: git[1]!, commit: git[2]! };
+  if (/\.t(ar\.)?gz$/.test(spec)) {
+    const file = resolve(cwd, spec);
+    const bytes = await readFile(file).catch(() => {
+      throw new UsageError(`--install ${spec}: no such file`);
+    });
+    const path = portable(relative(cwd, file));
+    if (path.startsWith('../') || isAbsolute(path)) throw new UsageError(`--install ${spec} is outside this folder`, { suggestion: 'Copy the tarball into the repository (e.g. vendor/) so the pipeline can install it.' });
+    return { kind: 'tarball', path, integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}` };
+  }
+  throw new UsageError(`--install "${spec}" is not mcp-obo@<version>, a .tgz file or <git url>#<commit>`);
+}

@@ -29,8 +29,12 @@ export async function runInitCommand(opts: InitCommandOptions, ctx: CliContext, 
 
   let workflow: string | null = null;
   if (opts.githubWorkflow) {
-    const { writeGithubWorkflow } = await import('../pipeline/workflow.ts');
-    workflow = await writeGithubWorkflow(store.deployment, ctx.cwd, Boolean(opts.force));
+    // The workflow alone, for the default branch; `mcp-obo pipeline github` also makes the identity it signs in as.
+    const [{ planWorkflow, renderWorkflow, variableName, workflowPath, writeWorkflow }, { gitRoot }] = await Promise.all([import('../pipeline/workflow.ts'), import('../pipeline/github.ts')]);
+    const { root, workdir } = await gitRoot(deps.run, ctx.cwd);
+    const content = await renderWorkflow({ deployment: store.deployment, workdir, branches: ['main'], pullRequest: false, variable: variableName(store.deployment) });
+    workflow = workflowPath(root, store.deployment);
+    if ((await planWorkflow(workflow, content, Boolean(opts.force))) !== 'unchanged') await writeWorkflow(workflow, content);
   }
   const x = store.deployment;
   const result: InitResult = {

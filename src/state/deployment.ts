@@ -33,6 +33,23 @@ export const ResourcesSchema = z
       /** A deploy added the facade's callback at this host to the app registration (later deploys skip the directory). */
       callbackRegistered: z.boolean().optional(),
     }),
+    /** The pipeline's identity, made by `mcp-obo pipeline github` (cleanup removes it with the rest). */
+    pipeline: z.object({
+      provider: z.literal('github'),
+      repository: z.string(),
+      kind: z.enum(['managedIdentity', 'application']),
+      name: z.string(),
+      /** ARM resource id (identity) or object id (app registration). */
+      id: z.string(),
+      clientId: guid,
+      principalId: guid,
+      subjects: z.array(z.string()).default([]),
+      roleAssignments: z.array(z.string()).default([]),
+      /** The workflow file, relative to the deployment file's folder. */
+      workflow: z.string().optional(),
+      /** The repository variable set through gh. */
+      variable: z.string().optional(),
+    }),
   })
   .partial();
 
