@@ -150,5 +150,5 @@ export function explain(err: unknown, context: { tenantId?: string; subscription
 }
 
 function firstLine(s: string): string {
-  return s.split('\n')[0]!.slice(0, 400);
+  return s.split(/\r?\n/)[0]!.slice(0, 400);
 }

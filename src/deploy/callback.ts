@@ -16,20 +16,19 @@ export function callbackUrl(host: string): string {
 
 /**
  * True when the callback is known to be registered: the app's default host name (provision registers
- * it), or the bound custom domain once a deploy added it. Then deploy makes no directory call, so
- * an identity with no directory rights (a pipeline's) can deploy.
+ * it), or a host an earlier deploy made sure of (a bound custom domain). Then deploy makes no
+ * directory call, so an identity with no directory rights (a pipeline's) can deploy.
  */
 export function registeredAlready(store: DeploymentStore, host: string): boolean {
   const d = store.deployment;
   if (host === `${names(d).containerApp}.${d.resources.environment?.defaultDomain ?? ''}`) return true;
-  return d.resources.customDomain?.name === host && d.resources.customDomain.callbackRegistered === true;
+  return d.resources.facadeCallbacks?.includes(host) ?? false;
 }
 
 export async function ensureCallback(conn: Connection, store: DeploymentStore, host: string, status: (m: string) => void): Promise<void> {
   if (registeredAlready(store, host)) return;
   await addCallback(conn, store, host, status);
-  const bound = store.deployment.resources.customDomain;
-  if (bound?.name === host) await store.setResource('customDomain', { ...bound, callbackRegistered: true });
+  await store.setResource('facadeCallbacks', [...(store.deployment.resources.facadeCallbacks ?? []), host]);
 }
 
 async function addCallback(conn: Connection, store: DeploymentStore, host: string, status: (m: string) => void): Promise<void> {

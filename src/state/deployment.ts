@@ -30,9 +30,9 @@ export const ResourcesSchema = z
       name: z.string(),
       certificateId: z.string(),
       identifierUri: z.string(),
-      /** A deploy added the facade's callback at this host to the app registration (later deploys skip the directory). */
-      callbackRegistered: z.boolean().optional(),
     }),
+    /** Hosts whose facade callback a deploy made sure of on the app registration: later deploys make no directory call for them. */
+    facadeCallbacks: z.array(z.string()),
     /** The pipeline's identity, made by `mcp-obo pipeline github` (cleanup removes it with the rest). */
     pipeline: z.object({
       provider: z.literal('github'),
