@@ -149,6 +149,12 @@ test('mcp-obo logs shows the server\'s own log lines', async () => {
   assert.match(r.stdout, /"event":"server.listening"/);
   assert.match(r.stdout, /"credential":"managed-identity"/);
   assert.doesNotMatch(r.stdout, /eyJ[\w-]{10,}/, 'no token in the logs');
+  const json = await runCli(['logs', '--tail', '100', '--json'], env, { cwd, timeoutMs: 60_000 });
+  assert.equal(json.code, 0, json.stderr);
+  const result = assertContract('logs', json.stdout, { ok: true });
+  const lines = ndjson(json.stdout).filter((e) => e.event === 'log');
+  assert.equal(result.lines, lines.length);
+  assert.ok(lines.some((e) => String(e.line).includes('"event":"server.listening"')));
 });
 
 test('a second deploy makes a new revision with a new tag', async () => {
