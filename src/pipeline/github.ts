@@ -115,6 +115,10 @@ export class Gh {
   async subjectFormat(repo: GithubRepo): Promise<SubjectFormat> {
     const fallback: SubjectFormat = { prefix: `repo:${repo.owner}/${repo.name}`, source: 'assumed' };
     if (await this.unavailable()) return fallback;
+    // A 404 below would otherwise read as "default settings": first make sure gh sees the repository at all.
+    if (!(await this.#api(`repos/${fullName(repo)}`))) {
+      throw new UsageError(`gh cannot see the repository ${fullName(repo)}`, { suggestion: 'Check --repo (or the origin remote) and that `gh auth status` shows an account with access to it.' });
+    }
     const c = await this.#api<{ use_default?: boolean; include_claim_keys?: string[]; sub_claim_prefix?: string }>(`repos/${fullName(repo)}/actions/oidc/customization/sub`);
     if (c && c.use_default === false && c.include_claim_keys?.length) {
       throw new UsageError(`${fullName(repo)} customizes the subject of its OIDC tokens (${c.include_claim_keys.join(', ')}); mcp-obo makes federated credentials for GitHub's default subjects only`, {

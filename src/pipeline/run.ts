@@ -73,6 +73,8 @@ export async function runPipelineGithub(o: PipelineOptions, ctx: CliContext, run
 
   const deployer = outcome.deployer;
   const notes: string[] = [];
+  const earlier = d.resources.pipeline;
+  if (earlier && deployer && earlier.id !== deployer.id) notes.push(`the earlier pipeline identity ${earlier.name} still exists: delete it if nothing uses it (\`mcp-obo cleanup\` removes it with the deployment)`);
   if (format.source === 'assumed') notes.push(`${ghUnavailable}: the federated credentials use the name-based subject ${format.prefix}; repositories created after 15 July 2026 (or opted in) use immutable subjects with ids, and then sign-in fails with AADSTS700213. Rerun with gh signed in to read the real one.`);
   const file = deploymentFileName(d);
   if (!(await committed(run, ctx.cwd, file))) notes.push(`commit ${file}: the workflow deploys what it records`);

@@ -7,6 +7,7 @@ import type { CliContext } from '../cli/context.ts';
 import { createOutput } from '../cli/output.ts';
 import type { Prompter } from '../cli/prompts.ts';
 import type { InitResult } from '../contract/commands.ts';
+import { UsageError } from '../errors.ts';
 import { detectInstall, PACKAGE_ROOT } from '../pipeline/install.ts';
 import { deploymentFileName } from '../state/deployment.ts';
 import { DeploymentStore } from '../state/store.ts';
@@ -20,9 +21,15 @@ export interface InitCommandOptions extends InitOptions {
 
 export async function runInitCommand(opts: InitCommandOptions, ctx: CliContext, deps: { prompter: Prompter; catalog?: Catalog; run: Run }): Promise<void> {
   const out = createOutput(ctx, { json: opts.json, stream: false });
+  const detected = await detectInstall({ packageRoot: PACKAGE_ROOT, version: VERSION, run: deps.run }, ctx.cwd);
+  // The workflow installs mcp-obo as it was installed here: without knowing how, write nothing at all.
+  if (opts.githubWorkflow && !detected.install) {
+    throw new UsageError(`--github-workflow: cannot tell how mcp-obo was installed (${detected.reason}), so the workflow would not know how to install it`, {
+      suggestion: 'Install mcp-obo from the registry, a tarball or a pushed checkout (README: "Installing"), or run `mcp-obo pipeline github --install <spec>` later. Nothing was written.',
+    });
+  }
   const d = await runInit(opts, ctx, deps.prompter, deps.catalog);
   const store = await DeploymentStore.open(DeploymentStore.defaultPath(ctx.cwd, d));
-  const detected = await detectInstall({ packageRoot: PACKAGE_ROOT, version: VERSION, run: deps.run }, ctx.cwd);
   if (detected.install && !isDeepStrictEqual(store.deployment.install, detected.install)) await store.update((x) => ({ ...x, install: detected.install }));
   const notes = detected.install ? detected.warnings : [`cannot tell how mcp-obo was installed (${detected.reason}); a pipeline will need it installed from the registry, a repository or a tarball`];
   for (const n of notes) ctx.stderr.write(`note: ${n}\n`);

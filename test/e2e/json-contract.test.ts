@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdir } from 'node:fs/promises';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { BIN, runCli, serverEnv, startServe } from '../helpers/serve.ts';
 import { cliEnv, scratch } from '../helpers/cli.ts';
@@ -33,6 +34,14 @@ test('init: a missing value is a usage error document, and nothing is asked or w
   const r = await runCli(['init', '--yes', '--json'], cliEnv(emu, 'nobody'), { cwd: await scratch() });
   assert.equal(r.code, 2);
   assert.match(assertContract('init', r.stdout, { ok: false, code: 'usage' }).error.message, /--tenant/);
+});
+
+test('init --github-workflow from a checkout without a remote: nothing is written, and it says how to install mcp-obo', async () => {
+  const dir = await scratch();
+  const r = await runCli(['init', '--yes', '--tenant', emu.tenantId, '--subscription', emu.subscriptionId, '--location', 'eastus', '--prefix', 'e2e', '--env', 'dev', '--github-workflow', '--json'], cliEnv(emu, 'nobody'), { cwd: dir });
+  assert.equal(r.code, 2);
+  assert.match(assertContract('init', r.stdout, { ok: false, code: 'usage' }).error.advice, /Installing/);
+  assert.deepEqual(await readdir(dir), []);
 });
 
 test('an unknown flag is a usage error document too (commander\'s own errors)', async () => {
