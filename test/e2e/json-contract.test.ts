@@ -51,7 +51,7 @@ test('an unknown flag is a usage error document too (commander\'s own errors)', 
 });
 
 test('before provisioning: consent, token, deploy, logs and test fail with a document naming the next step', async () => {
-  for (const [command, args] of [['consent', ['--verify']], ['token', []], ['deploy', []], ['logs', []], ['test', []]] as const) {
+  for (const [command, args] of [['consent', ['--verify']], ['token', []], ['deploy', []], ['logs', []], ['test', []], ['pipeline', ['github']]] as const) {
     const r = await runCli([command, ...args, '--json'], env, { cwd, timeoutMs: 60_000 });
     assert.notEqual(r.code, 0, `${command}: ${r.stdout}`);
     const doc = assertContract(command, r.stdout, { ok: false });
