@@ -144,7 +144,7 @@ export async function renderWorkflow(w: WorkflowInput): Promise<string> {
     '    node-version: 24',
     '- name: Check the deployment file is committed',
     '  run: |',
-    `    test -f ${file} || { echo "::error::${file} is not in the repository: run \`mcp-obo provision\`, then commit it"; exit 1; }`,
+    `    test -f ${file} || { echo '::error::${file} is not in the repository: run mcp-obo provision, then commit it'; exit 1; }`,
     install.steps,
   ].join('\n');
   const trust = w.environment

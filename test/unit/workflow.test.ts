@@ -5,6 +5,8 @@
  */
 import { test } from 'node:test';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -77,6 +79,18 @@ test('the deploy step reads the NDJSON result with jq and fails with its error; 
   assert.match(steps.find((s) => s.name === 'Deploy')!.run!, /mcp-obo deploy --deployment contoso-dev --json \| tee .*jq -c 'select\(\.event == "result"\)'/s);
   assert.match(steps.find((s) => s.name === 'Check the deployed server')!.run!, /mcp-obo test --deployment contoso-dev --json > .*jq -r '\.checks\[\]\?/s);
   assert.match(steps.find((s) => s.name === 'Check the deployment file is committed')!.run!, /test -f mcp-obo\.contoso-dev\.json/);
+});
+
+test('without the deployment file, its step fails with an annotation and runs nothing else', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'mcp-obo-wf-'));
+  const yml = await renderWorkflow({ deployment: deployment(registry), workdir: '.', branches: ['main'], pullRequest: false, variable: 'V' });
+  const run = jobs(yml).deploy!.steps.find((s) => s.name === 'Check the deployment file is committed')!.run!;
+  // A trap on PATH: any command substitution in the message would run it.
+  await writeFile(join(dir, 'mcp-obo'), '#!/bin/sh\necho RAN >> "$(dirname "$0")/ran"\n', { mode: 0o755 });
+  const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', run], { cwd: dir, env: { PATH: `${dir}:${process.env.PATH}` }, encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, '::error::mcp-obo.contoso-dev.json is not in the repository: run mcp-obo provision, then commit it\n');
+  assert.ok(!existsSync(join(dir, 'ran')));
 });
 
 test('a workflow mcp-obo did not write is not replaced without --force', async () => {
