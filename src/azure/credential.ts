@@ -29,14 +29,6 @@ export function credentialKind(env: CredentialOptions['env']): CredentialKind {
   return 'azure-cli';
 }
 
-/**
- * Audience of the token a workload presents for the exchange, per cloud (learn.microsoft.com/entra/workload-id/
- * workload-identity-federation-create-trust: "api://AzureADTokenExchange", "…USGov", "…China").
- */
-export function tokenExchangeAudience(cloud: Pick<Cloud, 'name'>): string {
-  return { AzureCloud: 'api://AzureADTokenExchange', AzureUSGovernment: 'api://AzureADTokenExchangeUSGov', AzureChinaCloud: 'api://AzureADTokenExchangeChina' }[cloud.name];
-}
-
 export async function createCredential({ cloud, tenantId, env }: CredentialOptions): Promise<TokenCredential> {
   const identity = await import('@azure/identity');
   const common = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: !isMicrosoftAuthority(cloud.authorityHost) };
@@ -56,7 +48,7 @@ export async function createCredential({ cloud, tenantId, env }: CredentialOptio
       return new identity.ClientCertificateCredential(tenantId, clientId, env.AZURE_CLIENT_CERTIFICATE_PATH!, common);
     case 'github-oidc':
       // msal calls getAssertion for every token it requests, so each Azure token gets a fresh GitHub token.
-      return new identity.ClientAssertionCredential(tenantId, clientId, githubAssertion(env, tokenExchangeAudience(cloud)), common);
+      return new identity.ClientAssertionCredential(tenantId, clientId, githubAssertion(env, cloud.tokenExchangeAudience), common);
     case 'azure-cli':
       return new identity.AzureCliCredential({ tenantId });
   }

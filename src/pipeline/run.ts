@@ -12,7 +12,6 @@ import { createProgress, progressMode } from '../cli/progress.ts';
 import type { PipelineResult } from '../contract/commands.ts';
 import { McpOboError, UsageError } from '../errors.ts';
 import { explain } from '../azure/errors.ts';
-import { tokenExchangeAudience } from '../azure/credential.ts';
 import { runPlan } from '../plan/runner.ts';
 import { connect } from '../provision/connect.ts';
 import { stepContext } from '../provision/run.ts';
@@ -63,7 +62,7 @@ export async function runPipelineGithub(o: PipelineOptions, ctx: CliContext, run
   const conn = await connect(d, ctx);
   const mode = progressMode({ json: o.json, isTTY: ctx.isTTY, env: ctx.env });
   const kind: DeployerKind = o.app ? 'application' : 'managedIdentity';
-  const cfg = { kind, repo: git.repo, subjects, audience: tokenExchangeAudience(conn.cloud), canProvision: Boolean(o.canProvision), workflow: { path, display: relative(ctx.cwd, path), content, force: Boolean(o.force) }, variable, gh, ghUnavailable };
+  const cfg = { kind, repo: git.repo, subjects, audience: conn.cloud.tokenExchangeAudience, canProvision: Boolean(o.canProvision), workflow: { path, display: relative(ctx.cwd, path), content, force: Boolean(o.force) }, variable, gh, ghUnavailable };
   const outcome: PipelineOutcome = { graphPermissions: [], variableSet: false };
   const steps = pipelineSteps(cfg, outcome);
   const progress = createProgress(mode, mode === 'json' ? ctx.stdout : ctx.stderr, steps);

@@ -159,6 +159,23 @@ test('once an administrator has bound a domain, the identity deploys to it with 
   assert.deepEqual(emu.requests.slice(start).filter((x) => x.path.startsWith('/v1.0/')).map((x) => `${x.method} ${x.path}`), [], 'neither GET /domains nor the app registration');
 });
 
+test('its role is what lets it deploy: without it ARM refuses (explained), and a rerun of pipeline github puts it back', async () => {
+  const d = await deploymentFile(cwd);
+  const token = await emu.mintUserToken({ aud: 'https://management.azure.com', scp: 'user_impersonation' });
+  for (const id of d.resources.pipeline.roleAssignments as string[]) {
+    const del = await fetch(`${emu.url}${id}?api-version=2022-04-01`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    assert.ok(del.status < 300, `delete ${id}: ${del.status}`);
+  }
+  const yml = await readFile(join(cwd, WORKFLOW), 'utf8');
+  const refused = await (await runWorkflowStep(yml, 'deploy', 'Deploy', await runnerFor())).done();
+  assert.equal(refused.code, 1);
+  assert.match(refused.stdout, /"code":"authorization-failed"/);
+  const fix = await runCli(['pipeline', 'github', '--json'], env, { cwd, timeoutMs: 60_000 });
+  assert.deepEqual(assertContract('pipeline', fix.stdout, { ok: true }).steps.filter((s: Obj) => s.action !== 'unchanged').map((s: Obj) => s.id), ['pipelineRoles']);
+  const again = await (await runWorkflowStep(yml, 'deploy', 'Deploy', await runnerFor())).done();
+  assert.equal(again.code, 0, again.stderr + again.stdout);
+});
+
 test('the deploy step fails with the error of the result, as an annotation', async () => {
   const yml = await readFile(join(cwd, WORKFLOW), 'utf8');
   const step = await runWorkflowStep(yml, 'deploy', 'Deploy', { root: cwd, env: cliEnv(emu, 'nobody', emu.github.runnerEnv()), vars: { MCP_OBO_CLIENT_ID_E2E_DEV: '11111111-1111-1111-1111-111111111111' } });
@@ -209,4 +226,40 @@ test('--app without gh: an app registration, the name-based subject with a warni
   const clean = await runCli(['cleanup', '--yes', '--json'], noGh, { cwd: dir, timeoutMs: 180_000 });
   assert.equal(clean.code, 0, clean.stderr);
   assert.ok(!(emu.state().graph.applications as Obj[]).some((a) => a.displayName === 'MCP OAuth2 OBO Server Deployer (e2e-dev-pl02)'));
+});
+
+test('--can-provision: granted by an administrator (not by a plain Owner), it lets the identity run provision on the deployment', async () => {
+  const dir = await scratch();
+  await gitRepo(dir);
+  const admin = cliEnv(emu, 'user', { MCP_OBO_FAKE_GH_STATE: ghState });
+  await init(emu, dir, { id: 'pl03' }, admin);
+  assert.equal((await runCli(['provision', '--no-secret'], admin, { cwd: dir, timeoutMs: 120_000 })).code, 0);
+
+  // An Owner of the subscription without a directory role: all but the Graph permissions.
+  const owner = emu.addUser();
+  emu.arm.assignRole(owner.oid, 'Owner');
+  const plain = await runCli(['pipeline', 'github', '--can-provision', '--install', 'mcp-obo@0.1.0', '--json'], { ...admin, MCP_OBO_FAKE_AZ_USER: owner.oid }, { cwd: dir, timeoutMs: 60_000 });
+  assert.equal(plain.code, 1, plain.stderr);
+  const refused = assertContract('pipeline', plain.stdout, { ok: false, code: 'graph-permissions-missing' });
+  assert.match(refused.error.advice, /Privileged Role Administrator/);
+  assert.deepEqual(refused.steps.filter((s: Obj) => s.status === 'failed').map((s: Obj) => s.id), ['pipelineGraphPermissions']);
+
+  const r = await runCli(['pipeline', 'github', '--can-provision', '--json'], admin, { cwd: dir, timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const doc = assertContract('pipeline', r.stdout, { ok: true });
+  assert.deepEqual(doc.graphPermissions, [{ permission: 'Application.ReadWrite.OwnedBy', status: 'granted' }, { permission: 'GroupMember.Read.All', status: 'granted' }]);
+  assert.deepEqual(doc.roles.map((x: Obj) => x.role), ['Contributor', 'Role Based Access Control Administrator']);
+  const app = (await deploymentFile(dir)).resources.application;
+
+  // Someone removed the app's redirect URIs: provision as the pipeline repairs them, as owner of the app (OwnedBy reaches only that).
+  const graphToken = await emu.mintUserToken({ aud: 'https://graph.microsoft.com', scp: 'Application.ReadWrite.All Directory.AccessAsUser.All' });
+  const patch = await fetch(`${emu.url}/v1.0/applications/${app.objectId}`, { method: 'PATCH', headers: { authorization: `Bearer ${graphToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ web: { redirectUris: [] } }) });
+  assert.equal(patch.status, 204);
+  const asPipeline = cliEnv(emu, 'nobody', { AZURE_CLIENT_ID: doc.identity.clientId, AZURE_TENANT_ID: emu.tenantId, ...emu.github.runnerEnv() });
+  const p = await runCli(['provision', '--no-secret', '--json'], asPipeline, { cwd: dir, timeoutMs: 120_000 });
+  assert.equal(p.code, 0, p.stderr + p.stdout);
+  const steps = assertContract('provision', p.stdout, { ok: true }).steps as Obj[];
+  assert.deepEqual(steps.filter((s) => s.action !== 'unchanged' && s.action !== 'skip').map((s) => s.id), ['application', 'appCallbacks'], 'only the app registration, which the identity owns');
+  const repaired = (emu.state().graph.applications as Obj[]).find((a) => a.id === app.objectId)!;
+  assert.ok(repaired.web.redirectUris.includes('http://localhost:8000/oauth/callback'), JSON.stringify(repaired.web));
 });
