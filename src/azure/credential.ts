@@ -1,16 +1,32 @@
 /**
  * The CLI's Azure identity: a service principal or workload identity from the standard AZURE_*
- * variables (CI), else the Azure CLI login (laptops). Instance discovery is disabled for any
- * authority that is not a Microsoft host, so no call leaves for login.microsoftonline.com.
+ * variables, or GitHub Actions' OIDC token (CI); else the Azure CLI login (laptops). A pipeline's
+ * credential is used alone: when it fails, that failure (its AADSTS code) is the answer, never a
+ * silent fallback to whoever is signed in to the Azure CLI on the machine. Instance discovery is
+ * disabled for any authority that is not a Microsoft host, so no call leaves for
+ * login.microsoftonline.com.
  */
 import type { TokenCredential } from '@azure/identity';
 import { isMicrosoftAuthority, type Cloud } from '../cloud.ts';
 import { UsageError } from '../errors.ts';
+import { githubAssertion, githubOidcAvailable } from './github-oidc.ts';
 
 export interface CredentialOptions {
   cloud: Cloud;
   tenantId: string;
   env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Which credential the environment selects, for messages and for the AADSTS advice. */
+export type CredentialKind = 'federated-token-file' | 'client-secret' | 'client-certificate' | 'github-oidc' | 'azure-cli';
+
+export function credentialKind(env: CredentialOptions['env']): CredentialKind {
+  if (!env.AZURE_CLIENT_ID) return 'azure-cli';
+  if (env.AZURE_FEDERATED_TOKEN_FILE) return 'federated-token-file';
+  if (env.AZURE_CLIENT_SECRET) return 'client-secret';
+  if (env.AZURE_CLIENT_CERTIFICATE_PATH) return 'client-certificate';
+  if (githubOidcAvailable(env)) return 'github-oidc';
+  return 'azure-cli';
 }
 
 export async function createCredential({ cloud, tenantId, env }: CredentialOptions): Promise<TokenCredential> {
@@ -22,16 +38,20 @@ export async function createCredential({ cloud, tenantId, env }: CredentialOptio
       suggestion: 'Sign in to the deployment\'s tenant, or unset AZURE_TENANT_ID / AZURE_CLIENT_ID to use the Azure CLI login.',
     });
   }
-  const chain: TokenCredential[] = [];
-  if (env.AZURE_CLIENT_ID && env.AZURE_FEDERATED_TOKEN_FILE) {
-    chain.push(new identity.WorkloadIdentityCredential({ ...common, tenantId, clientId: env.AZURE_CLIENT_ID, tokenFilePath: env.AZURE_FEDERATED_TOKEN_FILE }));
-  } else if (env.AZURE_CLIENT_ID && env.AZURE_CLIENT_SECRET) {
-    chain.push(new identity.ClientSecretCredential(tenantId, env.AZURE_CLIENT_ID, env.AZURE_CLIENT_SECRET, common));
-  } else if (env.AZURE_CLIENT_ID && env.AZURE_CLIENT_CERTIFICATE_PATH) {
-    chain.push(new identity.ClientCertificateCredential(tenantId, env.AZURE_CLIENT_ID, env.AZURE_CLIENT_CERTIFICATE_PATH, common));
+  const clientId = env.AZURE_CLIENT_ID ?? '';
+  switch (credentialKind(env)) {
+    case 'federated-token-file':
+      return new identity.WorkloadIdentityCredential({ ...common, tenantId, clientId, tokenFilePath: env.AZURE_FEDERATED_TOKEN_FILE });
+    case 'client-secret':
+      return new identity.ClientSecretCredential(tenantId, clientId, env.AZURE_CLIENT_SECRET!, common);
+    case 'client-certificate':
+      return new identity.ClientCertificateCredential(tenantId, clientId, env.AZURE_CLIENT_CERTIFICATE_PATH!, common);
+    case 'github-oidc':
+      // msal calls getAssertion for every token it requests, so each Azure token gets a fresh GitHub token.
+      return new identity.ClientAssertionCredential(tenantId, clientId, githubAssertion(env, cloud.tokenExchangeAudience), common);
+    case 'azure-cli':
+      return new identity.AzureCliCredential({ tenantId });
   }
-  chain.push(new identity.AzureCliCredential({ tenantId }));
-  return chain.length === 1 ? chain[0]! : new identity.ChainedTokenCredential(...chain);
 }
 
 /** Who is signed in, read from an access token's claims (for display and group membership). */

@@ -3,6 +3,7 @@
  * right after a create), and plain advice with the next command for the ones that are not.
  */
 import { McpOboError } from '../errors.ts';
+import { AADSTS, aadstsCode, type AadstsContext } from './aadsts.ts';
 import { GraphRequestError } from '../graph/client.ts';
 import { retryAfterMs } from '../server/downstream/http.ts';
 import { RequestTimeoutError } from './timeout.ts';
@@ -66,8 +67,20 @@ export function classifyProvisioning(err: unknown): { retry: boolean; afterMs?: 
   return { retry: false };
 }
 
+/** Every message of an error and of the errors it aggregates (a credential chain's). */
+function messagesOf(err: unknown): string[] {
+  const inner = (err as { errors?: unknown[] })?.errors;
+  return [(err as Error)?.message ?? String(err), ...(Array.isArray(inner) ? inner.flatMap(messagesOf) : [])];
+}
+
+/** The Entra description without MSAL's "Error(s): … - Timestamp: … - Description:" wrapping and trace lines. */
+function aadDescription(text: string): string {
+  const from = text.indexOf('AADSTS');
+  return firstLine(text.slice(from >= 0 ? from : 0)).replace(/^AADSTS\d+:\s*/, '').replace(/\s+Trace ID:.*$/, '');
+}
+
 /** Turns an Azure / Entra failure into advice the user can act on. */
-export function explain(err: unknown, context: { tenantId?: string; subscriptionId?: string; action?: string } = {}): McpOboError {
+export function explain(err: unknown, context: { tenantId?: string; subscriptionId?: string; action?: string } & AadstsContext = {}): McpOboError {
   if (err instanceof McpOboError) return err;
   if (err instanceof RequestTimeoutError) {
     return new McpOboError(`${context.action ? `${context.action}: ` : ''}${err.message}`, {
@@ -81,24 +94,33 @@ export function explain(err: unknown, context: { tenantId?: string; subscription
   const what = context.action ? `${context.action}: ` : '';
   const name = (err as { name?: string })?.name;
 
-  if (name === 'CredentialUnavailableError' || name === 'AggregateAuthenticationError' || /az login|Azure CLI not found|Please run 'az login'/i.test(message)) {
-    return new McpOboError(`${what}not signed in to Azure`, {
-      suggestion: `Run \`az login --tenant ${context.tenantId ?? '<tenant>'}\`, or set AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE (CI).`,
+  // An Entra code anywhere (also inside a chain's aggregate) says more than "not signed in".
+  const withCode = messagesOf(err).find((m) => aadstsCode(m));
+  if (withCode) {
+    const aadsts = aadstsCode(withCode)!;
+    const entry = AADSTS[aadsts];
+    return new McpOboError(`${what}AADSTS${aadsts}${entry ? ` (${entry.meaning})` : ''}: ${aadDescription(withCode)}`, {
+      code: `aadsts-${aadsts}`,
+      suggestion: entry ? entry.fix({ ...context, message: withCode }) : `Check the credential, then run \`az login --tenant ${context.tenantId ?? '<tenant>'}\`.`,
       cause: err,
     });
   }
-  if (name === 'AuthenticationError' || /AADSTS\d+/.test(message)) {
-    const aadsts = /AADSTS(\d+)/.exec(message)?.[1];
-    return new McpOboError(`${what}sign-in failed${aadsts ? ` (AADSTS${aadsts})` : ''}: ${firstLine(message)}`, {
-      suggestion: aadsts === '7000215' ? 'The client secret in AZURE_CLIENT_SECRET is wrong or expired.' : `Check the credential, then run \`az login --tenant ${context.tenantId ?? '<tenant>'}\`.`,
+  if (name === 'CredentialUnavailableError' || name === 'AggregateAuthenticationError' || name === 'AuthenticationRequiredError' || /az login|Azure CLI not found|Please run 'az login'/i.test(message)) {
+    return new McpOboError(`${what}not signed in to Azure`, {
+      code: 'not-signed-in',
+      suggestion: `Run \`az login --tenant ${context.tenantId ?? '<tenant>'}\`, or set AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, or run in GitHub Actions with \`permissions: id-token: write\` (\`mcp-obo pipeline github\` sets it up).`,
       cause: err,
     });
+  }
+  if (name === 'AuthenticationError') {
+    return new McpOboError(`${what}sign-in failed: ${firstLine(message)}`, { code: 'sign-in-failed', suggestion: `Check the credential, then run \`az login --tenant ${context.tenantId ?? '<tenant>'}\`.`, cause: err });
   }
   switch (code) {
     case 'AuthorizationFailed':
       return new McpOboError(`${what}your account is not allowed to do this (AuthorizationFailed)`, {
+        code: 'authorization-failed',
         suggestion: /roleAssignments\/write/i.test(message)
-          ? 'Creating the AcrPull role assignment needs Owner, User Access Administrator or Role Based Access Control Administrator on the subscription or resource group.'
+          ? 'Creating role assignments (the AcrPull role, the pipeline identity\'s roles) needs Owner, User Access Administrator or Role Based Access Control Administrator on the subscription or resource group.'
           : `Ask for Contributor (and User Access Administrator) on subscription ${context.subscriptionId ?? ''}, then rerun.`,
         cause: err,
       });
@@ -110,6 +132,7 @@ export function explain(err: unknown, context: { tenantId?: string; subscription
       });
     case 'Authorization_RequestDenied':
       return new McpOboError(`${what}your account has no right to change this in Entra ID (Authorization_RequestDenied)`, {
+        code: 'authorization-denied',
         suggestion: 'Creating app registrations needs the Application Developer role (or users allowed to register apps); consent needs an administrator. Ask an administrator, or run with an account that has these rights.',
         cause: err,
       });
@@ -127,5 +150,5 @@ export function explain(err: unknown, context: { tenantId?: string; subscription
 }
 
 function firstLine(s: string): string {
-  return s.split('\n')[0]!.slice(0, 400);
+  return s.split(/\r?\n/)[0]!.slice(0, 400);
 }

@@ -31,19 +31,20 @@ async function json<T>(res: Response): Promise<T | undefined> {
 export async function facadeChecks(e: Expectations, f: Fetch, issuer: string): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   const at = (u: string) => (u.startsWith(`${issuer}/`) ? `${e.url}${u.slice(issuer.length)}` : u);
-  const fail = (name: string, detail: string, advice = 'The authorization facade is misconfigured or an old server answers: update and redeploy it (`mcp-obo deploy`).') => ({ name, ok: false, detail, advice });
+  const fail = (id: string, name: string, detail: string, advice = 'The authorization facade is misconfigured or an old server answers: update and redeploy it (`mcp-obo deploy`).') => ({ id, name, ok: false, detail, advice });
 
   // RFC 8414 metadata for an issuer without a path lives at the origin's well-known URI.
+  const id = 'facade.metadata';
   const name = 'authorization server metadata';
   const res = await f(`${e.url}/.well-known/oauth-authorization-server${new URL(issuer).pathname.replace(/\/$/, '')}`);
   const m = res.status === 200 ? await json<AsMetadata>(res) : undefined;
-  if (!m) return [fail(name, `HTTP ${res.status} at /.well-known/oauth-authorization-server`)];
+  if (!m) return [fail(id, name, `HTTP ${res.status} at /.well-known/oauth-authorization-server`)];
   const problems: string[] = [];
   if (m.issuer !== issuer) problems.push(`issuer is ${m.issuer}, but the resource metadata names ${issuer}`);
   for (const k of ['authorization_endpoint', 'token_endpoint', 'registration_endpoint'] as const) if (!m[k]?.startsWith(`${issuer}/`)) problems.push(`${k} ${m[k]} is not under ${issuer}`);
   if (!m.code_challenge_methods_supported?.includes('S256')) problems.push('PKCE S256 is not advertised');
   if (!m.scopes_supported?.includes(expectedScope(e))) problems.push(`scopes_supported lacks ${expectedScope(e)}`);
-  out.push(problems.length ? fail(name, problems.join('; ')) : { name, ok: true, detail: `issuer ${issuer}, PKCE S256, registration open` });
+  out.push(problems.length ? fail(id, name, problems.join('; ')) : { id, name, ok: true, detail: `issuer ${issuer}, PKCE S256, registration open` });
   if (problems.length) return out;
 
   const register = (uri: string) =>
@@ -52,9 +53,9 @@ export async function facadeChecks(e: Expectations, f: Fetch, issuer: string): P
   const client = good.status === 201 ? await json<{ client_id?: string }>(good) : undefined;
   const bad = await register(FOREIGN_CALLBACK);
   const badBody = await json<{ error?: string }>(bad);
-  if (!client?.client_id) out.push(fail('client registration', `a loopback redirect URI was refused (HTTP ${good.status})`));
-  else if (bad.status !== 400 || badBody?.error !== 'invalid_redirect_uri') out.push(fail('client registration', `${FOREIGN_CALLBACK} was accepted (HTTP ${bad.status})`, 'Any site could register and receive codes: check MCP_OBO_REDIRECT_URIS on the server.'));
-  else out.push({ name: 'client registration', ok: true, detail: `loopback accepted, ${FOREIGN_CALLBACK} refused` });
+  if (!client?.client_id) out.push(fail('facade.registration', 'client registration', `a loopback redirect URI was refused (HTTP ${good.status})`));
+  else if (bad.status !== 400 || badBody?.error !== 'invalid_redirect_uri') out.push(fail('facade.registration', 'client registration', `${FOREIGN_CALLBACK} was accepted (HTTP ${bad.status})`, 'Any site could register and receive codes: check MCP_OBO_REDIRECT_URIS on the server.'));
+  else out.push({ id: 'facade.registration', name: 'client registration', ok: true, detail: `loopback accepted, ${FOREIGN_CALLBACK} refused` });
   if (!client?.client_id) return out;
 
   const authorize = async (extra: Record<string, string>) => {
@@ -71,8 +72,8 @@ export async function facadeChecks(e: Expectations, f: Fetch, issuer: string): P
   const foreign = errorOf(await authorize({ code_challenge: challenge, code_challenge_method: 'S256', resource: 'https://attacker.example/mcp' }));
   out.push(
     noPkce === 'invalid_request' && foreign === 'invalid_target'
-      ? { name: 'authorize refusals', ok: true, detail: 'no PKCE: invalid_request; foreign resource: invalid_target' }
-      : fail('authorize refusals', `without PKCE: ${noPkce}; with a foreign resource: ${foreign}`),
+      ? { id: 'facade.authorize-refusals', name: 'authorize refusals', ok: true, detail: 'no PKCE: invalid_request; foreign resource: invalid_target' }
+      : fail('facade.authorize-refusals', 'authorize refusals', `without PKCE: ${noPkce}; with a foreign resource: ${foreign}`),
   );
 
   const page = await authorize({ code_challenge: challenge, code_challenge_method: 'S256', resource: `${issuer}/mcp` });
@@ -87,6 +88,6 @@ export async function facadeChecks(e: Expectations, f: Fetch, issuer: string): P
     !/<form method="post"[^>]*>/.test(body) && 'the consent form',
     !/name="csrf"/.test(body) && 'a CSRF field',
   ].filter(Boolean);
-  out.push(missing.length ? fail('consent page', `lacks ${missing.join(', ')}`) : { name: 'consent page', ok: true, detail: 'one POST form with a CSRF field; CSP without script, not frameable, not cached' });
+  out.push(missing.length ? fail('facade.consent-page', 'consent page', `lacks ${missing.join(', ')}`) : { id: 'facade.consent-page', name: 'consent page', ok: true, detail: 'one POST form with a CSRF field; CSP without script, not frameable, not cached' });
   return out;
 }

@@ -1,10 +1,11 @@
 /** `mcp-obo test`: the checks in order, against a local or deployed server. */
 import type { CliContext } from '../cli/context.ts';
+import type { TestResult } from '../contract/commands.ts';
 import { McpOboError, UsageError } from '../errors.ts';
 import { resolveCloud } from '../cloud.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import { deployedServerUrl } from '../deploy/trusted.ts';
-import { acquireUserToken, type Run } from '../token/acquire.ts';
+import { acquireUserToken, signInMethod, tokenFromEnv, type Run } from '../token/acquire.ts';
 import { adviceForToolError, checkChallenge, checkForgedToken, checkHealth, checkMetadata, checkResourceParameter, checkTamperedToken, postMcp, type CheckResult, type Expectations } from './checks.ts';
 import { facadeChecks } from './facade-checks.ts';
 
@@ -16,7 +17,7 @@ export interface TestOptions {
   json?: boolean;
 }
 
-export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Promise<CheckResult[]> {
+export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Promise<{ url: string; results: CheckResult[] }> {
   const store = await DeploymentStore.open(await locateDeployment(ctx.cwd, opts.deployment));
   const d = store.deployment;
   const app = d.resources.application;
@@ -32,30 +33,30 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
   const results: CheckResult[] = [];
   const health = await checkHealth(e, fetch);
   results.push(health);
-  if (!health.ok) return results;
+  if (!health.ok) return { url: base, results };
   // The server names its authorization server: itself (the facade, the default) or Entra (MCP_OBO_AUTH=entra).
   const facade = await facadeIssuer(base);
   if (facade) e.authorizationServer = facade;
   results.push(await checkMetadata(e, fetch), await checkChallenge(e, fetch), await checkForgedToken(e, fetch, d.tenantId));
   if (facade) results.push(...(await facadeChecks(e, fetch, facade)));
-  else results.push(await checkResourceParameter(e, fetch, `${cloud.authorityHost}/${d.tenantId}`).catch((err: Error) => ({ name: 'RFC 8707 resource accepted by Entra', ok: true, skipped: true, detail: `could not probe: ${err.message}` })));
+  else results.push(await checkResourceParameter(e, fetch, `${cloud.authorityHost}/${d.tenantId}`).catch((err: Error) => ({ id: 'entra-resource-parameter', name: 'RFC 8707 resource accepted by Entra', ok: true, skipped: true, detail: `could not probe: ${err.message}` })));
 
   const scope = `api://${app.appId}/access_as_user`;
   let token: string;
   try {
     // Without a terminal nobody can complete a device-code sign-in: only the Azure CLI (or MCP_OBO_TOKEN).
-    token = ctx.env.MCP_OBO_TOKEN || (await acquireUserToken({ cloud, tenantId: d.tenantId, scope, run, notify: (m) => ctx.stderr.write(m + '\n'), method: ctx.isTTY ? 'auto' : 'cli' })).token;
+    token = (tokenFromEnv(ctx.env) ?? (await acquireUserToken({ cloud, tenantId: d.tenantId, scope, run, notify: (m) => ctx.stderr.write(m + '\n'), method: signInMethod(ctx) }))).token;
   } catch (err) {
-    if (!ctx.isTTY && !(err instanceof McpOboError && /AADSTS/.test(err.message))) {
-      results.push({ name: 'checks as a signed-in user', ok: true, skipped: true, detail: `skipped: no signed-in user (${(err as Error).message.split('\n')[0]}); set MCP_OBO_TOKEN or sign in with az to run them` });
-      return results;
+    if (signInMethod(ctx) === 'cli' && !(err instanceof McpOboError && /AADSTS/.test(err.message))) {
+      results.push({ id: 'user-token', name: 'checks as a signed-in user', ok: true, skipped: true, detail: `skipped: no signed-in user (${(err as Error).message.split('\n')[0]}); set MCP_OBO_TOKEN or sign in with az to run them` });
+      return { url: base, results };
     }
-    results.push({ name: 'user token', ok: false, detail: (err as Error).message, advice: (err as McpOboError).suggestion ?? `Run \`az login --tenant ${d.tenantId}\`.` });
-    return results;
+    results.push({ id: 'user-token', name: 'user token', ok: false, detail: (err as Error).message, advice: (err as McpOboError).suggestion ?? `Run \`az login --tenant ${d.tenantId}\`.` });
+    return { url: base, results };
   }
   results.push(await checkTamperedToken(e, fetch, token));
   results.push(...(await mcpChecks(e, token)));
-  return results;
+  return { url: base, results };
 }
 
 /** The facade's issuer when the server runs it: its authorization server is its own public URL (the resource without /mcp). */
@@ -81,7 +82,7 @@ async function refusal(e: Expectations, token: string): Promise<CheckResult | un
         : /expired|too old/i.test(description)
           ? 'Your token expired: sign in again (`az login`).'
           : 'The server refused your token; `mcp-obo token --decode` shows what it holds.';
-  return { name: 'initialize', ok: false, detail: `HTTP ${res.status}: ${description}`, advice };
+  return { id: 'initialize', name: 'initialize', ok: false, detail: `HTTP ${res.status}: ${description}`, advice };
 }
 
 async function mcpChecks(e: Expectations, token: string): Promise<CheckResult[]> {
@@ -93,20 +94,20 @@ async function mcpChecks(e: Expectations, token: string): Promise<CheckResult[]>
   const out: CheckResult[] = [];
   try {
     await client.connect(transport);
-    out.push({ name: 'initialize', ok: true, detail: `${client.getServerVersion()?.name ?? '?'} ${client.getServerVersion()?.version ?? ''}`.trim() });
+    out.push({ id: 'initialize', name: 'initialize', ok: true, detail: `${client.getServerVersion()?.name ?? '?'} ${client.getServerVersion()?.version ?? ''}`.trim() });
   } catch (err) {
-    out.push({ name: 'initialize', ok: false, detail: (err as Error).message.slice(0, 200), advice: 'See the server logs (`mcp-obo logs`).' });
+    out.push({ id: 'initialize', name: 'initialize', ok: false, detail: (err as Error).message.slice(0, 200), advice: 'See the server logs (`mcp-obo logs`).' });
     return out;
   }
   try {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
     const missing = e.tools.filter((t) => !names.includes(t));
-    out.push(missing.length ? { name: 'tools/list', ok: false, detail: `missing ${missing.join(', ')} (has ${names.join(', ')})`, advice: 'The server runs another version: redeploy it.' } : { name: 'tools/list', ok: true, detail: names.join(', ') });
+    out.push(missing.length ? { id: 'tools-list', name: 'tools/list', ok: false, detail: `missing ${missing.join(', ')} (has ${names.join(', ')})`, advice: 'The server runs another version: redeploy it.' } : { id: 'tools-list', name: 'tools/list', ok: true, detail: names.join(', ') });
     for (const tool of e.tools.filter((t) => names.includes(t))) {
       const r = (await client.callTool({ name: tool, arguments: {} })) as { isError?: boolean; content?: { type: string; text?: string }[] };
       const text = (r.content ?? []).map((c) => c.text ?? '').join(' ');
-      out.push(r.isError ? { name: `tools/call ${tool}`, ok: false, detail: text.slice(0, 300), advice: adviceForToolError(text) } : { name: `tools/call ${tool}`, ok: true, detail: 'ok' });
+      out.push(r.isError ? { id: `tool.${tool}`, name: `tools/call ${tool}`, ok: false, detail: text.slice(0, 300), advice: adviceForToolError(text) } : { id: `tool.${tool}`, name: `tools/call ${tool}`, ok: true, detail: 'ok' });
     }
   } finally {
     await client.close();
@@ -114,14 +115,19 @@ async function mcpChecks(e: Expectations, token: string): Promise<CheckResult[]>
   return out;
 }
 
-export function printResults(results: CheckResult[], ctx: CliContext, json: boolean): void {
-  if (json) {
-    ctx.stdout.write(JSON.stringify({ ok: results.every((r) => r.ok), checks: results }) + '\n');
-    return;
-  }
-  const w = Math.max(...results.map((r) => r.name.length));
-  for (const r of results) {
-    ctx.stdout.write(`${r.skipped ? '○' : r.warning ? '!' : r.ok ? '✔' : '✖'} ${r.name.padEnd(w)}  ${r.detail}\n`);
-    if ((!r.ok || r.warning) && r.advice) ctx.stdout.write(`  ${' '.repeat(w)}  → ${r.advice}\n`);
+/** The result of `mcp-obo test`, from its checks; failed when any check failed. */
+export function testResult(url: string, results: CheckResult[]): { result: TestResult; error?: McpOboError } {
+  const checks = results.map((r) => ({ id: r.id, name: r.name, ok: r.ok, skipped: r.skipped ?? false, warning: r.warning ?? false, detail: r.detail, advice: r.advice ?? null }));
+  const failed = checks.filter((c) => !c.ok);
+  const result: TestResult = { url, checks };
+  if (!failed.length) return { result };
+  return { result, error: new McpOboError(`${failed.length} of ${checks.length} checks failed (${failed.map((c) => c.id).join(', ')})`, { code: 'checks-failed', suggestion: failed[0]!.advice ?? undefined }) };
+}
+
+export function renderResults(r: Pick<TestResult, 'checks'>, ctx: CliContext): void {
+  const w = Math.max(...r.checks.map((c) => c.name.length));
+  for (const c of r.checks) {
+    ctx.stdout.write(`${c.skipped ? '○' : c.warning ? '!' : c.ok ? '✔' : '✖'} ${c.name.padEnd(w)}  ${c.detail}\n`);
+    if ((!c.ok || c.warning) && c.advice) ctx.stdout.write(`  ${' '.repeat(w)}  → ${c.advice}\n`);
   }
 }

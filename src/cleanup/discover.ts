@@ -15,8 +15,9 @@ import type { GraphApi } from '../graph/client.ts';
 import { readEnvFile, ENV_LOCAL } from '../state/env-local.ts';
 import { DEPLOYMENT_FILE_PATTERN } from '../state/deployment.ts';
 import { ENV, PREFIX } from '../state/naming.ts';
+import { writtenByUs } from '../pipeline/workflow.ts';
 
-export type Kind = 'resourceGroup' | 'application' | 'servicePrincipal' | 'group' | 'permissionGrant' | 'localFile';
+export type Kind = 'resourceGroup' | 'application' | 'servicePrincipal' | 'group' | 'permissionGrant' | 'localFile' | 'repositoryVariable';
 
 export interface Found {
   kind: Kind;
@@ -34,6 +35,8 @@ export interface Found {
 }
 
 const APP_PREFIX = 'MCP OAuth2 OBO Server (';
+/** The pipeline's app registration (`pipeline github --app`). */
+const DEPLOYER_PREFIX = 'MCP OAuth2 OBO Server Deployer (';
 const GROUP_PREFIX = 'MCP OAuth2 OBO Server Users (';
 
 /** `{prefix}-{env}-{id}` with exactly this id as its last token. */
@@ -76,9 +79,11 @@ export async function discoverArm(azure: AzureClients, id: string, expectedName?
 
 export async function discoverEntra(graph: GraphApi, id: string): Promise<Found[]> {
   const out: Found[] = [];
-  const apps = await graph.list<{ id: string; appId: string; displayName: string; tags?: string[] }>(`/applications?$filter=startswith(displayName,'${APP_PREFIX}')&$select=id,appId,displayName,tags`);
+  const apps = (
+    await Promise.all([APP_PREFIX, DEPLOYER_PREFIX].map(async (prefix) => (await graph.list<{ id: string; appId: string; displayName: string; tags?: string[] }>(`/applications?$filter=startswith(displayName,'${prefix}')&$select=id,appId,displayName,tags`)).map((a) => ({ ...a, prefix }))))
+  ).flat();
   for (const app of apps) {
-    const slug = slugIn(app.displayName, APP_PREFIX);
+    const slug = slugIn(app.displayName, app.prefix);
     const tagged = app.tags?.includes(`mcp-obo-id:${id}`) ?? false;
     if (!tagged && !(slug && slugHasId(slug, id))) continue;
     out.push({ kind: 'application', name: app.displayName, id: app.id, ours: tagged, note: tagged ? undefined : 'no mcp-obo-id tag' });
@@ -100,9 +105,26 @@ export async function discoverEntra(graph: GraphApi, id: string): Promise<Found[
   return out;
 }
 
-/** Local files a deployment wrote: its deployment file, the secret lines of .env.local, the VS Code entry. */
-export async function discoverLocal(cwd: string, id: string, appIds: string[]): Promise<Found[]> {
+/** What `pipeline github` recorded in the deployment file: its workflow and repository variable. */
+export interface PipelineRecord {
+  repository: string;
+  workflow?: string;
+  variable?: string;
+}
+
+/** The repository variable `pipeline github` set (removed through gh). */
+export function discoverPipeline(p: PipelineRecord | undefined): Found[] {
+  return p?.variable ? [{ kind: 'repositoryVariable', name: `${p.repository} variable ${p.variable}`, id: `${p.repository}#${p.variable}`, ours: true }] : [];
+}
+
+/** Local files a deployment wrote: its deployment file, the secret lines of .env.local, the VS Code entry, the GitHub workflow. */
+export async function discoverLocal(cwd: string, id: string, appIds: string[], pipeline?: PipelineRecord): Promise<Found[]> {
   const out: Found[] = [];
+  if (pipeline?.workflow) {
+    const path = join(cwd, pipeline.workflow);
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    if (text !== undefined && writtenByUs(text)) out.push({ kind: 'localFile', name: pipeline.workflow, id: path, ours: true, detail: 'the GitHub workflow' });
+  }
   for (const f of (await readdir(cwd)).filter((x) => DEPLOYMENT_FILE_PATTERN.test(x))) {
     const d = JSON.parse(await readFile(join(cwd, f), 'utf8').catch(() => '{}')) as { id?: string };
     if (d.id === id) out.push({ kind: 'localFile', name: f, id: join(cwd, f), ours: true, detail: 'the deployment file' });

@@ -2,6 +2,7 @@
 import type { CliContext } from '../cli/context.ts';
 import type { AzureClients } from '../azure/clients.ts';
 import type { GraphApi } from '../graph/client.ts';
+import { codeOf } from '../azure/errors.ts';
 import { isOurGroupName } from './discover.ts';
 
 export interface ListedDeployment {
@@ -12,7 +13,8 @@ export interface ListedDeployment {
   resources: string[];
 }
 
-export async function listDeployments(azure: AzureClients, graph: GraphApi): Promise<ListedDeployment[]> {
+/** `onNote` hears what could not be looked at (an identity that may not read app registrations). */
+export async function listDeployments(azure: AzureClients, graph: GraphApi, onNote: (note: string) => void = () => {}): Promise<ListedDeployment[]> {
   const byId = new Map<string, ListedDeployment>();
   const entry = (id: string) => byId.get(id) ?? (byId.set(id, { id, resources: [] }), byId.get(id)!);
   for await (const rg of (await azure.resources()).resourceGroups.list()) {
@@ -24,7 +26,12 @@ export async function listDeployments(azure: AzureClients, graph: GraphApi): Pro
     e.location = rg.location;
     e.resources.push(`resource group ${rg.name}`);
   }
-  const apps = await graph.list<{ displayName: string; tags?: string[]; createdDateTime?: string }>(`/applications?$filter=startswith(displayName,'MCP OAuth2 OBO Server (')&$select=displayName,tags,createdDateTime`);
+  // A pipeline's identity often may read Azure but not the directory: list what it can see, and say so.
+  const apps = await graph.list<{ displayName: string; tags?: string[]; createdDateTime?: string }>(`/applications?$filter=startswith(displayName,'MCP OAuth2 OBO Server (')&$select=displayName,tags,createdDateTime`).catch((err: unknown) => {
+    if (codeOf(err) !== 'Authorization_RequestDenied') throw err;
+    onNote('app registrations were not searched: this identity may not read them (Microsoft Graph Application.Read.All, or a user account)');
+    return [];
+  });
   for (const app of apps) {
     const id = app.tags?.find((t) => t.startsWith('mcp-obo-id:'))?.slice('mcp-obo-id:'.length);
     if (!id) continue;
@@ -36,11 +43,7 @@ export async function listDeployments(azure: AzureClients, graph: GraphApi): Pro
   return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
-export function printDeployments(list: ListedDeployment[], ctx: CliContext, json: boolean): void {
-  if (json) {
-    ctx.stdout.write(JSON.stringify({ deployments: list }) + '\n');
-    return;
-  }
+export function printDeployments(list: ListedDeployment[], ctx: CliContext): void {
   if (!list.length) {
     ctx.stdout.write('No mcp-obo deployments found.\n');
     return;

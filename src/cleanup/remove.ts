@@ -28,6 +28,8 @@ export interface RemoveOptions {
   purge: boolean;
   retry<T>(label: string, fn: () => Promise<T>, opts?: { propagation?: boolean }): Promise<T>;
   onProgress: (message: string) => void;
+  /** Deletes a repository variable (`owner/name`, variable) through gh. */
+  deleteVariable?: (repository: string, name: string) => Promise<void>;
 }
 
 const LOCAL_KEYS = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_AUTHORITY_HOST', 'MCP_OBO_GRAPH_ENDPOINT'];
@@ -53,7 +55,7 @@ async function purge(o: RemoveOptions, objectId: string): Promise<boolean> {
 }
 
 async function removeLocal(item: Found): Promise<void> {
-  if (item.detail === 'the deployment file') return rm(item.id, { force: true });
+  if (item.detail === 'the deployment file' || item.detail === 'the GitHub workflow') return rm(item.id, { force: true });
   if (basename(item.id) === 'mcp.json') {
     const config = JSON.parse(await readFile(item.id, 'utf8')) as { servers?: Record<string, unknown> };
     const key = /"([^"]+)"/.exec(item.detail ?? '')?.[1];
@@ -94,7 +96,20 @@ export async function removeAll(items: Found[], o: RemoveOptions): Promise<Remov
       ),
     ),
   );
-  const done = [...(await entra), ...(await arm)];
+  const github = Promise.all(
+    of('repositoryVariable').map((v) =>
+      attempt(
+        v,
+        async () => {
+          if (!o.deleteVariable) throw new Error('gh is not available: delete it in the repository settings (Secrets and variables > Actions > Variables)');
+          const [repository, name] = v.id.split('#') as [string, string];
+          await o.deleteVariable(repository, name);
+        },
+        o,
+      ),
+    ),
+  );
+  const done = [...(await entra), ...(await arm), ...(await github)];
   // Local files only once nothing in Azure still needs their ids.
   const remote = done.every((r) => r.ok);
   for (const f of of('localFile')) {

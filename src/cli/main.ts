@@ -1,11 +1,13 @@
 /**
  * The CLI entry: builds the command tree, runs it, and is the only place that turns an error
- * into a message and an exit code (usage 2, cancelled 130, other failures 1).
+ * into a message and an exit code (usage 2, cancelled 130, other failures 1), and, with --json,
+ * into the contract's `{ok: false, error}` document on stdout.
  */
 import { Command, CommanderError } from 'commander';
 import { McpOboError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { processContext, type CliContext } from './context.ts';
+import { errorInfo, jsonRequest, STREAMING } from './output.ts';
 import { registerServe } from '../commands/serve.ts';
 import { registerCleanup } from '../commands/cleanup.ts';
 import { registerDeploy } from '../commands/deploy.ts';
@@ -14,6 +16,7 @@ import { registerTest } from '../commands/test.ts';
 import { registerInit } from '../commands/init.ts';
 import { registerProvision } from '../commands/provision.ts';
 import { registerConsent } from '../commands/consent.ts';
+import { registerPipeline } from '../commands/pipeline.ts';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('mcp-obo')
@@ -33,6 +36,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerTest(program, ctx);
   registerServe(program, ctx);
   registerCleanup(program, ctx);
+  registerPipeline(program, ctx);
   return program;
 }
 
@@ -41,7 +45,14 @@ export async function run(argv: string[], ctx: CliContext = processContext()): P
     await buildProgram(ctx).parseAsync(argv);
     return 0;
   } catch (err) {
-    return report(err, ctx);
+    const code = report(err, ctx);
+    const request = jsonRequest(argv);
+    if (request.json && code !== 0 && !(err instanceof McpOboError && err.reported)) {
+      // One document (or the closing result event of an NDJSON stream) that says why, for scripts.
+      const info = err instanceof CommanderError ? { code: 'usage', message: err.message.replace(/^error: /, ''), advice: 'See `mcp-obo --help`.' } : errorInfo(err);
+      ctx.stdout.write(JSON.stringify({ ...(STREAMING.has(request.command ?? '') ? { event: 'result' } : {}), ok: false, error: info }) + '\n');
+    }
+    return code;
   }
 }
 
@@ -64,6 +75,15 @@ function report(err: unknown, ctx: CliContext): number {
 }
 
 export async function main(): Promise<void> {
+  // A reader that went away (`mcp-obo cleanup --list | head -1`) ends the command quietly and
+  // successfully, as gh does with a closed pager (cli/cli internal/ghcmd/cmd.go), instead of an
+  // EPIPE stack trace: there is nobody left to tell anything to.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
   const code = await run(process.argv);
   process.exitCode = code;
   // Commands that finished must not be held open by idle keep-alive sockets or timers.

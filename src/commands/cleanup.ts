@@ -8,7 +8,8 @@ export function registerCleanup(program: Command, ctx: CliContext): void {
     .summary('remove everything a deployment made, found by its id, and nothing else')
     .description(
       'Finds what belongs to the deployment id (resource groups by tag, the app registration, its service principal and ' +
-        'consent grants, the users group, and the local files mcp-obo wrote), shows it, asks, and deletes it in a safe order. ' +
+        'consent grants, the users group, the pipeline\'s identity, workflow and repository variable, and the local files ' +
+        'mcp-obo wrote), shows it, asks, and deletes it in a safe order. ' +
         'Look-alikes without mcp-obo\'s marker are listed as not ours and kept.',
     )
     .option('--deployment <name|file>', 'which deployment (default: the only mcp-obo.*.json here)')
@@ -24,8 +25,8 @@ export function registerCleanup(program: Command, ctx: CliContext): void {
     .option('--json', 'JSON on stdout')
     .addHelpText('after', '\nExamples:\n  mcp-obo cleanup --dry-run\n  mcp-obo cleanup --yes --purge\n  mcp-obo cleanup --list --tenant $TENANT --subscription $SUB\n  mcp-obo cleanup --id ab12 --tenant $TENANT --subscription $SUB --yes')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
-      const [{ runCleanup }, { inquirerPrompter, nonInteractive }] = await Promise.all([import('../cleanup/run.ts'), import('../cli/prompts.ts')]);
+      const [{ runCleanup }, { inquirerPrompter, nonInteractive }, { execaRun }] = await Promise.all([import('../cleanup/run.ts'), import('../cli/prompts.ts'), import('../cli/exec.ts')]);
       const prompter = ctx.isTTY && !opts.json ? inquirerPrompter({ input: process.stdin, output: ctx.stderr }) : nonInteractive;
-      await runCleanup(opts, ctx, prompter);
+      await runCleanup(opts, ctx, prompter, execaRun);
     });
 }

@@ -1,4 +1,4 @@
-/** `mcp-obo init`: flags only; the work is in provision/init.ts. */
+/** `mcp-obo init`: flags only; the work is in provision/init-command.ts. */
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context.ts';
 
@@ -7,8 +7,9 @@ export function registerInit(program: Command, ctx: CliContext): void {
     .command('init')
     .summary('choose tenant, subscription, region, prefix and environment; write the deployment file')
     .description(
-      'Writes mcp-obo.{prefix}-{env}.json (no secrets) in the current folder. On a terminal it asks for what the flags and ' +
-        'environment variables do not give; with --yes, or without a terminal, every value must be given.',
+      'Writes mcp-obo.{prefix}-{env}.json (no secrets) in the current folder, with how mcp-obo was installed (so a ' +
+        'pipeline installs the same). On a terminal it asks for what the flags and environment variables do not give; ' +
+        'with --yes, or without a terminal, every value must be given.',
     )
     .option('--tenant <id>', 'Entra tenant id (env MCP_OBO_TENANT, AZURE_TENANT_ID)')
     .option('--subscription <id>', 'subscription id (env MCP_OBO_SUBSCRIPTION, AZURE_SUBSCRIPTION_ID)')
@@ -19,28 +20,21 @@ export function registerInit(program: Command, ctx: CliContext): void {
     .option('--cloud <cloud>', 'AzureCloud, AzureUSGovernment or AzureChinaCloud (env MCP_OBO_CLOUD)')
     .option('-y, --yes', 'never ask; fail if a value is missing')
     .option('--force', 'overwrite an existing deployment file with other settings')
-    .option('--github-workflow', 'also write .github/workflows/mcp-obo-{prefix}-{env}.yml (deploy with OIDC, no stored secret)')
-    .option('--json', 'print the deployment as JSON')
+    .option('--github-workflow', 'also write .github/workflows/mcp-obo-{prefix}-{env}.yml (`mcp-obo pipeline github` also makes its identity)')
+    .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExamples:\n  mcp-obo init\n  mcp-obo init --yes --tenant $TENANT --subscription $SUB --location eastus --prefix contoso --env dev\n  mcp-obo init --github-workflow')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
-      const [{ runInit }, { azureCatalog }, { inquirerPrompter, nonInteractive }, { resolveCloud }] = await Promise.all([
-        import('../provision/init.ts'),
+      const [{ runInitCommand }, { azureCatalog }, { inquirerPrompter, nonInteractive }, { resolveCloud }, { execaRun }] = await Promise.all([
+        import('../provision/init-command.ts'),
         import('../provision/catalog.ts'),
         import('../cli/prompts.ts'),
         import('../cloud.ts'),
+        import('../cli/exec.ts'),
       ]);
-      const interactive = ctx.isTTY && !opts.yes;
+      const interactive = ctx.isTTY && !opts.yes && !opts.json;
       const prompter = interactive ? inquirerPrompter({ input: process.stdin, output: ctx.stderr }) : nonInteractive;
       const cloud = resolveCloud(opts.cloud as string | undefined, ctx.env);
-      const d = await runInit(opts, ctx, prompter, interactive ? azureCatalog(ctx, cloud, (opts.tenant as string) ?? ctx.env.AZURE_TENANT_ID) : undefined);
-      if (opts.githubWorkflow) {
-        const { writeGithubWorkflow } = await import('../provision/workflow.ts');
-        ctx.stderr.write(`wrote ${await writeGithubWorkflow(d, ctx.cwd, Boolean(opts.force))} (see its comments for the one-time set-up)\n`);
-      }
-      if (opts.json) ctx.stdout.write(JSON.stringify(d) + '\n');
-      else {
-        ctx.stdout.write(`Deployment ${d.prefix}-${d.env}-${d.id} (${d.location}) written to mcp-obo.${d.prefix}-${d.env}.json\n`);
-        ctx.stderr.write('Next: mcp-obo provision\n');
-      }
+      const catalog = interactive ? azureCatalog(ctx, cloud, (opts.tenant as string) ?? ctx.env.AZURE_TENANT_ID) : undefined;
+      await runInitCommand(opts, ctx, { prompter, catalog, run: execaRun });
     });
 }

@@ -16,12 +16,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--port <port>', 'port to listen on (env PORT, default 8000)')
     .option('--host <host>', 'interface to bind (default 127.0.0.1; use 0.0.0.0 in a container)')
     .option('--env-file <path>', 'read variables from this file (default .env.local when present)')
+    .option('--json', 'the log (JSON lines) ends with a {"event":"result"} line; startup errors are JSON too')
     .addHelpText(
       'after',
       '\nExamples:\n  mcp-obo serve                       # uses .env.local written by `mcp-obo provision`\n' +
         '  mcp-obo serve --port 9000 --env-file .env.dev\n  mcp-obo serve --host 0.0.0.0 --port 8000   # as the container image runs it',
     )
-    .action(async (opts: { port?: string; host?: string; envFile?: string }) => {
+    .action(async (opts: { port?: string; host?: string; envFile?: string; json?: boolean }) => {
       const { runServe } = await import('../server/serve.ts');
       await runServe(opts, ctx);
     });

@@ -14,14 +14,24 @@ export function callbackUrl(host: string): string {
   return `https://${host}/oauth/callback`;
 }
 
-/** True when provision already registered this host's callback (the app's default host name). */
-export function registeredByProvision(store: DeploymentStore, host: string): boolean {
+/**
+ * True when the callback is known to be registered: the app's default host name (provision registers
+ * it), or a host an earlier deploy made sure of (a bound custom domain). Then deploy makes no
+ * directory call, so an identity with no directory rights (a pipeline's) can deploy.
+ */
+export function registeredAlready(store: DeploymentStore, host: string): boolean {
   const d = store.deployment;
-  return host === `${names(d).containerApp}.${d.resources.environment?.defaultDomain ?? ''}`;
+  if (host === `${names(d).containerApp}.${d.resources.environment?.defaultDomain ?? ''}`) return true;
+  return d.resources.facadeCallbacks?.includes(host) ?? false;
 }
 
 export async function ensureCallback(conn: Connection, store: DeploymentStore, host: string, status: (m: string) => void): Promise<void> {
-  if (registeredByProvision(store, host)) return;
+  if (registeredAlready(store, host)) return;
+  await addCallback(conn, store, host, status);
+  await store.setResource('facadeCallbacks', [...(store.deployment.resources.facadeCallbacks ?? []), host]);
+}
+
+async function addCallback(conn: Connection, store: DeploymentStore, host: string, status: (m: string) => void): Promise<void> {
   const objectId = store.deployment.resources.application!.objectId;
   const url = callbackUrl(host);
   try {
@@ -33,6 +43,7 @@ export async function ensureCallback(conn: Connection, store: DeploymentStore, h
   } catch (err) {
     if (codeOf(err) === 'Authorization_RequestDenied' || (err as { status?: number }).status === 403) {
       throw new McpOboError(`signing in at ${host} needs ${url} as a redirect URI of the app registration, and this identity may not change it (Authorization_RequestDenied)`, {
+        code: 'authorization-denied',
         suggestion: `Ask someone who can edit the app registration (its owner, or an Application Administrator) to add ${url} under Authentication > Web > Redirect URIs, or to run \`mcp-obo deploy\` once; then deploy again.`,
         cause: err,
       });

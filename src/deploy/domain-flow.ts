@@ -45,11 +45,15 @@ async function ensureRecords(conn: Connection, store: DeploymentStore, app: Cont
   return validation;
 }
 
-/** Everything that can fail without changing anything. Returns whether the binding already exists. */
+/**
+ * Everything that can fail without changing anything. Returns whether the binding already exists; a
+ * bound domain is not checked again, so a later deploy needs no directory rights (a pipeline's
+ * Contributor-only identity), only a change of domain does.
+ */
 export async function preflightDomain(conn: Connection, store: DeploymentStore, o: DomainOptions): Promise<{ bound: boolean }> {
-  await checkVerified(conn.graph, o.domain);
   const bound = store.deployment.resources.customDomain?.name === o.domain;
   if (bound) return { bound };
+  await checkVerified(conn.graph, o.domain);
   const app = await currentApp(conn, store);
   if (app) await ensureRecords(conn, store, app, o);
   return { bound };

@@ -5,7 +5,7 @@
  */
 import type { ContainerApp } from '@azure/arm-appcontainers';
 import type { AzureClients } from '../azure/clients.ts';
-import { isNotFound } from '../azure/errors.ts';
+import { codeOf, isNotFound } from '../azure/errors.ts';
 import type { Clock } from '../clock.ts';
 import type { GraphApi } from '../graph/client.ts';
 import { McpOboError, UsageError } from '../errors.ts';
@@ -21,7 +21,14 @@ export function validateDomain(domain: string): string {
 
 /** The tenant must have verified the domain or a parent of it: https identifier URIs require it. */
 export async function checkVerified(graph: GraphApi, domain: string): Promise<void> {
-  const domains = await graph.list<{ id: string; isVerified?: boolean }>('/domains');
+  const domains = await graph.list<{ id: string; isVerified?: boolean }>('/domains').catch((err: unknown) => {
+    if (codeOf(err) !== 'Authorization_RequestDenied') throw err;
+    throw new McpOboError(`binding ${domain} needs to read the tenant's verified domains, and this identity may not (Authorization_RequestDenied)`, {
+      code: 'authorization-denied',
+      suggestion: `A service principal needs the Microsoft Graph application permission Domain.Read.All (any member user can read them): bind the domain once with such an identity (\`mcp-obo deploy --domain ${domain}\`); later deploys need no directory rights.`,
+      cause: err,
+    });
+  });
   const verified = domains.filter((d) => d.isVerified).map((d) => d.id.toLowerCase());
   if (verified.some((v) => domain === v || domain.endsWith(`.${v}`))) return;
   throw new UsageError(`${domain} is not on a domain verified in this Entra tenant, so https://${domain}/mcp cannot be an identifier URI`, {

@@ -20,7 +20,7 @@ export interface LogsInput {
   fetch?: typeof fetch;
 }
 
-export async function streamLogs(i: LogsInput): Promise<void> {
+export async function streamLogs(i: LogsInput): Promise<{ revision: string }> {
   const client = await i.azure.containerApps();
   const [app, auth] = await Promise.all([client.containerApps.get(i.resourceGroup, i.app), client.containerApps.getAuthToken(i.resourceGroup, i.app)]);
   const revision = i.revision ?? app.latestRevisionName;
@@ -56,4 +56,5 @@ export async function streamLogs(i: LogsInput): Promise<void> {
     if ((err as Error).name !== 'AbortError') throw err;
   }
   emit(buffer);
+  return { revision };
 }

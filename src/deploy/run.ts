@@ -5,6 +5,8 @@
  */
 import type { CliContext } from '../cli/context.ts';
 import type { Prompter } from '../cli/prompts.ts';
+import { createOutput } from '../cli/output.ts';
+import type { DeployResult } from '../contract/commands.ts';
 import { McpOboError, UsageError } from '../errors.ts';
 import { explain } from '../azure/errors.ts';
 import { connect } from '../provision/connect.ts';
@@ -97,7 +99,7 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   const store = await DeploymentStore.open(await locateDeployment(ctx.cwd, o.deployment));
   const d = store.deployment;
   const missing = (['environment', 'registry', 'identity', 'acrPull', 'application', 'federatedCredential'] as const).filter((k) => !d.resources[k]);
-  if (missing.length) throw new UsageError(`the deployment is not fully provisioned (missing: ${missing.join(', ')})`, { suggestion: 'Run `mcp-obo provision` first.' });
+  if (missing.length) throw new UsageError(`the deployment is not fully provisioned (missing: ${missing.join(', ')})`, { code: 'not-provisioned', suggestion: 'Run `mcp-obo provision` first.' });
   const contextPromise = o.image ? undefined : buildContext({ contextDir: o.context });
   contextPromise?.catch(() => {}); // awaited below; meanwhile a failure must not count as unhandled
   const n = names(d);
@@ -176,13 +178,20 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   const wantVscode = o.vscode ?? (deps.prompter.interactive ? await deps.prompter.confirm({ message: `Add ${mcpUrl} to .vscode/mcp.json?`, default: true, flag: '--vscode' }) : false);
   if (wantVscode) vscode = await addToVscode(ctx.cwd, `mcp-obo-${n.slug}`, mcpUrl);
 
-  if (o.json) {
-    ctx.stdout.write(JSON.stringify({ event: 'summary', mcpUrl, image, revision: rolled.revision, auth: auth.mode, excluded, vscode: vscode?.written ? vscode.path : undefined, warning: binding || auth.mode === 'facade' ? undefined : RESOURCE_WARNING(mcpUrl).trim() }) + '\n');
-    return;
-  }
-  ctx.stdout.write(`${mcpUrl}\n`);
-  if (vscode && !vscode.written) ctx.stderr.write(`${vscode.path} is not plain JSON; add this entry yourself:\n${vscode.snippet}\n`);
-  else if (vscode) ctx.stderr.write(`added to ${vscode.path}\n`);
-  else ctx.stderr.write('Add it to VS Code with `mcp-obo deploy --vscode`, then check it with `mcp-obo test`.\n');
-  if (!binding && auth.mode === 'entra') ctx.stderr.write(RESOURCE_WARNING(mcpUrl));
+  const result: DeployResult = {
+    mcpUrl,
+    image: image!,
+    revision: rolled.revision,
+    auth: auth.mode,
+    excluded: excluded ?? null,
+    vscode: vscode?.written ? vscode.path : null,
+    warning: binding || auth.mode === 'facade' ? null : RESOURCE_WARNING(mcpUrl).trim(),
+  };
+  createOutput(ctx, { json: o.json, stream: true }).result(result, (r) => {
+    ctx.stdout.write(`${r.mcpUrl}\n`);
+    if (vscode && !vscode.written) ctx.stderr.write(`${vscode.path} is not plain JSON; add this entry yourself:\n${vscode.snippet}\n`);
+    else if (vscode) ctx.stderr.write(`added to ${vscode.path}\n`);
+    else ctx.stderr.write('Add it to VS Code with `mcp-obo deploy --vscode`, then check it with `mcp-obo test`.\n');
+    if (r.warning) ctx.stderr.write(`${r.warning}\n`);
+  });
 }

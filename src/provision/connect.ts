@@ -6,7 +6,7 @@ import type { CliContext } from '../cli/context.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { resolveCloud, type Cloud } from '../cloud.ts';
 import { createAzureClients, type AzureClients } from '../azure/clients.ts';
-import { callerFromToken, createCredential } from '../azure/credential.ts';
+import { callerFromToken, createCredential, credentialKind } from '../azure/credential.ts';
 import { explain } from '../azure/errors.ts';
 import { httpTimeoutMs } from '../azure/timeout.ts';
 import { createGraphApi, type GraphApi } from '../graph/client.ts';
@@ -37,7 +37,7 @@ export async function connect(d: Pick<Deployment, 'tenantId' | 'subscriptionId' 
     if (!t) throw new Error('no token');
     token = t.token;
   } catch (err) {
-    throw explain(err, { tenantId: d.tenantId, action: 'signing in' });
+    throw explain(err, { tenantId: d.tenantId, action: 'signing in', credential: credentialKind(ctx.env), clientId: ctx.env.AZURE_CLIENT_ID });
   }
   const caller = callerFromToken(token);
   if (caller.tenantId && caller.tenantId.toLowerCase() !== d.tenantId) {

@@ -1,5 +1,7 @@
 /** `mcp-obo consent`: grant (or only verify) admin consent for a provisioned deployment. */
 import type { CliContext } from '../cli/context.ts';
+import { createOutput } from '../cli/output.ts';
+import type { ConsentResult } from '../contract/commands.ts';
 import { McpOboError, UsageError } from '../errors.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import { connect } from './connect.ts';
@@ -16,11 +18,17 @@ export async function runConsent(opts: { deployment?: string; verify?: boolean; 
   const input = { graph: conn.graph, clientSpId: sp.objectId, appId: app.appId, tenantId: d.tenantId, authorityHost: conn.cloud.authorityHost, retry: azureRetry(conn.clock) };
   const statuses = opts.verify ? await verifyConsent(input) : await grantConsent(input);
   const missing = statuses.filter((s) => s.status === 'missing');
-  if (opts.json) ctx.stdout.write(JSON.stringify({ granted: missing.length === 0, permissions: statuses, adminConsentUrl: adminConsentUrl(input) }) + '\n');
-  else for (const s of statuses) ctx.stdout.write(`${s.status === 'granted' ? '✔' : '✖'} ${s.resource} ${s.permission}: ${s.status}\n`);
+  const out = createOutput(ctx, { json: opts.json, stream: false });
+  const result: ConsentResult = { granted: missing.length === 0, permissions: statuses, adminConsentUrl: adminConsentUrl(input) };
+  const human = (r: ConsentResult) => {
+    for (const s of r.permissions) ctx.stdout.write(`${s.status === 'granted' ? '✔' : '✖'} ${s.resource} ${s.permission}: ${s.status}\n`);
+  };
   if (missing.length) {
-    throw new McpOboError(`${missing.length} permission(s) lack admin consent`, {
+    const err = new McpOboError(`${missing.length} permission(s) lack admin consent`, {
+      code: 'consent-missing',
       suggestion: opts.verify ? 'Run `mcp-obo consent` as an administrator, or hand them ' + adminConsentUrl(input) : `An administrator can grant them at ${adminConsentUrl(input)}.`,
     });
+    throw out.failed(result, err, human);
   }
+  out.result(result, human);
 }

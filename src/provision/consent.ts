@@ -81,6 +81,7 @@ export async function grantConsent(input: ConsentInput): Promise<PermissionStatu
   } catch (err) {
     if (codeOf(err) === 'Authorization_RequestDenied' || (err as { status?: number }).status === 403) {
       throw new McpOboError('granting admin consent needs an administrator (your account was refused: Authorization_RequestDenied)', {
+        code: 'consent-needs-admin',
         suggestion: `Ask a Global Administrator, Privileged Role Administrator or Cloud Application Administrator to open ${adminConsentUrl(input)} and accept, or to run \`mcp-obo consent\`. Then check with \`mcp-obo consent --verify\`.`,
         cause: err,
       });

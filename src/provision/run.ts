@@ -21,7 +21,8 @@ import { connect, type Connection } from './connect.ts';
 import { preflight } from './preflight.ts';
 import { missingRights } from './rights.ts';
 import { grantConsent, type PermissionStatus } from './consent.ts';
-import { printSummary } from './summary.ts';
+import { renderSummary, summaryOf } from './summary.ts';
+import { createOutput } from '../cli/output.ts';
 
 export interface ProvisionOptions {
   deployment?: string;
@@ -96,6 +97,7 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
   const missing = await missingRights(sctx, (id) => plan.find((r) => r.step.id === id)?.planned);
   const lacking = missing.length
     ? new McpOboError(`cannot provision: your account lacks ${missing.length === 1 ? 'a right' : 'rights'} this run needs:\n  - ${missing.join('\n  - ')}`, {
+        code: 'rights-missing',
         suggestion: `Nothing was ${opts.dryRun ? 'changed' : 'created'}. Get ${missing.length === 1 ? 'it' : 'them'} (README: "Permissions"), or have someone who has them run \`mcp-obo provision\`.`,
       })
     : undefined;
@@ -114,10 +116,12 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
       consentError = explain(err);
     }
   }
-  printSummary({ results, deployment: store.deployment, path: store.path, dryRun: opts.dryRun ?? false, json: opts.json ?? false, consent, notes, out: ctx.stdout });
-  if (failed.length) throw failure(failed, opts.dryRun ?? false);
-  if (lacking) throw lacking;
-  if (consentError) throw consentError;
+  const out = createOutput(ctx, { json: opts.json, stream: true });
+  const result = summaryOf({ results, deployment: store.deployment, path: store.path, dryRun: opts.dryRun ?? false, consent, notes });
+  const human = (r: typeof result) => renderSummary(r, store.deployment, ctx.stdout);
+  const error = failed.length ? failure(failed, opts.dryRun ?? false) : (lacking ?? consentError);
+  if (error) throw out.failed(result, error, human);
+  out.result(result, human);
 }
 
 function failure(failed: StepResult[], dryRun: boolean): McpOboError {
@@ -125,6 +129,7 @@ function failure(failed: StepResult[], dryRun: boolean): McpOboError {
   const advice = first?.error ? explain(first.error) : undefined;
   const lines = failed.map((r) => `${r.step.title}: ${r.error ? explain(r.error).message : 'not started (a step it needs failed)'}`);
   return new McpOboError(`${dryRun ? 'the plan could not be made for every step' : 'provisioning did not finish'}:\n  - ${lines.join('\n  - ')}`, {
+    code: dryRun ? 'plan-incomplete' : 'provision-incomplete',
     suggestion: `${advice?.suggestion ? `${advice.suggestion} ` : ''}${dryRun ? 'Nothing was changed.' : 'What finished is saved; rerun `mcp-obo provision` to complete the rest.'}`,
     cause: first?.error,
   });

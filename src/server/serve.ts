@@ -7,6 +7,8 @@ import { startServer } from './start.ts';
 
 export interface ServeOptions extends ServeFlags {
   envFile?: string;
+  /** The log is JSON lines already; --json adds the closing `result` event of the contract. */
+  json?: boolean;
 }
 
 export async function runServe(opts: ServeOptions, ctx: CliContext): Promise<void> {
@@ -22,12 +24,14 @@ export async function runServe(opts: ServeOptions, ctx: CliContext): Promise<voi
   // Listen for signals before listening on the port: a SIGTERM right after start must still be graceful.
   const shutdown = ctx.waitForShutdown();
   const running = await startServer(config, { logger });
+  let signal: string;
   try {
     // A failure to load the app after listening ends the process rather than serving only /health.
     const loadFailure = running.ready.then(() => new Promise<never>(() => {}));
-    const signal = await Promise.race([shutdown, loadFailure]);
+    signal = await Promise.race([shutdown, loadFailure]);
     logger.info('server.stopping', { signal });
   } finally {
     await running.close();
   }
+  if (opts.json) ctx.stdout.write(JSON.stringify({ event: 'result', ok: true, signal }) + '\n');
 }

@@ -26,12 +26,45 @@ export const ResourcesSchema = z
     federatedCredential: z.object({ id: z.string(), name: z.string(), subject: guid }),
     clientSecret: z.object({ keyId: guid, endDateTime: z.string(), envFile: z.string() }),
     containerApp: armResource.extend({ fqdn: z.string(), image: z.string(), revision: z.string() }),
-    customDomain: z.object({ name: z.string(), certificateId: z.string(), identifierUri: z.string() }),
+    customDomain: z.object({
+      name: z.string(),
+      certificateId: z.string(),
+      identifierUri: z.string(),
+    }),
+    /** Hosts whose facade callback a deploy made sure of on the app registration: later deploys make no directory call for them. */
+    facadeCallbacks: z.array(z.string()),
+    /** The pipeline's identity, made by `mcp-obo pipeline github` (cleanup removes it with the rest). */
+    pipeline: z.object({
+      provider: z.literal('github'),
+      repository: z.string(),
+      kind: z.enum(['managedIdentity', 'application']),
+      name: z.string(),
+      /** ARM resource id (identity) or object id (app registration). */
+      id: z.string(),
+      clientId: guid,
+      principalId: guid,
+      subjects: z.array(z.string()).default([]),
+      roleAssignments: z.array(z.string()).default([]),
+      /** The workflow file, relative to the deployment file's folder. */
+      workflow: z.string().optional(),
+      /** The repository variable set through gh. */
+      variable: z.string().optional(),
+    }),
   })
   .partial();
 
 export type Resources = z.infer<typeof ResourcesSchema>;
 export type ResourceKey = keyof Resources;
+
+export const InstallInfo = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('registry'), version: z.string(), spec: z.string().describe('what `npm install` takes, e.g. mcp-obo@0.2.0') }),
+    z.strictObject({ kind: z.literal('git'), url: z.string(), commit: z.string().regex(/^[0-9a-f]{40}$/) }),
+    z.strictObject({ kind: z.literal('tarball'), path: z.string().describe('relative to the deployment file'), integrity: z.string().describe('sha512-… as npm records it') }),
+    z.strictObject({ kind: z.literal('project'), lockfile: z.string().describe("the project's npm lockfile, relative to the deployment file, that pins mcp-obo") }),
+  ])
+  .describe('how mcp-obo was installed (recorded by init), so a pipeline installs exactly the same');
+export type InstallInfo = z.infer<typeof InstallInfo>;
 
 export const DeploymentSchema = z.object({
   $schema: z.string().optional(),
@@ -50,6 +83,7 @@ export const DeploymentSchema = z.object({
   mcpUrl: z.string().optional(),
   /** Custom domain for the MCP URL (deploy --domain), remembered for later deploys. */
   domain: z.string().optional(),
+  install: InstallInfo.optional(),
 });
 
 export type Deployment = z.infer<typeof DeploymentSchema>;

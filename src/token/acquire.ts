@@ -3,9 +3,10 @@
  * (pre-authorised on the app, so no consent prompt), else a device-code sign-in with the Azure
  * CLI's public client id. The token is returned, never written anywhere.
  */
+import type { CliContext } from '../cli/context.ts';
 import type { Cloud } from '../cloud.ts';
 import { isMicrosoftAuthority } from '../cloud.ts';
-import { McpOboError } from '../errors.ts';
+import { McpOboError, UsageError } from '../errors.ts';
 import { AZURE_CLI_CLIENT_ID } from '../graph/constants.ts';
 
 export type Run = (file: string, args: string[]) => Promise<{ stdout: string; stderr: string; exitCode: number }>;
@@ -26,7 +27,32 @@ class AzureCliUnavailable extends Error {}
 
 export interface UserToken {
   token: string;
-  via: 'azure-cli' | 'device-code';
+  via: 'azure-cli' | 'device-code' | 'MCP_OBO_TOKEN';
+}
+
+/**
+ * How to sign in a user here: a device code only when someone can see and act on it (a terminal,
+ * not CI) or when asked with --device-code; otherwise only the Azure CLI's login, so a pipeline
+ * never waits for a code nobody will enter.
+ */
+export function signInMethod(ctx: Pick<CliContext, 'isTTY' | 'env'>, deviceCode?: boolean): 'auto' | 'cli' | 'device' {
+  if (deviceCode) return 'device';
+  return ctx.isTTY && !ctx.env.CI ? 'auto' : 'cli';
+}
+
+/** MCP_OBO_TOKEN, when set: a user token a pipeline got elsewhere. It must at least be a JWT. */
+export function tokenFromEnv(env: CliContext['env']): UserToken | undefined {
+  const token = env.MCP_OBO_TOKEN?.trim();
+  if (!token) return undefined;
+  const payload = token.split('.')[1];
+  let ok = token.split('.').length === 3;
+  try {
+    ok &&= typeof JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) === 'object';
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new UsageError('MCP_OBO_TOKEN is not a JWT access token', { suggestion: 'Set it to an Entra access token for api://{appId}/access_as_user, or unset it to sign in with the Azure CLI.' });
+  return { token, via: 'MCP_OBO_TOKEN' };
 }
 
 export async function acquireUserToken(o: AcquireOptions): Promise<UserToken> {
@@ -36,7 +62,14 @@ export async function acquireUserToken(o: AcquireOptions): Promise<UserToken> {
     try {
       return { token: await viaAzureCli(o), via: 'azure-cli' };
     } catch (err) {
-      if (method === 'cli' || !(err instanceof AzureCliUnavailable)) throw err;
+      if (!(err instanceof AzureCliUnavailable)) throw err;
+      if (method === 'cli') {
+        throw new McpOboError(`not signed in as a user: ${err.message}`, {
+          code: 'not-signed-in',
+          suggestion: `Run \`az login --tenant ${o.tenantId}\`, or set MCP_OBO_TOKEN to a user token (pipelines). A device-code sign-in starts only on a terminal, or with --device-code.`,
+          cause: err,
+        });
+      }
       cliError = err;
     }
   }
@@ -44,6 +77,7 @@ export async function acquireUserToken(o: AcquireOptions): Promise<UserToken> {
     return { token: await viaDeviceCode(o), via: 'device-code' };
   } catch (err) {
     throw new McpOboError(`could not get a user token: ${(err as Error).message}`, {
+      code: 'not-signed-in',
       suggestion: cliError ? `Azure CLI: ${cliError.message}. Run \`az login --tenant ${o.tenantId}\` and retry.` : `Run \`az login --tenant ${o.tenantId}\` and retry.`,
       cause: err,
     });
@@ -62,6 +96,7 @@ async function viaAzureCli(o: AcquireOptions): Promise<string> {
     const aadsts = /AADSTS(\d+)/.exec(result.stderr)?.[1];
     if (aadsts === '65001' || aadsts === '50105' || aadsts === '500011') {
       throw new McpOboError(`Entra refused a token for ${o.scope} (AADSTS${aadsts})`, {
+        code: `aadsts-${aadsts}`,
         suggestion:
           aadsts === '50105'
             ? 'You are not in the app\'s users group: ask an administrator to add you ("MCP OAuth2 OBO Server Users (...)").'

@@ -6,12 +6,14 @@
  */
 import { basename, dirname, relative } from 'node:path';
 import type { CliContext } from '../cli/context.ts';
+import { createOutput } from '../cli/output.ts';
 import { shellQuote } from '../cli/shell.ts';
+import type { TokenResult } from '../contract/commands.ts';
 import { resolveCloud } from '../cloud.ts';
 import { UsageError } from '../errors.ts';
 import { deploymentFileName, type Deployment } from '../state/deployment.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
-import { acquireUserToken, type Run } from './acquire.ts';
+import { acquireUserToken, signInMethod, tokenFromEnv, type Run } from './acquire.ts';
 import { summarize } from './decode.ts';
 
 export interface TokenOptions {
@@ -21,6 +23,7 @@ export interface TokenOptions {
   raw?: boolean;
   url?: string;
   deviceCode?: boolean;
+  json?: boolean;
 }
 
 /** curl commands for initialize, tools/list and tools/call, after one command that sets TOKEN. */
@@ -56,6 +59,7 @@ export async function runToken(opts: TokenOptions, ctx: CliContext, run: Run): P
       suggestion: 'Capture it: TOKEN=$(mcp-obo token). See what it holds: mcp-obo token --decode. Print it anyway: mcp-obo token --raw.',
     });
   }
+  const out = createOutput(ctx, { json: opts.json, stream: false });
   const store = await DeploymentStore.open(await locateDeployment(ctx.cwd, opts.deployment));
   const d = store.deployment;
   const app = d.resources.application;
@@ -63,18 +67,26 @@ export async function runToken(opts: TokenOptions, ctx: CliContext, run: Run): P
   if (opts.curl) {
     // --url is the user's choice; the deployment file's URL only once Azure confirms it is the app's.
     const url = opts.url !== undefined ? opts.url.replace(/\/+$/, '') : d.mcpUrl ? await (await import('../deploy/trusted.ts')).deployedServerUrl(d, store.path, ctx) : 'http://localhost:8000';
-    ctx.stdout.write(curlCommands(url, tokenCommand(d, store.path, ctx.cwd, Boolean(opts.deviceCode))));
+    const result: TokenResult = { mode: 'curl', url, commands: curlCommands(url, tokenCommand(d, store.path, ctx.cwd, Boolean(opts.deviceCode))) };
+    out.result(result, (r) => ctx.stdout.write(r.commands));
     return;
   }
   const cloud = resolveCloud(d.cloud, ctx.env);
-  const { token } = await acquireUserToken({
-    cloud,
-    tenantId: d.tenantId,
-    scope: `api://${app.appId}/access_as_user`,
-    run,
-    notify: (m) => ctx.stderr.write(m + '\n'),
-    method: opts.deviceCode ? 'device' : 'auto',
-  });
-  if (opts.decode) ctx.stdout.write(JSON.stringify(summarize(token), null, 2) + '\n');
-  else ctx.stdout.write(token + '\n');
+  const { token, via } =
+    tokenFromEnv(ctx.env) ??
+    (await acquireUserToken({
+      cloud,
+      tenantId: d.tenantId,
+      scope: `api://${app.appId}/access_as_user`,
+      run,
+      notify: (m) => ctx.stderr.write(m + '\n'),
+      method: signInMethod(ctx, opts.deviceCode),
+    }));
+  const claims = summarize(token);
+  if (opts.decode) {
+    const result: TokenResult = { mode: 'decode', claims: { ...claims, issuedAt: claims.issuedAt ?? null, expiresAt: claims.expiresAt ?? null, expiresInMinutes: claims.expiresInMinutes ?? null }, via };
+    out.result(result, (r) => ctx.stdout.write(JSON.stringify(r.claims, null, 2) + '\n'));
+    return;
+  }
+  out.result({ mode: 'token', token, expiresAt: claims.expiresAt ?? null, via } satisfies TokenResult, (r) => ctx.stdout.write(r.token + '\n'));
 }

@@ -9,7 +9,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { runCli } from '../helpers/serve.ts';
-import { cliEnv, deploymentFile, init, scratch, writes } from '../helpers/cli.ts';
+import { cliEnv, deploymentFile, init, ndjson, scratch, writes } from '../helpers/cli.ts';
+import { assertContract } from '../helpers/contract.ts';
 import { trustCa } from '../helpers/trust.ts';
 
 let emu: Emulator;
@@ -77,13 +78,13 @@ test('--dry-run lists ours and the look-alikes it keeps, and writes nothing', as
 test('a group that only carries the tag is never deleted, not even with --include-untagged, nor found by --id', async () => {
   const untagged = await runCli(['cleanup', '--dry-run', '--include-untagged', '--json'], cliEnv(emu, 'user'), { cwd: a, timeoutMs: 60_000 });
   assert.equal(untagged.code, 0, untagged.stderr);
-  const found = JSON.parse(untagged.stdout) as { delete: { name: string }[]; kept: { name: string; note: string }[] };
+  const found = assertContract('cleanup', untagged.stdout, { ok: true }) && (ndjson(untagged.stdout).find((e) => e.event === 'found') as { delete: { name: string }[]; kept: { name: string; note: string }[] });
   assert.ok(found.delete.some((f) => f.name === 'rg-other-dev-ab12'), 'the untagged look-alike is deleted on request');
   assert.ok(!found.delete.some((f) => f.name === 'rg-prod-payments'));
   assert.ok(found.kept.some((f) => f.name === 'rg-prod-payments'));
   // Without the deployment file, by id: the name must still be rg-{prefix}-{env}-ab12.
   const byId = await runCli(['cleanup', '--dry-run', '--id', 'ab12', '--tenant', emu.tenantId, '--subscription', emu.subscriptionId, '--json'], cliEnv(emu, 'user'), { cwd: await scratch(), timeoutMs: 60_000 });
-  const foundById = JSON.parse(byId.stdout) as { delete: { name: string }[]; kept: { name: string }[] };
+  const foundById = assertContract('cleanup', byId.stdout, { ok: true }) && (ndjson(byId.stdout).find((e) => e.event === 'found') as { delete: { name: string }[]; kept: { name: string }[] });
   assert.ok(foundById.delete.some((f) => f.name === 'rg-e2e-dev-ab12'));
   assert.ok(!foundById.delete.some((f) => f.name === 'rg-prod-payments'));
 });

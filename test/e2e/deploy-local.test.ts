@@ -170,7 +170,7 @@ test('deploy --context DIR: secret-bearing files are not sent, whatever .dockeri
   const built = calls.filter((c) => c.args[0] === 'build').at(-1)!;
   assert.deepEqual(built.contextNames!.sort(), ['.dockerignore', 'Dockerfile', 'server.js']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(events.find((e) => e.event === 'summary')?.excluded, excluded);
+  assert.deepEqual(events.find((e) => e.event === 'result')?.excluded, excluded);
   const text = await runCli(['deploy', '--build', 'local', '--context', dir], { ...env, MCP_OBO_FAKE_DOCKER: 'down' }, { cwd, timeoutMs: 60_000 });
   assert.match(text.stderr, /not uploaded, as they may hold secrets: \.docker\/config\.json, \.env, \.npmrc, keys\/server\.pem, mcp-obo\.e2e-dev\.json\n/);
 });

@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import { BIN, runCli } from '../helpers/serve.ts';
 import { cliEnv, deploymentFile, init, ndjson, scratch } from '../helpers/cli.ts';
 import { trustCa } from '../helpers/trust.ts';
+import { assertContract } from '../helpers/contract.ts';
 import { MemoryOAuthProvider } from '../helpers/browser.ts';
 import { connectThroughFacade } from '../helpers/facade.ts';
 
@@ -52,7 +53,7 @@ test('bad deploy flags fail before any call (exit 2)', async () => {
 test('deploy: remote build, container app with identity, ingress, probes, no credential; the facade key as the only secret; a healthy revision', async () => {
   const r = await runCli(['deploy', '--json', '--vscode'], env, { cwd, timeoutMs: 180_000 });
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  const summary = ndjson(r.stdout).find((e) => e.event === 'summary') as { mcpUrl: string; image: string; revision: string };
+  const summary = assertContract('deploy', r.stdout, { ok: true }) as { mcpUrl: string; image: string; revision: string };
   // Min replicas 0: the new revision goes to zero replicas first; deploy takes that as ready and wakes it through /health.
   const states = ndjson(r.stdout).filter((e) => e.event === 'status').map((e) => String(e.message));
   assert.ok(states.some((m) => m.includes(`revision ${summary.revision}: Provisioned / ScaledToZero`)), states.join('\n'));
@@ -148,6 +149,12 @@ test('mcp-obo logs shows the server\'s own log lines', async () => {
   assert.match(r.stdout, /"event":"server.listening"/);
   assert.match(r.stdout, /"credential":"managed-identity"/);
   assert.doesNotMatch(r.stdout, /eyJ[\w-]{10,}/, 'no token in the logs');
+  const json = await runCli(['logs', '--tail', '100', '--json'], env, { cwd, timeoutMs: 60_000 });
+  assert.equal(json.code, 0, json.stderr);
+  const result = assertContract('logs', json.stdout, { ok: true });
+  const lines = ndjson(json.stdout).filter((e) => e.event === 'log');
+  assert.equal(result.lines, lines.length);
+  assert.ok(lines.some((e) => String(e.line).includes('"event":"server.listening"')));
 });
 
 test('a second deploy makes a new revision with a new tag', async () => {

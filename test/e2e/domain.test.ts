@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { discoverOAuthProtectedResourceMetadata, selectResourceURL } from '@modelcontextprotocol/sdk/client/auth.js';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { runCli } from '../helpers/serve.ts';
-import { cliEnv, deploymentFile, init, ndjson, scratch, writes } from '../helpers/cli.ts';
+import { cliEnv, deploymentFile, init, scratch, writes } from '../helpers/cli.ts';
 import { trustCa } from '../helpers/trust.ts';
+import { assertContract } from '../helpers/contract.ts';
 
 const DOMAIN = 'mcp.contoso.test';
 let emu: Emulator;
@@ -33,10 +34,10 @@ after(() => emu?.close());
 
 test('straight at Entra (--auth entra) without a domain: deploy and mcp-obo test say which clients Entra refuses, and the fixes', async () => {
   const d = await deploymentFile(cwd);
-  const facade = ndjson((await runCli(['deploy', '--image', d.resources.containerApp.image, '--json'], env, { cwd, timeoutMs: 180_000 })).stdout).find((e) => e.event === 'summary') as { warning?: string };
-  assert.equal(facade.warning, undefined, 'the authorization facade (the default) serves every client');
+  const facade = assertContract('deploy', (await runCli(['deploy', '--image', d.resources.containerApp.image, '--json'], env, { cwd, timeoutMs: 180_000 })).stdout, { ok: true }) as { warning: string | null };
+  assert.equal(facade.warning, null, 'the authorization facade (the default) serves every client');
   const r = await runCli(['deploy', '--auth', 'entra', '--image', d.resources.containerApp.image, '--json'], env, { cwd, timeoutMs: 180_000 });
-  const summary = ndjson(r.stdout).find((e) => e.event === 'summary') as { warning: string };
+  const summary = assertContract('deploy', r.stdout, { ok: true }) as { warning: string };
   assert.match(summary.warning, /AADSTS9010010/);
   assert.match(summary.warning, /--domain/);
   const t = await runCli(['test'], env, { cwd, timeoutMs: 60_000 });
@@ -77,9 +78,9 @@ test('deploy --domain --dns-zone: records, certificate, binding, identifier URI,
 
   const r = await runCli(['deploy', '--domain', DOMAIN, '--dns-zone', 'contoso.test', '--json'], env, { cwd, timeoutMs: 240_000 });
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  const summary = ndjson(r.stdout).find((e) => e.event === 'summary') as { mcpUrl: string; warning?: string };
+  const summary = assertContract('deploy', r.stdout, { ok: true }) as { mcpUrl: string; warning: string | null };
   assert.equal(summary.mcpUrl, `https://${DOMAIN}/mcp`);
-  assert.equal(summary.warning, undefined);
+  assert.equal(summary.warning, null);
 
   const after = await deploymentFile(cwd);
   assert.equal(after.domain, DOMAIN);

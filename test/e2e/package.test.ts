@@ -39,6 +39,7 @@ test('the tarball ships bin, dist and the Dockerfile, and no tests, emulator, so
   assert.ok(files.includes('npm-shrinkwrap.json'), 'the CLI installs exactly the tested dependency tree');
   for (const f of ['dist/image/package.json', 'dist/image/npm-shrinkwrap.json', 'dist/image/sbom.cdx.json']) assert.ok(files.includes(f), `${f}: the image's dependency set and SBOM ship with the package deploy uploads`);
   assert.ok(files.includes('README.md'));
+  for (const c of ['init', 'provision', 'consent', 'deploy', 'logs', 'token', 'test', 'serve', 'cleanup', 'pipeline']) assert.ok(files.includes(`templates/schemas/${c}.schema.json`), `the --json schema of ${c} ships`);
   for (const f of files) assert.doesNotMatch(f, /^(test|src|bench|\.ci)\/|emulator|\.map$|\.env/, f);
 });
 
@@ -46,6 +47,12 @@ test('npx mcp-obo --help works from the installed tarball', async () => {
   const { stdout } = await exec('npx', ['--no-install', 'mcp-obo', '--help'], { cwd: dir });
   assert.match(stdout, /Usage: mcp-obo/);
   assert.match(stdout, /serve/);
+});
+
+test('init run from the installed package records how it was installed: this project pins it in its lockfile', async () => {
+  const { stdout } = await exec('npx', ['--no-install', 'mcp-obo', 'init', '--yes', '--tenant', emu.tenantId, '--subscription', emu.subscriptionId, '--location', 'eastus', '--prefix', 'pkg', '--env', 'dev', '--id', 'pk01', '--json'], { cwd: dir });
+  const doc = JSON.parse(stdout) as { install: unknown };
+  assert.deepEqual(doc.install, { kind: 'project', lockfile: 'package-lock.json' });
 });
 
 test('the installed package serves exactly as the image runs it (serve --host 0.0.0.0), with production dependencies only', async () => {

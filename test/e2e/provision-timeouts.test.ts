@@ -30,7 +30,7 @@ test('reads and writes that hang once, on ARM and Graph, are timed out and retri
     const r = await runCli(['provision', '--no-secret', '--json'], env(), { cwd, timeoutMs: 90_000 });
     assert.equal(r.code, 0, r.stderr);
     const events = ndjson(r.stdout);
-    const summary = events.find((e) => e.event === 'summary') as { steps: { status: string }[] };
+    const summary = events.find((e) => e.event === 'result') as { steps: { status: string }[] };
     assert.ok(summary.steps.every((s) => s.status === 'done'));
     const retries = events.filter((e) => e.event === 'retry').map((e) => String(e.reason));
     assert.ok(retries.some((x) => /timeout/.test(x)), JSON.stringify(retries));

@@ -13,6 +13,7 @@ import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { BIN, runCli } from '../helpers/serve.ts';
 import { cliEnv, deploymentFile, init, ndjson, REPLICATION, scratch, writes } from '../helpers/cli.ts';
 import { trustCa } from '../helpers/trust.ts';
+import { assertContract } from '../helpers/contract.ts';
 
 let emu: Emulator;
 before(async () => {
@@ -41,7 +42,7 @@ test('init --yes then provision creates every resource with the settings of the 
   await init(emu, cwd, { id: 'ab12' });
   const r = await runCli(['provision', '--json'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr);
-  const summary = ndjson(r.stdout).find((e) => e.event === 'summary') as { steps: { id: string; status: string; action: string }[] };
+  const summary = assertContract('provision', r.stdout, { ok: true }) as { steps: { id: string; status: string; action: string }[] };
   assert.ok(summary.steps.every((s) => s.status === 'done'), JSON.stringify(summary.steps));
 
   const d = await deploymentFile(cwd);
@@ -113,7 +114,7 @@ test('init --yes then provision creates every resource with the settings of the 
   const again = await runCli(['provision', '--json'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 60_000 });
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(writes(emu.requests).map((w) => `${w.method} ${w.path}`), []);
-  const steps = (ndjson(again.stdout).find((e) => e.event === 'summary') as { steps: { id: string; action: string }[] }).steps;
+  const steps = (assertContract('provision', again.stdout, { ok: true }) as { steps: { id: string; action: string }[] }).steps;
   for (const s of steps) assert.equal(s.action, s.id === 'groupMember' ? 'skip' : 'unchanged', s.id);
 });
 
@@ -258,7 +259,7 @@ test("an administrator's additions to the app registration survive provision; ou
   emu.requests.length = 0;
   const again = await runCli(['provision', '--no-secret', '--json'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 });
   assert.equal(again.code, 0, again.stderr);
-  const steps = (ndjson(again.stdout).find((e) => e.event === 'summary') as { steps: { id: string; action: string }[] }).steps;
+  const steps = (ndjson(again.stdout).find((e) => e.event === 'result') as { steps: { id: string; action: string }[] }).steps;
   assert.equal(steps.find((s) => s.id === 'application')!.action, 'unchanged', 'ours are all there: nothing to write');
   assert.deepEqual(writes(emu.requests).filter((w) => w.path.startsWith('/v1.0/applications')).map((w) => `${w.method} ${w.path}`), []);
 
@@ -301,7 +302,7 @@ test('--dry-run after drift (resource group deleted outside the tool) shows the 
 
   const r = await runCli(['provision', '--no-secret', '--json'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr);
-  const steps = Object.fromEntries((ndjson(r.stdout).find((e) => e.event === 'summary') as { steps: { id: string; action: string }[] }).steps.map((s) => [s.id, s.action]));
+  const steps = Object.fromEntries((ndjson(r.stdout).find((e) => e.event === 'result') as { steps: { id: string; action: string }[] }).steps.map((s) => [s.id, s.action]));
   assert.equal(steps.federatedCredential, 'update');
   assert.equal(steps.acrPull, 'create');
   const d = await deploymentFile(cwd);
@@ -325,7 +326,7 @@ test('a tenant without Entra ID P1/P2: the signed-in user is assigned directly, 
     assert.deepEqual(sp.appRoleAssignedTo.map((a) => a.principalId), [emu.cliUser.oid]);
     const again = await runCli(['provision', '--no-secret', '--json'], cliEnv(emu, 'user'), { cwd, timeoutMs: 120_000 });
     assert.equal(again.code, 0, again.stderr);
-    assert.equal((ndjson(again.stdout).find((e) => e.event === 'summary') as { steps: { id: string; action: string }[] }).steps.find((s) => s.id === 'groupAssignment')!.action, 'unchanged');
+    assert.equal((ndjson(again.stdout).find((e) => e.event === 'result') as { steps: { id: string; action: string }[] }).steps.find((s) => s.id === 'groupAssignment')!.action, 'unchanged');
   } finally {
     emu.graph.premium(true);
   }

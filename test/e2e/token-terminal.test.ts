@@ -33,8 +33,8 @@ const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
 const cli = (...args: string[]) => [process.execPath, BIN, ...args].map(quote).join(' ');
 
 /** Runs a shell command line on a pseudo-terminal; returns the exit code and everything the terminal showed. */
-async function onTerminal(commandLine: string) {
-  const proc = spawn('script', ['-qfec', commandLine, '/dev/null'], { cwd, env: { ...env, TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+async function onTerminal(commandLine: string, extra: Record<string, string> = {}) {
+  const proc = spawn('script', ['-qfec', commandLine, '/dev/null'], { cwd, env: { ...env, TERM: 'xterm', ...extra }, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   const timer = setTimeout(() => proc.kill('SIGKILL'), 60_000);
@@ -71,6 +71,17 @@ test('TOKEN=$(mcp-obo token) typed on a terminal captures the token (stdout is n
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /parts=3 start=eyJ/);
   assert.equal((r.out.match(/eyJ/g) ?? []).length, 1, 'only our echo of its first characters reached the screen');
+});
+
+test('on a terminal without an Azure CLI login, a device code is started (someone can enter it); with CI set it is not', async () => {
+  const r = await onTerminal(cli('token', '--decode'), { MCP_OBO_FAKE_AZ: 'logged-out' });
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /enter the code [A-Z0-9]+ to authenticate/);
+  assert.match(r.out, new RegExp(`"audience": "${emu.serverApp.clientId}"`));
+  const ci = await onTerminal(cli('token', '--decode'), { MCP_OBO_FAKE_AZ: 'logged-out', CI: 'true' });
+  assert.equal(ci.code, 1, ci.out);
+  assert.match(ci.out, /not signed in as a user/);
+  assert.doesNotMatch(ci.out, /enter the code/);
 });
 
 test('on a terminal, --curl prints commands that read $TOKEN, set by one command substitution; no token anywhere', async () => {

@@ -157,8 +157,9 @@ test('mcp-obo token without the Azure CLI signs in with a device code (instructi
   const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { aud: string; azp: string };
   assert.equal(claims.aud, (await deploymentFile(cwd, 'e2e-dev')).resources.application.appId);
   assert.equal(claims.azp, '04b07795-8ddb-461a-bbee-02f9e1bf7b46');
-  // And automatically when there is no Azure CLI login.
+  // Not by itself without a terminal (nobody would enter the code): on a terminal it is (token-terminal.test.ts).
   const auto = await runCli(['token'], { ...env, MCP_OBO_FAKE_AZ: 'logged-out' }, { cwd, timeoutMs: 60_000 });
-  assert.equal(auto.code, 0, auto.stderr);
-  assert.match(auto.stderr, /enter the code/);
+  assert.equal(auto.code, 1, auto.stderr);
+  assert.match(auto.stderr, /not signed in as a user/);
+  assert.doesNotMatch(auto.stderr, /enter the code/);
 });

@@ -20,6 +20,7 @@ import { Router } from './core/router.ts';
 import { Pipeline } from './core/server.ts';
 import { Timing } from './core/timing.ts';
 import { createTls } from './core/tls.ts';
+import { EmulatorClock } from './core/clock.ts';
 import { createProxy } from './core/proxy.ts';
 import { registerLogStream } from './services/aca/logstream.ts';
 import { AcaRuntime } from './services/aca/runtime.ts';
@@ -37,6 +38,7 @@ import { mintUserToken, type TokenEnv } from './services/entra/issue.ts';
 import { makeFaultBody } from './services/faultBodies.ts';
 import { registerGraph } from './services/graph/index.ts';
 import { registerMi } from './services/mi.ts';
+import { GITHUB_ISSUER, GithubActions, registerGithub } from './services/github.ts';
 import { armSwitches, type ArmSwitches, graphSwitches, type GraphSwitches, type SwitchEnv } from './services/switches.ts';
 import type { ConsentKey, EmulatorState, Latency, MintOptions, Propagation, RequestLogEntry, User } from './types.ts';
 
@@ -45,6 +47,7 @@ export type { FaultRegistry } from './core/faults.ts';
 export type { ArmSwitches, GraphSwitches } from './services/switches.ts';
 export type { AcaSwitches, AcrSwitches, DeviceCodeSwitches } from './services/deploySwitches.ts';
 export type { AcrImage } from './core/acrStore.ts';
+export type { GithubJob } from './services/github.ts';
 export type { DnsRecord, DnsType, PublicDnsApi } from './core/dns.ts';
 
 export interface EmulatorOptions {
@@ -109,6 +112,15 @@ export interface Emulator {
    * subscription's customDomainVerificationId (emu.aca.customDomainVerificationId).
    */
   dns: PublicDnsApi;
+  /**
+   * Emulated time for what tokens carry and are checked against (issued-at, expiry, client assertions, GitHub's
+   * tokens): advance() simulates a long run without waiting. Latencies and timers stay on real time.
+   */
+  clock: EmulatorClock;
+  /** GitHub Actions' OIDC provider: the job (repository, ref, event, environment, immutable subjects) and runnerEnv() for a step. */
+  github: GithubActions;
+  /** Conditional Access for workload identities: block(clientId) answers its sign-ins with AADSTS53003. */
+  conditionalAccess: { block(clientId: string): void; unblock(clientId: string): void };
   /** Propagation windows in ms (default 0): Graph objects by id, new MI principals in ARM, new secrets at the token endpoint. */
   setPropagation(p: Propagation): void;
   /**
@@ -179,7 +191,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
   const identityEndpoint = `http://127.0.0.1:${miPort}/msi/token`;
   const dir = new Directory(url, opts.cloud);
-  const tokens: TokenEnv = { dir, keys, lifetimeSec: opts.tokenLifetimeSec ?? 3600 };
+  const clock = new EmulatorClock();
+  const github = new GithubActions(url, clock);
+  const tokens: TokenEnv = { dir, keys, lifetimeSec: opts.tokenLifetimeSec ?? 3600, clock, issuers: new Map([[GITHUB_ISSUER, github.keys]]) };
   const timing = new Timing({ 'Microsoft.ContainerRegistry/registries/runs': 200 });
   if (opts.propagation) timing.setPropagation(opts.propagation);
   const store = new GraphStore(dir, timing);
@@ -224,6 +238,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   registerLogStream(router, { inv, aca, subscriptionId: dir.subscriptionId });
   registerArm(router, { ...tokens, inv, store, timing, acr, blobs, aca, dns });
   registerDevops(router, tokens);
+  registerGithub(router, github);
   registerMi(miRouter, { ...tokens, identityHeader, appHeaders: miHeaders });
   ready = true;
 
@@ -256,6 +271,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       app.webRedirectUris = [...uris];
     },
     dns,
+    clock,
+    github,
+    conditionalAccess: { block: (id) => void dir.blockedByConditionalAccess.add(id.toLowerCase()), unblock: (id) => void dir.blockedByConditionalAccess.delete(id.toLowerCase()) },
     setPropagation: (p) => timing.setPropagation(p),
     setLatency: (l) => timing.setLatency(l),
     state,

@@ -87,6 +87,8 @@ export interface ManagedIdentity {
   clientId: string;
   principalId: string;
   resourceId: string;
+  /** Its federated identity credentials (ARM .../federatedIdentityCredentials): it can sign in as a workload with them. */
+  federatedCredentials?: FederatedIdentityCredential[];
 }
 
 export type JwtAlg = 'RS256' | 'RS384' | 'HS256' | 'none';

@@ -110,22 +110,3 @@ test('a corrupt deployment file is a clear error', async () => {
   await writeFile(join(c.cwd, 'mcp-obo.contoso-dev.json'), '{"version":1,"id":"x"}');
   await assert.rejects(runInit(full, c, nonInteractive), /deployment file .* is not valid/);
 });
-
-test('--github-workflow writes a deploy workflow for this deployment, using OIDC and no secret', async () => {
-  const c = await ctx();
-  const d = await runInit(full, c, nonInteractive);
-  const { writeGithubWorkflow } = await import('../../src/provision/workflow.ts');
-  const path = await writeGithubWorkflow(d, c.cwd, false);
-  const yml = await readFile(path, 'utf8');
-  assert.match(path, /\.github\/workflows\/mcp-obo-contoso-dev\.yml$/);
-  assert.match(yml, /id-token: write/);
-  assert.match(yml, /npx --yes mcp-obo@\d+\.\d+\.\d+ deploy --deployment contoso-dev/);
-  assert.match(yml, /npx --yes mcp-obo@\d+\.\d+\.\d+ test --deployment contoso-dev/);
-  assert.match(yml, new RegExp(`AZURE_TENANT_ID: ${T}`));
-  assert.match(yml, /rg-contoso-dev-ab12/);
-  assert.doesNotMatch(yml, /\{\{[A-Z_]+\}\}|CLIENT_SECRET/);
-  const uses = [...yml.matchAll(/^\s*-?\s*uses:\s*(\S+)(.*)$/gm)];
-  assert.ok(uses.length >= 2);
-  for (const [, ref, comment] of uses) assert.match(`${ref}${comment}`, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/, 'every action pinned by commit SHA, its version in a comment');
-  await assert.rejects(writeGithubWorkflow(d, c.cwd, false), /already exists/);
-});

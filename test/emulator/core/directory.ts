@@ -97,6 +97,8 @@ export class Directory {
   readonly extraIdentities: ManagedIdentity[] = [];
   /** Set by the Graph store: assignment, consent and app roles of Graph-managed apps. */
   link: DirectoryLink | undefined;
+  /** Client ids a Conditional Access policy blocks (AADSTS53003 once their credential checks out). */
+  readonly blockedByConditionalAccess = new Set<string>();
   readonly deployer: Application;
   readonly serverApp: Application;
   readonly defaultUser: User;

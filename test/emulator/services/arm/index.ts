@@ -18,6 +18,7 @@ import { registerCustomDomains } from './customDomains.ts';
 import { registerDnsZones } from './dnsZones.ts';
 import { ArmError, armError, authorizationFailed, invalidContent } from './errors.ts';
 import { registerIdentities } from './identities.ts';
+import { registerIdentityFics } from './identityFics.ts';
 import { registerLro } from './lro.ts';
 import { registerManagedCertificates } from './managedCertificates.ts';
 import { registerManagedEnvironments } from './managedEnvironments.ts';
@@ -147,7 +148,7 @@ async function dispatch(env: ArmEnv, routes: ArmRoutes, ctx: Ctx, reqHeaders: Re
 export function registerArm(router: Router, env: ArmEnv): void {
   const routes = new ArmRoutes();
   for (const reg of [
-    registerSubscriptions, registerResourceGroups, registerLro, registerWorkspaces, registerManagedEnvironments, registerRegistries, registerIdentities, registerRoleAssignments,
+    registerSubscriptions, registerResourceGroups, registerLro, registerWorkspaces, registerManagedEnvironments, registerRegistries, registerIdentities, registerIdentityFics, registerRoleAssignments,
     registerAcrTasks, registerContainerApps, registerRevisions, registerCustomDomains, registerManagedCertificates, registerDnsZones,
   ]) {
     reg(routes);

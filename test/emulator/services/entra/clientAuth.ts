@@ -1,5 +1,5 @@
 // Confidential-client authentication at the token endpoint: secret (post or basic) or FIC assertion.
-import { type Ctx, header, nowSec } from '../../core/http.ts';
+import { type Ctx, header } from '../../core/http.ts';
 import { decodeJwt } from '../../core/keys.ts';
 import type { Application } from '../../types.ts';
 import { aad, malformed, missingParam } from './errors.ts';
@@ -34,7 +34,7 @@ export function identifyClient(env: TokenEnv, ctx: Ctx, form: URLSearchParams): 
   const clientId = form.get('client_id') ?? basic?.id;
   if (!clientId) throw missingParam('client_id');
   if (basic && basic.id !== clientId) throw malformed('client_id in the body and in the Authorization header differ.');
-  const app = env.dir.findApp(clientId);
+  const app = env.dir.findApp(clientId) ?? identityClient(env, clientId);
   if (!app) {
     throw aad(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${env.dir.tenantDomain}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
   }
@@ -42,6 +42,22 @@ export function identifyClient(env: TokenEnv, ctx: Ctx, form: URLSearchParams): 
     throw aad(400, 'invalid_client', 7000229, `The client application ${app.clientId} is missing service principal in the tenant ${env.dir.tenantId}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`);
   }
   return app;
+}
+
+/**
+ * A user-assigned managed identity signing in as a workload with its own federated credentials (issuer
+ * GitHub, say): Entra takes the identity's client id at the token endpoint and issues a token for its
+ * service principal (learn.microsoft.com/entra/workload-id/workload-identity-federation-config-app-trust-managed-identity
+ * covers apps trusting an MI; "Configure a user-assigned managed identity to trust an external identity
+ * provider" covers this direction). It has no secrets.
+ */
+function identityClient(env: TokenEnv, clientId: string): Application | undefined {
+  const mi = env.dir.managedIdentities().find((m) => m.clientId === clientId.toLowerCase());
+  if (!mi) return undefined;
+  return {
+    displayName: mi.resourceId.split('/').pop() ?? mi.clientId, clientId: mi.clientId, objectId: mi.principalId, spObjectId: mi.principalId, secrets: [],
+    federatedCredentials: mi.federatedCredentials ?? [], identifierUris: [], publishedScopes: [], delegatedPermissions: {}, consentGranted: { graph: false, devops: false }, appRoleAssignmentRequired: false,
+  };
 }
 
 /** Authenticate `app` with the credentials in the request. Throws AadError. */
@@ -54,6 +70,7 @@ export async function authenticateClient(env: TokenEnv, ctx: Ctx, form: URLSearc
     if (type === null) throw missingParam('client_assertion_type');
     if (type !== JWT_BEARER_ASSERTION_TYPE) throw malformed(`client_assertion_type '${type}' is not supported.`);
     await verifyClientAssertion(env, app, assertion);
+    blockedByConditionalAccess(env, app);
     return { app, acr: '2' };
   }
   if (secret === undefined || secret === null || secret === '') {
@@ -63,7 +80,18 @@ export async function authenticateClient(env: TokenEnv, ctx: Ctx, form: URLSearc
   if (!app.secrets.includes(secret) || (app.secretNotBefore?.[secret] ?? 0) > Date.now()) {
     throw aad(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`);
   }
+  blockedByConditionalAccess(env, app);
   return { app, acr: '1' };
+}
+
+/**
+ * Conditional Access for workload identities (a block policy, e.g. by location) is applied after the
+ * credential checks out; the text as Entra's error reference gives it for AADSTS53003.
+ */
+function blockedByConditionalAccess(env: TokenEnv, app: Application): void {
+  if (env.dir.blockedByConditionalAccess.has(app.clientId)) {
+    throw aad(400, 'invalid_grant', 53003, 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.', { suberror: 'message_only' });
+  }
 }
 
 const iso = (s: unknown): string => (typeof s === 'number' ? new Date(s * 1000).toISOString() : 'unknown');
@@ -90,9 +118,9 @@ async function verifyClientAssertion(env: TokenEnv, app: Application, assertion:
   if (!bySubject.some((f) => f.audiences.some((a) => auds.includes(a)))) {
     throw aad(401, 'invalid_client', 700212, `No matching federated identity record found for presented assertion audience '${auds.join(',')}'. Please note that the matching is done using a case-sensitive comparison. ${FIC_DOCS}`);
   }
-  // Every FIC issuer in this tenant is the emulator itself, so its keys verify the assertion.
-  if ((await env.keys.check(assertion)) !== 'ok') throw aad(401, 'invalid_client', 700027, 'Client assertion failed signature validation.');
-  const now = nowSec();
+  // The issuer's keys verify the assertion: GitHub's for GitHub Actions tokens, the emulator's own for everything else.
+  if ((await (env.issuers.get(iss) ?? env.keys).check(assertion)) !== 'ok') throw aad(401, 'invalid_client', 700027, 'Client assertion failed signature validation.');
+  const now = env.clock.nowSec();
   if (typeof c.exp !== 'number' || c.exp <= now || (typeof c.nbf === 'number' && c.nbf > now)) {
     throw aad(400, 'invalid_client', 700024, `Client assertion is not within its valid time range. Current time: ${new Date(now * 1000).toISOString()}, assertion valid from ${iso(c.nbf)}, expiry time of assertion ${iso(c.exp)}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`);
   }

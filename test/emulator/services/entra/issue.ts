@@ -1,6 +1,6 @@
 // Minting tokens: test user tokens (MintOptions), OBO access tokens, app tokens, MI tokens.
 import { createHash, randomBytes } from 'node:crypto';
-import { nowSec } from '../../core/http.ts';
+import type { EmulatorClock } from '../../core/clock.ts';
 import { VSCODE_CLIENT_ID, type Directory, type Resource } from '../../core/directory.ts';
 import type { KeyStore } from '../../core/keys.ts';
 import type { Application, ManagedIdentity, MintOptions, User } from '../../types.ts';
@@ -11,6 +11,9 @@ export interface TokenEnv {
   dir: Directory;
   keys: KeyStore;
   lifetimeSec: number;
+  clock: EmulatorClock;
+  /** Signing keys of the other OIDC issuers the tenant's federated credentials may trust (GitHub Actions). */
+  issuers: Map<string, KeyStore>;
 }
 
 const uti = (): string => randomBytes(16).toString('base64url').slice(0, 22);
@@ -19,7 +22,7 @@ const aio = (): string => randomBytes(48).toString('base64url');
 const pairwise = (oid: string, appId: string): string => createHash('sha256').update(`${oid}|${appId}`).digest('base64url');
 
 function times(env: TokenEnv, o: { iat?: number; nbf?: number; exp?: number } = {}): { iat: number; nbf: number; exp: number } {
-  const iat = o.iat ?? nowSec();
+  const iat = o.iat ?? env.clock.nowSec();
   return { iat, nbf: o.nbf ?? iat, exp: o.exp ?? iat + env.lifetimeSec };
 }
 

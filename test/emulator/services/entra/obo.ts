@@ -1,5 +1,5 @@
 // The On-Behalf-Of grant (urn:ietf:params:oauth:grant-type:jwt-bearer, requested_token_use=on_behalf_of).
-import { guid, nowSec } from '../../core/http.ts';
+import { guid } from '../../core/http.ts';
 import { decodeJwt } from '../../core/keys.ts';
 import type { Application, User } from '../../types.ts';
 import type { AuthenticatedClient } from './clientAuth.ts';
@@ -47,7 +47,7 @@ async function validateAssertion(env: TokenEnv, app: Application, assertion: str
   if (!auds.some((a) => accepted.has(norm(a)))) {
     throw invalidAssertion(`Assertion audience does not match the Client app presenting the assertion. The audience in the assertion was '${auds.join(',')}' and the expected audience is '${app.clientId}' or one of the Application Id URIs of this application with App ID '${app.clientId}'(${app.displayName}).`);
   }
-  const now = nowSec();
+  const now = env.clock.nowSec();
   if (typeof c.exp !== 'number' || c.exp <= now || (typeof c.nbf === 'number' && c.nbf > now)) {
     const exp = typeof c.exp === 'number' ? iso(c.exp) : 'missing';
     throw aad(400, 'invalid_grant', 500133, `Assertion is not within its valid time range. Ensure that the access token is not expired before using it for user assertion, or request a new token. Current time: ${iso(now)}, expiry time of assertion ${exp}.`);

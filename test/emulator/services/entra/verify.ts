@@ -1,5 +1,5 @@
 // Validation of bearer tokens presented to the emulated resource APIs (Graph, DevOps, later ARM).
-import { type Ctx, header, nowSec } from '../../core/http.ts';
+import { type Ctx, header } from '../../core/http.ts';
 import { decodeJwt } from '../../core/keys.ts';
 import type { TokenEnv } from './issue.ts';
 
@@ -43,7 +43,7 @@ export async function verifyBearer(env: TokenEnv, token: string | undefined, aud
   }
   const want = new Set(audiences.map(norm));
   if (!audList(c.aud).some((a) => want.has(norm(a)))) return { ok: false, kind: 'audience', reason: 'Access token validation failure. Invalid audience.' };
-  const now = nowSec();
+  const now = env.clock.nowSec();
   if (typeof c.exp !== 'number' || c.exp <= now) return { ok: false, kind: 'expired', reason: 'Lifetime validation failed, the token is expired.' };
   if (typeof c.nbf === 'number' && c.nbf > now) return { ok: false, kind: 'notyet', reason: 'Lifetime validation failed, the token is not yet valid.' };
   return { ok: true, claims: c };
