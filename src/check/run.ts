@@ -7,6 +7,9 @@ import { deployedServerUrl } from '../deploy/trusted.ts';
 import { acquireUserToken, type Run } from '../token/acquire.ts';
 import { adviceForToolError, checkChallenge, checkForgedToken, checkHealth, checkMetadata, checkResourceParameter, checkTamperedToken, postMcp, type CheckResult, type Expectations } from './checks.ts';
 import { facadeChecks } from './facade-checks.ts';
+import { advertisedClientId, wrongAppAdvice } from './identity.ts';
+import { deploymentName } from '../state/locate.ts';
+import { dirname } from 'node:path';
 
 export const EXPECTED_TOOLS = ['graph_get_profile', 'devops_get_profile', 'get_user_context'];
 
@@ -34,9 +37,13 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
   results.push(health);
   if (!health.ok) return results;
   // The server names its authorization server: itself (the facade, the default) or Entra (MCP_OBO_AUTH=entra).
-  const facade = await facadeIssuer(base);
+  const metadata = await resourceMetadata(base);
+  const facade = facadeIssuer(metadata);
   if (facade) e.authorizationServer = facade;
-  results.push(await checkMetadata(e, fetch), await checkChallenge(e, fetch), await checkForgedToken(e, fetch, d.tenantId));
+  // When the server is another app than the deployment's, every check that shows it says exactly why.
+  const wrongApp = await wrongAppAdvice(advertisedClientId(metadata?.scopes_supported), app.appId, deploymentName(store.path), dirname(store.path), ctx.env);
+  const explainApp = (list: CheckResult[]) => (wrongApp ? list.map((r) => (r.ok ? r : { ...r, advice: wrongApp })) : list);
+  results.push(...explainApp([await checkMetadata(e, fetch), await checkChallenge(e, fetch)]), await checkForgedToken(e, fetch, d.tenantId));
   if (facade) results.push(...(await facadeChecks(e, fetch, facade)));
   else results.push(await checkResourceParameter(e, fetch, `${cloud.authorityHost}/${d.tenantId}`).catch((err: Error) => ({ name: 'RFC 8707 resource accepted by Entra', ok: true, skipped: true, detail: `could not probe: ${err.message}` })));
 
@@ -54,14 +61,19 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
     return results;
   }
   results.push(await checkTamperedToken(e, fetch, token));
-  results.push(...(await mcpChecks(e, token)));
+  results.push(...explainApp(await mcpChecks(e, token)));
   return results;
 }
 
-/** The facade's issuer when the server runs it: its authorization server is its own public URL (the resource without /mcp). */
-async function facadeIssuer(base: string): Promise<string | undefined> {
+type ResourceMetadata = { resource?: string; authorization_servers?: string[]; scopes_supported?: string[] };
+
+async function resourceMetadata(base: string): Promise<ResourceMetadata | undefined> {
   const res = await fetch(`${base}/.well-known/oauth-protected-resource/mcp`).catch(() => undefined);
-  const m = res?.status === 200 ? ((await res.json().catch(() => undefined)) as { resource?: string; authorization_servers?: string[] } | undefined) : undefined;
+  return res?.status === 200 ? ((await res.json().catch(() => undefined)) as ResourceMetadata | undefined) : undefined;
+}
+
+/** The facade's issuer when the server runs it: its authorization server is its own public URL (the resource without /mcp). */
+function facadeIssuer(m: ResourceMetadata | undefined): string | undefined {
   const issuer = m?.authorization_servers?.[0];
   return issuer !== undefined && m?.resource === `${issuer}/mcp` ? issuer : undefined;
 }

@@ -3,7 +3,7 @@
  * saving its outputs as it finishes; `--dry-run` stops after planning; `--consent` grants admin
  * consent at the end. Ends with a summary of every resource and the values worth keeping.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CliContext } from '../cli/context.ts';
 import { createProgress, progressMode } from '../cli/progress.ts';
 import { McpOboError } from '../errors.ts';
@@ -14,7 +14,8 @@ import { PROVISION_STEPS } from '../plan/steps/index.ts';
 import type { StepContext } from '../plan/types.ts';
 import { names } from '../state/naming.ts';
 import { DeploymentStore, locateDeployment, refuseNonRegular } from '../state/store.ts';
-import { ENV_LOCAL } from '../state/env-local.ts';
+import { envFileName } from '../state/env-local.ts';
+import { moveLegacyEnvLocal } from '../state/env-migrate.ts';
 import { connect, type Connection } from './connect.ts';
 import { preflight } from './preflight.ts';
 import { grantConsent, type PermissionStatus } from './consent.ts';
@@ -54,10 +55,11 @@ export async function stepContext(store: DeploymentStore, conn: Connection, ctx:
     azure: conn.azure,
     graph: conn.graph,
     clock: conn.clock,
-    cwd: ctx.cwd,
+    // The deployment's folder (where its file was found), not necessarily the working folder.
+    cwd: dirname(store.path),
     dryRun: opts.dryRun ?? false,
     caller: conn.caller,
-    options: { secret: opts.secret ?? true, secretEnvFile: ENV_LOCAL },
+    options: { secret: opts.secret ?? true, secretEnvFile: envFileName(d) },
     retry: azureRetry(conn.clock, opts.onRetry),
   };
 }
@@ -70,7 +72,11 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
   const sctx = await stepContext(store, conn, ctx, { ...opts, onRetry: progress.onRetry });
 
   // The secret's file is checked before anything is created: a link there is refused, not written through.
-  if (sctx.options.secret && !sctx.dryRun) await refuseNonRegular(join(ctx.cwd, ENV_LOCAL));
+  if (sctx.options.secret && !sctx.dryRun) {
+    await refuseNonRegular(join(sctx.cwd, sctx.options.secretEnvFile));
+    const moved = await moveLegacyEnvLocal(sctx.cwd, store.deployment);
+    if (moved) ctx.stderr.write(`${moved}\n`);
+  }
   await preflight(sctx);
   const results = await runPlan(PROVISION_STEPS, sctx, { concurrency: opts.concurrency, onEvent: progress.onEvent });
   progress.stop();
