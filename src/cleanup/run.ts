@@ -71,6 +71,7 @@ export async function runCleanup(o: CleanupOptions, ctx: CliContext, prompter: P
   const conn = await connect(t, ctx);
 
   if (o.list) {
+    ctx.stderr.write('note: `cleanup --list` is now `mcp-obo list --all` (this form keeps working).\n');
     printDeployments(await listDeployments(conn.azure, conn.graph), ctx, Boolean(o.json));
     return;
   }

@@ -14,6 +14,7 @@ import { registerTest } from '../commands/test.ts';
 import { registerInit } from '../commands/init.ts';
 import { registerProvision } from '../commands/provision.ts';
 import { registerConsent } from '../commands/consent.ts';
+import { registerShow } from '../commands/show.ts';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('mcp-obo')
@@ -31,6 +32,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDeploy(program, ctx);
   registerToken(program, ctx);
   registerTest(program, ctx);
+  registerShow(program, ctx);
   registerServe(program, ctx);
   registerCleanup(program, ctx);
   return program;

@@ -64,6 +64,51 @@ test('two deployments in one folder keep their own secrets and facade keys throu
   assert.ok(!existsSync(join(cwd, '.env.local')));
 });
 
+test('list: the deployments here and, with --all, every one in the subscription (cleanup --list still works, with a note)', async () => {
+  const here = await runCli(['list'], env, { cwd });
+  assert.equal(here.code, 0, here.stderr);
+  assert.match(here.stdout, new RegExp(`^Deployments in ${cwd}:`));
+  assert.match(here.stdout, /e2e-dev\s+dv01\s+eastus\s+provisioned/);
+  assert.match(here.stdout, /e2e-stg\s+st01\s+eastus\s+provisioned/);
+  const sub = join(cwd, 'docs');
+  await mkdir(sub, { recursive: true });
+  const json = JSON.parse((await runCli(['list', '--json'], env, { cwd: sub })).stdout) as { folder: string; local: { name: string; id: string; state: string }[] };
+  assert.equal(json.folder, cwd, 'found from a subfolder');
+  assert.deepEqual(json.local.map((d) => [d.name, d.id, d.state]), [['e2e-dev', 'dv01', 'provisioned'], ['e2e-stg', 'st01', 'provisioned']]);
+
+  // --all asks Azure and Entra; the tenant and subscription come from the deployments here.
+  const all = JSON.parse((await runCli(['list', '--all', '--json'], env, { cwd, timeoutMs: 60_000 })).stdout) as { azure: { id: string; here: string | null; resources: string[] }[] };
+  assert.deepEqual(all.azure.map((d) => [d.id, d.here]), [['dv01', 'e2e-dev'], ['st01', 'e2e-stg']]);
+  const old = await runCli(['cleanup', '--list', '--tenant', emu.tenantId, '--subscription', emu.subscriptionId], env, { cwd: await scratch(), timeoutMs: 60_000 });
+  assert.equal(old.code, 0, old.stderr);
+  assert.match(old.stderr, /`cleanup --list` is now `mcp-obo list --all`/);
+  assert.match(old.stdout, /dv01\s+e2e-dev/);
+});
+
+test('show: URLs, ids, the users group by name, each step, the secret\'s expiry, portal links; from the file alone', async () => {
+  const d = await deploymentFile(cwd, 'e2e-dev');
+  emu.requests.length = 0;
+  const r = await runCli(['show', '--deployment', 'e2e-dev'], cliEnv(emu, 'nobody'), { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(emu.requests.length, 0, 'no Azure call, no sign-in');
+  assert.match(r.stdout, /^Deployment e2e-dev \(e2e-dev-dv01\)/);
+  assert.match(r.stdout, new RegExp(`app \\(client\\) ID\\s+${d.resources.application.appId}`));
+  assert.match(r.stdout, /users group\s+MCP OAuth2 OBO Server Users \(e2e-dev-dv01\)/);
+  assert.match(r.stdout, /MCP URL\s+not deployed yet/);
+  assert.match(r.stdout, /local settings\s+\.env\.e2e-dev\.local, client secret expires \d{4}-\d\d-\d\d \(in \d+ days\), facade key/);
+  assert.match(r.stdout, /✔ resource group\s+done: rg-e2e-dev-dv01/);
+  assert.match(r.stdout, new RegExp(`users and groups\\s+https://portal\\.azure\\.com/#@${emu.tenantId}/view/Microsoft_AAD_IAM/ManagedAppMenuBlade/~/Users/objectId/${d.resources.servicePrincipal.objectId}/appId/${d.resources.application.appId}`));
+  assert.match(r.stderr, /Next: mcp-obo deploy --deployment e2e-dev/);
+  const which = await runCli(['show'], env, { cwd: join(cwd, 'docs') });
+  assert.equal(which.code, 2, 'two deployments: show asks which');
+  assert.match(which.stderr, /several deployments in .*: e2e-dev, e2e-stg/);
+  const shown = JSON.parse((await runCli(['show', '--deployment', 'e2e-stg', '--json'], env, { cwd })).stdout) as { usersGroup: { name: string }; steps: { id: string; state: string }[]; next: string | null; portal: Record<string, string> };
+  assert.equal(shown.usersGroup.name, 'MCP OAuth2 OBO Server Users (e2e-stg-st01)');
+  assert.ok(shown.steps.every((s) => s.state === 'done'), JSON.stringify(shown.steps));
+  assert.equal(shown.next, 'mcp-obo deploy --deployment e2e-stg');
+  assert.deepEqual(Object.keys(shown.portal).sort(), ['appRegistration', 'resourceGroup', 'usersAndGroups', 'usersGroup']);
+});
+
 test('serve --deployment serves the deployment named; without it, two deployments are a question, not a guess', async () => {
   for (const name of ['e2e-stg', 'e2e-dev']) {
     const s = await startServe(serveEnv(), ['--deployment', name], { cwd });
