@@ -8,6 +8,7 @@ import { acquireUserToken, type Run } from '../token/acquire.ts';
 import { adviceForToolError, checkChallenge, checkForgedToken, checkHealth, checkMetadata, checkResourceParameter, checkTamperedToken, postMcp, type CheckResult, type Expectations } from './checks.ts';
 import { facadeChecks } from './facade-checks.ts';
 import { advertisedClientId, wrongAppAdvice } from './identity.ts';
+import { assignmentAdvice, signInName } from './advice.ts';
 import { deploymentName } from '../state/locate.ts';
 import { dirname } from 'node:path';
 
@@ -57,11 +58,20 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
       results.push({ name: 'checks as a signed-in user', ok: true, skipped: true, detail: `skipped: no signed-in user (${(err as Error).message.split('\n')[0]}); set MCP_OBO_TOKEN or sign in with az to run them` });
       return results;
     }
-    results.push({ name: 'user token', ok: false, detail: (err as Error).message, advice: (err as McpOboError).suggestion ?? `Run \`az login --tenant ${d.tenantId}\`.` });
+    const advice = /AADSTS50105/.test((err as Error).message) ? assignmentAdvice(d, deploymentName(store.path), undefined) : (err as McpOboError).suggestion;
+    results.push({ name: 'user token', ok: false, detail: (err as Error).message, advice: advice ?? `Run \`az login --tenant ${d.tenantId}\`.` });
     return results;
   }
   results.push(await checkTamperedToken(e, fetch, token));
-  results.push(...explainApp(await mcpChecks(e, token)));
+  const tools = await mcpChecks(e, token);
+  const name = deploymentName(store.path);
+  results.push(
+    ...explainApp(tools).map((r): CheckResult => {
+      if (r.ok) return r;
+      if (/AADSTS50105/.test(r.detail)) return { ...r, advice: assignmentAdvice(d, name, signInName(token)) };
+      return r;
+    }),
+  );
   return results;
 }
 

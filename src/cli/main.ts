@@ -15,6 +15,7 @@ import { registerInit } from '../commands/init.ts';
 import { registerProvision } from '../commands/provision.ts';
 import { registerConsent } from '../commands/consent.ts';
 import { registerShow } from '../commands/show.ts';
+import { registerUsers } from '../commands/users.ts';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('mcp-obo')
@@ -33,6 +34,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerToken(program, ctx);
   registerTest(program, ctx);
   registerShow(program, ctx);
+  registerUsers(program, ctx);
   registerServe(program, ctx);
   registerCleanup(program, ctx);
   return program;

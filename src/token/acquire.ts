@@ -64,7 +64,7 @@ async function viaAzureCli(o: AcquireOptions): Promise<string> {
       throw new McpOboError(`Entra refused a token for ${o.scope} (AADSTS${aadsts})`, {
         suggestion:
           aadsts === '50105'
-            ? 'You are not in the app\'s users group: ask an administrator to add you ("MCP OAuth2 OBO Server Users (...)").'
+            ? 'You are not in the app\'s users group: `mcp-obo users add <your sign-in name>` adds you (as an owner of the group or an administrator).'
             : aadsts === '500011'
               ? 'The app has no service principal in this tenant yet: run `mcp-obo provision`.'
               : 'Consent is missing: run `mcp-obo consent` (administrator).',

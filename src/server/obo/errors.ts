@@ -55,7 +55,7 @@ export function toOboError(err: unknown, apiName: string): OboError {
     case '65001':
       return new OboError('consent_required', `Admin consent for ${apiName} is missing for this MCP server (AADSTS65001). An administrator must grant it: run \`mcp-obo consent\`.`, base);
     case '50105':
-      return new OboError('user_not_assigned', `You are not assigned to this MCP server (AADSTS50105). Ask an administrator to add you to the server's users group ("MCP OAuth2 OBO Server Users (...)").`, base);
+      return new OboError('user_not_assigned', 'You are not assigned to this MCP server (AADSTS50105): only members of its users group may use it. Ask whoever runs the server to add you: `mcp-obo users add <your sign-in name> --deployment <name>` in the folder of its deployment file.', base);
     case '50013':
     case '500133':
     case '50173':
