@@ -1,5 +1,6 @@
 /** `mcp-obo test`: the checks in order, against a local or deployed server. */
 import type { CliContext } from '../cli/context.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import { McpOboError, UsageError } from '../errors.ts';
 import { resolveCloud } from '../cloud.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
@@ -8,7 +9,7 @@ import { acquireUserToken, type Run } from '../token/acquire.ts';
 import { adviceForToolError, checkChallenge, checkForgedToken, checkHealth, checkMetadata, checkResourceParameter, checkTamperedToken, postMcp, type CheckResult, type Expectations } from './checks.ts';
 import { facadeChecks } from './facade-checks.ts';
 import { advertisedClientId, wrongAppAdvice } from './identity.ts';
-import { assignmentAdvice, signInName } from './advice.ts';
+import { FRESH_SECRET_MS, SECRET_RETRY_WAITS_MS, assignmentAdvice, isSecretRefusal, replicatingAdvice, secretMadeAt, signInName } from './advice.ts';
 import { deploymentName } from '../state/locate.ts';
 import { dirname } from 'node:path';
 
@@ -52,7 +53,7 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
   let token: string;
   try {
     // Without a terminal nobody can complete a device-code sign-in: only the Azure CLI (or MCP_OBO_TOKEN).
-    token = ctx.env.MCP_OBO_TOKEN || (await acquireUserToken({ cloud, tenantId: d.tenantId, scope, run, notify: (m) => ctx.stderr.write(m + '\n'), method: ctx.isTTY ? 'auto' : 'cli' })).token;
+    token = ctx.env.MCP_OBO_TOKEN || (await acquireUserToken({ cloud, tenantId: d.tenantId, scope, run, notify: (m) => ctx.stderr.write(m + '\n'), method: ctx.isTTY ? 'auto' : 'cli', deployment: deploymentName(store.path) })).token;
   } catch (err) {
     if (!ctx.isTTY && !(err instanceof McpOboError && /AADSTS/.test(err.message))) {
       results.push({ name: 'checks as a signed-in user', ok: true, skipped: true, detail: `skipped: no signed-in user (${(err as Error).message.split('\n')[0]}); set MCP_OBO_TOKEN or sign in with az to run them` });
@@ -63,12 +64,20 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
     return results;
   }
   results.push(await checkTamperedToken(e, fetch, token));
-  const tools = await mcpChecks(e, token);
+  const madeAt = local ? secretMadeAt(d) : undefined;
+  const clock = systemClock;
+  const tools = await mcpChecks(e, token, {
+    // A local server's secret refused minutes after provision made it is still replicating: wait for it, briefly.
+    replicating: (text) => madeAt !== undefined && isSecretRefusal(text) && clock.now() - madeAt < FRESH_SECRET_MS,
+    notify: (m) => ctx.stderr.write(`${m}\n`),
+    clock,
+  });
   const name = deploymentName(store.path);
   results.push(
     ...explainApp(tools).map((r): CheckResult => {
       if (r.ok) return r;
       if (/AADSTS50105/.test(r.detail)) return { ...r, advice: assignmentAdvice(d, name, signInName(token)) };
+      if (madeAt !== undefined && isSecretRefusal(r.detail) && clock.now() - madeAt < 10 * 60_000) return { ...r, advice: replicatingAdvice(clock.now() - madeAt) };
       return r;
     }),
   );
@@ -106,7 +115,14 @@ async function refusal(e: Expectations, token: string): Promise<CheckResult | un
   return { name: 'initialize', ok: false, detail: `HTTP ${res.status}: ${description}`, advice };
 }
 
-async function mcpChecks(e: Expectations, token: string): Promise<CheckResult[]> {
+interface ToolRetry {
+  /** Whether a tool error is worth another try after a short wait. */
+  replicating(text: string): boolean;
+  notify(message: string): void;
+  clock: Clock;
+}
+
+async function mcpChecks(e: Expectations, token: string, retry: ToolRetry): Promise<CheckResult[]> {
   const refused = await refusal(e, token);
   if (refused) return [refused];
   const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('@modelcontextprotocol/sdk/client/streamableHttp.js')]);
@@ -126,8 +142,17 @@ async function mcpChecks(e: Expectations, token: string): Promise<CheckResult[]>
     const missing = e.tools.filter((t) => !names.includes(t));
     out.push(missing.length ? { name: 'tools/list', ok: false, detail: `missing ${missing.join(', ')} (has ${names.join(', ')})`, advice: 'The server runs another version: redeploy it.' } : { name: 'tools/list', ok: true, detail: names.join(', ') });
     for (const tool of e.tools.filter((t) => names.includes(t))) {
-      const r = (await client.callTool({ name: tool, arguments: {} })) as { isError?: boolean; content?: { type: string; text?: string }[] };
-      const text = (r.content ?? []).map((c) => c.text ?? '').join(' ');
+      const call = async () => {
+        const r = (await client.callTool({ name: tool, arguments: {} })) as { isError?: boolean; content?: { type: string; text?: string }[] };
+        return { r, text: (r.content ?? []).map((c) => c.text ?? '').join(' ') };
+      };
+      let { r, text } = await call();
+      for (const wait of SECRET_RETRY_WAITS_MS) {
+        if (!r.isError || !retry.replicating(text)) break;
+        retry.notify(`tools/call ${tool}: Entra does not accept the server's new client secret yet (AADSTS7000215); a new secret takes a few minutes to work everywhere. Retrying in ${wait / 1000} s.`);
+        await retry.clock.sleep(wait);
+        ({ r, text } = await call());
+      }
       out.push(r.isError ? { name: `tools/call ${tool}`, ok: false, detail: text.slice(0, 300), advice: adviceForToolError(text) } : { name: `tools/call ${tool}`, ok: true, detail: 'ok' });
     }
   } finally {

@@ -5,6 +5,7 @@ import { chooseEnvFile, loadEnvFile } from './env-file.ts';
 import { identitySources, overrideWarnings } from './env-sources.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './start.ts';
+import { explainListenError } from './listen-error.ts';
 
 export interface ServeOptions extends ServeFlags {
   envFile?: string;
@@ -31,7 +32,9 @@ export async function runServe(opts: ServeOptions, ctx: CliContext): Promise<voi
 
   // Listen for signals before listening on the port: a SIGTERM right after start must still be graceful.
   const shutdown = ctx.waitForShutdown();
-  const running = await startServer(config, { logger });
+  const running = await startServer(config, { logger }).catch(async (err: unknown) => {
+    throw await explainListenError(err, config.host, config.port);
+  });
   try {
     // A failure to load the app after listening ends the process rather than serving only /health.
     const loadFailure = running.ready.then(() => new Promise<never>(() => {}));

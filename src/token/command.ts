@@ -11,6 +11,7 @@ import { resolveCloud } from '../cloud.ts';
 import { UsageError } from '../errors.ts';
 import { deploymentFileName, type Deployment } from '../state/deployment.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
+import { deploymentName } from '../state/locate.ts';
 import { acquireUserToken, type Run } from './acquire.ts';
 import { summarize } from './decode.ts';
 
@@ -74,6 +75,7 @@ export async function runToken(opts: TokenOptions, ctx: CliContext, run: Run): P
     run,
     notify: (m) => ctx.stderr.write(m + '\n'),
     method: opts.deviceCode ? 'device' : 'auto',
+    deployment: deploymentName(store.path),
   });
   if (opts.decode) ctx.stdout.write(JSON.stringify(summarize(token), null, 2) + '\n');
   else ctx.stdout.write(token + '\n');

@@ -67,6 +67,8 @@ export function toOboError(err: unknown, apiName: string): OboError {
     case '700213':
       return new OboError('server_credential', `The server's federated identity credential does not match its managed identity (AADSTS${code}). An operator should run \`mcp-obo provision\` to repair it.`, base);
     case '7000215':
+      // Also the answer for a secret minutes old that has not replicated yet (microsoftgraph/microsoft-graph-docs#17966).
+      return new OboError('server_credential', `The server's client secret was refused (AADSTS7000215): it is wrong, or so new that Entra does not accept it yet (that takes a few minutes after \`mcp-obo provision\`). Retry in a minute; if it persists, an operator should run \`mcp-obo provision\` to issue a new one.`, base);
     case '7000222':
     case '7000218':
     case '700027':
