@@ -46,7 +46,7 @@ function stepState(id: string, d: Deployment, env: Record<string, string>): { st
       return r.application && r.environment ? { state: 'done' } : { state: 'missing' };
     case 'groupMember':
       if (!r.groupMember) return { state: 'missing' };
-      return r.groupMember.userObjectId === null ? { state: 'skipped', detail: 'provisioned as a service principal: add users with `mcp-obo users add`' } : { state: 'done' };
+      return r.groupMember.userObjectId === null ? { state: 'skipped', detail: 'provisioned as a service principal: add users with `mcp-obo users add <user principal name>`' } : { state: 'done' };
     case 'clientSecret':
       if (!r.clientSecret) return { state: 'missing' };
       return pick(env, SERVER_NAMES.secret) ? { state: 'done' } : { state: 'missing', detail: 'the env file lacks it' };

@@ -245,7 +245,7 @@ function identifierUriOf(env: Env, publicUrl: string): string | undefined {
   if (v === undefined) return undefined;
   if (v !== `${publicUrl}/mcp`) {
     throw new ConfigError('MCP_OBO_IDENTIFIER_URI', `must be the server's canonical MCP URL ${publicUrl}/mcp (got "${v}")`, {
-      suggestion: 'Set APP_URL to the custom domain too; `mcp-obo deploy --domain` sets both.',
+      suggestion: 'Set APP_URL to the custom domain too; `mcp-obo deploy --domain <host>` sets both.',
     });
   }
   if (!v.startsWith('https://')) throw new ConfigError('MCP_OBO_IDENTIFIER_URI', `must be an https URL on a verified domain (got "${v}")`);

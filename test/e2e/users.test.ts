@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { runCli, startServe, type ServeProcess } from '../helpers/serve.ts';
-import { cliEnv, deploymentFile, init, scratch, writes } from '../helpers/cli.ts';
+import { cliEnv, deploymentFile, init, runSuggested, scratch, suggestedCommands, writes } from '../helpers/cli.ts';
 import { trustCa } from '../helpers/trust.ts';
 
 let emu: Emulator;
@@ -50,7 +50,8 @@ test('a second user is refused with the fix and the group by its name; after `us
   assert.match(failed.advice!, new RegExp(`not a member of "${group.displayName.replace(/[()]/g, '\\$&')}", the users group of e2e-dev: \`mcp-obo users add <your sign-in name> --deployment e2e-dev\``));
   assert.doesNotMatch(before.stdout, /\(\.\.\.\)|\(…\)/, 'no placeholder group name');
 
-  const add = await runCli(['users', 'add', 'ada@contoso.example'], env, { cwd, timeoutMs: 60_000 });
+  // The command the advice prints, as printed, with her name for the placeholder.
+  const add = await runSuggested(suggestedCommands(failed.advice!)[0]!, { 'your sign-in name': 'ada@contoso.example' }, env, { cwd, timeoutMs: 60_000 });
   assert.equal(add.code, 0, add.stderr);
   assert.equal(add.stdout, `Ada Lovelace <ada@contoso.example>: added to the users group "${group.displayName}"\n`);
   const again = await runCli(['users', 'add', ada.oid], env, { cwd, timeoutMs: 60_000 });
