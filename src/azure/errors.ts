@@ -127,7 +127,7 @@ export function explain(err: unknown, context: { tenantId?: string; subscription
     case 'SubscriptionNotFound':
     case 'InvalidSubscriptionId':
       return new McpOboError(`${what}subscription ${context.subscriptionId ?? ''} was not found or is not visible to your account`, {
-        suggestion: 'Run `az account list -o table` to see your subscriptions, then `mcp-obo init --subscription <id>`.',
+        suggestion: 'Run `az account list -o table` to see your subscriptions, then `mcp-obo init --force --subscription <id>`.',
         cause: err,
       });
     case 'Authorization_RequestDenied':
@@ -141,10 +141,10 @@ export function explain(err: unknown, context: { tenantId?: string; subscription
     case 'QuotaExceeded':
     case 'ManagedEnvironmentCountExceeded':
     case 'MaxNumberOfRegionalEnvironmentsInSubExceeded':
-      return new McpOboError(`${what}subscription quota reached (${code})`, { suggestion: 'Delete an unused Container Apps environment or choose another region (`mcp-obo init --location ...`).', cause: err });
+      return new McpOboError(`${what}subscription quota reached (${code})`, { suggestion: 'Delete an unused Container Apps environment or choose another region (`mcp-obo init --force --location <region>`).', cause: err });
     case 'RegistryNameNotAvailable':
     case 'AlreadyInUse':
-      return new McpOboError(`${what}the registry name is already taken`, { suggestion: 'Choose another deployment id: `mcp-obo init --id <new id>`.', cause: err });
+      return new McpOboError(`${what}the registry name is already taken`, { suggestion: 'Choose another deployment id: `mcp-obo init --force --id <new id>`.', cause: err });
   }
   return new McpOboError(`${what}${firstLine(message)}${status ? ` (HTTP ${status}${code ? ` ${code}` : ''})` : ''}`, { cause: err });
 }

@@ -143,9 +143,9 @@ export async function checkResourceParameter(e: Expectations, f: Fetch, authorit
 /** Advice for a tool error text, by what Entra or the APIs said. */
 export function adviceForToolError(text: string): string {
   if (/AADSTS65001|consent/i.test(text)) return 'Admin consent is missing: run `mcp-obo consent` (administrator).';
-  if (/AADSTS50105|not assigned/i.test(text)) return 'You are not in the app\'s users group: an administrator adds you to "MCP OAuth2 OBO Server Users (...)".';
+  if (/AADSTS50105|not assigned/i.test(text)) return 'You are not in the app\'s users group: `mcp-obo users add <your sign-in name>` adds you (as an owner of the group or an administrator).';
   if (/AADSTS7002(1|11|12|13)|AADSTS700024|federated/i.test(text)) return 'The federated credential does not match the managed identity: run `mcp-obo provision` to repair it, then redeploy.';
-  if (/AADSTS7000215|AADSTS7000222|secret/i.test(text)) return 'The client secret is wrong or expired: run `mcp-obo provision` to issue a new one into .env.local, then restart `mcp-obo serve`.';
+  if (/AADSTS7000215|AADSTS7000222|secret/i.test(text)) return "The client secret is wrong or expired: run `mcp-obo provision` to issue a new one into the deployment's env file (.env.{prefix}-{env}.local), then restart `mcp-obo serve`.";
   if (/AADSTS50013|AADSTS500133/.test(text)) return 'Entra refused the user token for the exchange: the token was not for this app (wrong audience) or expired.';
   return 'See the message; `mcp-obo logs` shows the server side.';
 }

@@ -1,6 +1,7 @@
 /** `mcp-obo test`: the checks in order, against a local or deployed server. */
 import type { CliContext } from '../cli/context.ts';
 import type { TestResult } from '../contract/commands.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import { McpOboError, UsageError } from '../errors.ts';
 import { resolveCloud } from '../cloud.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
@@ -8,6 +9,10 @@ import { deployedServerUrl } from '../deploy/trusted.ts';
 import { acquireUserToken, signInMethod, tokenFromEnv, type Run } from '../token/acquire.ts';
 import { adviceForToolError, checkChallenge, checkForgedToken, checkHealth, checkMetadata, checkResourceParameter, checkTamperedToken, postMcp, type CheckResult, type Expectations } from './checks.ts';
 import { facadeChecks } from './facade-checks.ts';
+import { advertisedClientId, wrongAppAdvice } from './identity.ts';
+import { FRESH_SECRET_MS, SECRET_RETRY_WAITS_MS, assignmentAdvice, isSecretRefusal, replicatingAdvice, secretMadeAt, signInName } from './advice.ts';
+import { deploymentName } from '../state/locate.ts';
+import { dirname } from 'node:path';
 
 export const EXPECTED_TOOLS = ['graph_get_profile', 'devops_get_profile', 'get_user_context'];
 
@@ -35,9 +40,13 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
   results.push(health);
   if (!health.ok) return { url: base, results };
   // The server names its authorization server: itself (the facade, the default) or Entra (MCP_OBO_AUTH=entra).
-  const facade = await facadeIssuer(base);
+  const metadata = await resourceMetadata(base);
+  const facade = facadeIssuer(metadata);
   if (facade) e.authorizationServer = facade;
-  results.push(await checkMetadata(e, fetch), await checkChallenge(e, fetch), await checkForgedToken(e, fetch, d.tenantId));
+  // When the server is another app than the deployment's, every check that shows it says exactly why.
+  const wrongApp = await wrongAppAdvice(advertisedClientId(metadata?.scopes_supported), app.appId, deploymentName(store.path), dirname(store.path), ctx.env);
+  const explainApp = (list: CheckResult[]) => (wrongApp ? list.map((r) => (r.ok ? r : { ...r, advice: wrongApp })) : list);
+  results.push(...explainApp([await checkMetadata(e, fetch), await checkChallenge(e, fetch)]), await checkForgedToken(e, fetch, d.tenantId));
   if (facade) results.push(...(await facadeChecks(e, fetch, facade)));
   else results.push(await checkResourceParameter(e, fetch, `${cloud.authorityHost}/${d.tenantId}`).catch((err: Error) => ({ id: 'entra-resource-parameter', name: 'RFC 8707 resource accepted by Entra', ok: true, skipped: true, detail: `could not probe: ${err.message}` })));
 
@@ -45,24 +54,46 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
   let token: string;
   try {
     // Without a terminal nobody can complete a device-code sign-in: only the Azure CLI (or MCP_OBO_TOKEN).
-    token = (tokenFromEnv(ctx.env) ?? (await acquireUserToken({ cloud, tenantId: d.tenantId, scope, run, notify: (m) => ctx.stderr.write(m + '\n'), method: signInMethod(ctx) }))).token;
+    token = (tokenFromEnv(ctx.env) ?? (await acquireUserToken({ cloud, tenantId: d.tenantId, scope, run, notify: (m) => ctx.stderr.write(m + '\n'), method: signInMethod(ctx), deployment: deploymentName(store.path) }))).token;
   } catch (err) {
     if (signInMethod(ctx) === 'cli' && !(err instanceof McpOboError && /AADSTS/.test(err.message))) {
       results.push({ id: 'user-token', name: 'checks as a signed-in user', ok: true, skipped: true, detail: `skipped: no signed-in user (${(err as Error).message.split('\n')[0]}); set MCP_OBO_TOKEN or sign in with az to run them` });
       return { url: base, results };
     }
-    results.push({ id: 'user-token', name: 'user token', ok: false, detail: (err as Error).message, advice: (err as McpOboError).suggestion ?? `Run \`az login --tenant ${d.tenantId}\`.` });
+    const advice = /AADSTS50105/.test((err as Error).message) ? assignmentAdvice(d, deploymentName(store.path), undefined) : (err as McpOboError).suggestion;
+    results.push({ id: 'user-token', name: 'user token', ok: false, detail: (err as Error).message, advice: advice ?? `Run \`az login --tenant ${d.tenantId}\`.` });
     return { url: base, results };
   }
   results.push(await checkTamperedToken(e, fetch, token));
-  results.push(...(await mcpChecks(e, token)));
+  const madeAt = local ? secretMadeAt(d) : undefined;
+  const clock = systemClock;
+  const tools = await mcpChecks(e, token, {
+    // A local server's secret refused minutes after provision made it is still replicating: wait for it, briefly.
+    replicating: (text) => madeAt !== undefined && isSecretRefusal(text) && clock.now() - madeAt < FRESH_SECRET_MS,
+    notify: (m) => ctx.stderr.write(`${m}\n`),
+    clock,
+  });
+  const name = deploymentName(store.path);
+  results.push(
+    ...explainApp(tools).map((r): CheckResult => {
+      if (r.ok) return r;
+      if (/AADSTS50105/.test(r.detail)) return { ...r, advice: assignmentAdvice(d, name, signInName(token)) };
+      if (madeAt !== undefined && isSecretRefusal(r.detail) && clock.now() - madeAt < 10 * 60_000) return { ...r, advice: replicatingAdvice(clock.now() - madeAt) };
+      return r;
+    }),
+  );
   return { url: base, results };
 }
 
-/** The facade's issuer when the server runs it: its authorization server is its own public URL (the resource without /mcp). */
-async function facadeIssuer(base: string): Promise<string | undefined> {
+type ResourceMetadata = { resource?: string; authorization_servers?: string[]; scopes_supported?: string[] };
+
+async function resourceMetadata(base: string): Promise<ResourceMetadata | undefined> {
   const res = await fetch(`${base}/.well-known/oauth-protected-resource/mcp`).catch(() => undefined);
-  const m = res?.status === 200 ? ((await res.json().catch(() => undefined)) as { resource?: string; authorization_servers?: string[] } | undefined) : undefined;
+  return res?.status === 200 ? ((await res.json().catch(() => undefined)) as ResourceMetadata | undefined) : undefined;
+}
+
+/** The facade's issuer when the server runs it: its authorization server is its own public URL (the resource without /mcp). */
+function facadeIssuer(m: ResourceMetadata | undefined): string | undefined {
   const issuer = m?.authorization_servers?.[0];
   return issuer !== undefined && m?.resource === `${issuer}/mcp` ? issuer : undefined;
 }
@@ -85,7 +116,14 @@ async function refusal(e: Expectations, token: string): Promise<CheckResult | un
   return { id: 'initialize', name: 'initialize', ok: false, detail: `HTTP ${res.status}: ${description}`, advice };
 }
 
-async function mcpChecks(e: Expectations, token: string): Promise<CheckResult[]> {
+interface ToolRetry {
+  /** Whether a tool error is worth another try after a short wait. */
+  replicating(text: string): boolean;
+  notify(message: string): void;
+  clock: Clock;
+}
+
+async function mcpChecks(e: Expectations, token: string, retry: ToolRetry): Promise<CheckResult[]> {
   const refused = await refusal(e, token);
   if (refused) return [refused];
   const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('@modelcontextprotocol/sdk/client/streamableHttp.js')]);
@@ -105,8 +143,17 @@ async function mcpChecks(e: Expectations, token: string): Promise<CheckResult[]>
     const missing = e.tools.filter((t) => !names.includes(t));
     out.push(missing.length ? { id: 'tools-list', name: 'tools/list', ok: false, detail: `missing ${missing.join(', ')} (has ${names.join(', ')})`, advice: 'The server runs another version: redeploy it.' } : { id: 'tools-list', name: 'tools/list', ok: true, detail: names.join(', ') });
     for (const tool of e.tools.filter((t) => names.includes(t))) {
-      const r = (await client.callTool({ name: tool, arguments: {} })) as { isError?: boolean; content?: { type: string; text?: string }[] };
-      const text = (r.content ?? []).map((c) => c.text ?? '').join(' ');
+      const call = async () => {
+        const r = (await client.callTool({ name: tool, arguments: {} })) as { isError?: boolean; content?: { type: string; text?: string }[] };
+        return { r, text: (r.content ?? []).map((c) => c.text ?? '').join(' ') };
+      };
+      let { r, text } = await call();
+      for (const wait of SECRET_RETRY_WAITS_MS) {
+        if (!r.isError || !retry.replicating(text)) break;
+        retry.notify(`tools/call ${tool}: Entra does not accept the server's new client secret yet (AADSTS7000215); a new secret takes a few minutes to work everywhere. Retrying in ${wait / 1000} s.`);
+        await retry.clock.sleep(wait);
+        ({ r, text } = await call());
+      }
       out.push(r.isError ? { id: `tool.${tool}`, name: `tools/call ${tool}`, ok: false, detail: text.slice(0, 300), advice: adviceForToolError(text) } : { id: `tool.${tool}`, name: `tools/call ${tool}`, ok: true, detail: 'ok' });
     }
   } finally {

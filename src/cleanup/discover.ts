@@ -12,7 +12,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AzureClients } from '../azure/clients.ts';
 import type { GraphApi } from '../graph/client.ts';
-import { readEnvFile, ENV_LOCAL } from '../state/env-local.ts';
+import { ENV_LOCAL, SERVER_NAMES, envFileSlug, pick, readEnvFile } from '../state/env-local.ts';
 import { DEPLOYMENT_FILE_PATTERN } from '../state/deployment.ts';
 import { ENV, PREFIX } from '../state/naming.ts';
 import { writtenByUs } from '../pipeline/workflow.ts';
@@ -117,7 +117,7 @@ export function discoverPipeline(p: PipelineRecord | undefined): Found[] {
   return p?.variable ? [{ kind: 'repositoryVariable', name: `${p.repository} variable ${p.variable}`, id: `${p.repository}#${p.variable}`, ours: true }] : [];
 }
 
-/** Local files a deployment wrote: its deployment file, the secret lines of .env.local, the VS Code entry, the GitHub workflow. */
+/** Local files a deployment wrote: its deployment file, the secret lines of its env file, the VS Code entry, the GitHub workflow. */
 export async function discoverLocal(cwd: string, id: string, appIds: string[], pipeline?: PipelineRecord): Promise<Found[]> {
   const out: Found[] = [];
   if (pipeline?.workflow) {
@@ -129,9 +129,14 @@ export async function discoverLocal(cwd: string, id: string, appIds: string[], p
     const d = JSON.parse(await readFile(join(cwd, f), 'utf8').catch(() => '{}')) as { id?: string };
     if (d.id === id) out.push({ kind: 'localFile', name: f, id: join(cwd, f), ours: true, detail: 'the deployment file' });
   }
-  const env = await readEnvFile(join(cwd, ENV_LOCAL));
-  if (env.AZURE_CLIENT_ID && appIds.includes(env.AZURE_CLIENT_ID)) {
-    out.push({ kind: 'localFile', name: ENV_LOCAL, id: join(cwd, ENV_LOCAL), ours: true, detail: 'AZURE_* settings and the client secret' });
+  // The deployment's own env file and a shared .env.local: by the deployment their header names, or the app id they hold.
+  for (const f of (await readdir(cwd)).filter((x) => x === ENV_LOCAL || /^\.env\.[a-z0-9]+-[a-z0-9]+\.local$/.test(x)).sort()) {
+    const path = join(cwd, f);
+    const slug = await envFileSlug(path);
+    const clientId = pick(await readEnvFile(path), SERVER_NAMES.clientId);
+    if ((slug && slugHasId(slug, id)) || (clientId && appIds.includes(clientId))) {
+      out.push({ kind: 'localFile', name: f, id: path, ours: true, detail: 'the server settings, client secret and facade key' });
+    }
   }
   const vscode = join(cwd, '.vscode', 'mcp.json');
   if (existsSync(vscode)) {

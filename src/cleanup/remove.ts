@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import type { AzureClients } from '../azure/clients.ts';
 import { explain, isNotFound } from '../azure/errors.ts';
 import type { GraphApi } from '../graph/client.ts';
-import { readEnvFile, updateEnvFile } from '../state/env-local.ts';
+import { PROVISION_KEYS, readEnvFile, updateEnvFile } from '../state/env-local.ts';
 import { writeFileAtomic } from '../state/store.ts';
 import type { Found } from './discover.ts';
 
@@ -32,7 +32,6 @@ export interface RemoveOptions {
   deleteVariable?: (repository: string, name: string) => Promise<void>;
 }
 
-const LOCAL_KEYS = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_AUTHORITY_HOST', 'MCP_OBO_GRAPH_ENDPOINT'];
 
 async function attempt(item: Found, fn: () => Promise<boolean | void>, o: RemoveOptions): Promise<Removal> {
   try {
@@ -62,7 +61,7 @@ async function removeLocal(item: Found): Promise<void> {
     if (key && config.servers) delete config.servers[key];
     return writeFileAtomic(item.id, JSON.stringify(config, null, 2) + '\n');
   }
-  const changes = Object.fromEntries(LOCAL_KEYS.map((k) => [k, undefined]));
+  const changes = Object.fromEntries(PROVISION_KEYS.map((k) => [k, undefined]));
   await updateEnvFile(item.id, changes, '# mcp-obo: the deployment these settings were for was cleaned up.');
   if (Object.keys(await readEnvFile(item.id)).length === 0) await rm(item.id, { force: true });
 }

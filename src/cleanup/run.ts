@@ -2,6 +2,7 @@
  * `mcp-obo cleanup`: find what a deployment id made, show it, confirm, delete it in a safe order,
  * and report what remains. `--list` finds every mcp-obo deployment, for lost ids.
  */
+import { dirname } from 'node:path';
 import type { CliContext } from '../cli/context.ts';
 import { createOutput, type Output } from '../cli/output.ts';
 import type { Prompter } from '../cli/prompts.ts';
@@ -42,26 +43,31 @@ interface Target {
   resourceGroup?: string;
   /** What `pipeline github` made outside Azure (the workflow, the repository variable). */
   pipeline?: PipelineRecord;
+  /** Where the local files are: the deployment file's folder, or the working folder. */
+  dir: string;
 }
 
 /** What to clean and where to look: the deployment file, or --id / --list with the tenant and subscription. */
 async function target(o: CleanupOptions, ctx: CliContext): Promise<Target> {
   if (o.id !== undefined && !ID.test(o.id)) throw new UsageError(`--id "${o.id}" is not a deployment id (4-8 lower-case letters and digits)`);
   let fromFile: Deployment | undefined;
+  let dir = ctx.cwd;
   try {
-    fromFile = await readDeployment(await locateDeployment(ctx.cwd, o.deployment));
+    const path = await locateDeployment(ctx.cwd, o.deployment);
+    fromFile = await readDeployment(path);
+    dir = dirname(path);
   } catch (err) {
     if (o.deployment || (o.id === undefined && !o.list)) throw err;
   }
   if (fromFile && (o.id === undefined || fromFile.id === o.id)) {
-    return { id: fromFile.id, tenantId: fromFile.tenantId, subscriptionId: fromFile.subscriptionId, cloud: fromFile.cloud, appId: fromFile.resources.application?.appId, resourceGroup: names(fromFile).resourceGroup, pipeline: fromFile.resources.pipeline };
+    return { id: fromFile.id, tenantId: fromFile.tenantId, subscriptionId: fromFile.subscriptionId, cloud: fromFile.cloud, appId: fromFile.resources.application?.appId, resourceGroup: names(fromFile).resourceGroup, pipeline: fromFile.resources.pipeline, dir };
   }
   const where = o.list ? '--list' : '--id';
   const tenant = o.tenant ?? ctx.env.MCP_OBO_TENANT ?? ctx.env.AZURE_TENANT_ID ?? fromFile?.tenantId;
   const subscription = o.subscription ?? ctx.env.MCP_OBO_SUBSCRIPTION ?? ctx.env.AZURE_SUBSCRIPTION_ID ?? fromFile?.subscriptionId;
   if (!tenant || !subscription) throw new UsageError(`${where} needs the tenant and subscription to search`, { suggestion: 'Pass --tenant and --subscription (or set AZURE_TENANT_ID and AZURE_SUBSCRIPTION_ID).' });
   const cloud = DeploymentSchema.shape.cloud.parse(o.cloud ?? ctx.env.MCP_OBO_CLOUD ?? 'AzureCloud');
-  return { id: o.id, tenantId: validateGuid('--tenant', tenant), subscriptionId: validateGuid('--subscription', subscription), cloud };
+  return { id: o.id, tenantId: validateGuid('--tenant', tenant), subscriptionId: validateGuid('--subscription', subscription), cloud, dir: ctx.cwd };
 }
 
 export async function runCleanup(o: CleanupOptions, ctx: CliContext, prompter: Prompter, run?: Run): Promise<void> {
@@ -71,6 +77,7 @@ export async function runCleanup(o: CleanupOptions, ctx: CliContext, prompter: P
   const out = createOutput(ctx, { json: o.json, stream: true });
 
   if (o.list) {
+    ctx.stderr.write('note: `cleanup --list` is now `mcp-obo list --all` (this form keeps working).\n');
     out.result({ mode: 'list', deployments: await listDeployments(conn.azure, conn.graph, (n) => ctx.stderr.write(`note: ${n}\n`)) } satisfies CleanupResult, (r) => printDeployments(r.deployments, ctx));
     return;
   }
@@ -78,7 +85,7 @@ export async function runCleanup(o: CleanupOptions, ctx: CliContext, prompter: P
   const id = t.id!;
   const [arm, entra] = await Promise.all([discoverArm(conn.azure, id, t.resourceGroup), discoverEntra(conn.graph, id)]);
   const appIds = (await Promise.all(entra.filter((f) => f.kind === 'application' && f.ours).map((a) => conn.graph.get<{ appId: string }>(`/applications/${a.id}?$select=appId`).then((x) => x.appId)))).filter(Boolean);
-  const local = await discoverLocal(ctx.cwd, id, [...appIds, ...(t.appId ? [t.appId] : [])], t.pipeline);
+  const local = await discoverLocal(t.dir, id, [...appIds, ...(t.appId ? [t.appId] : [])], t.pipeline);
   const found = [...arm, ...entra, ...discoverPipeline(t.pipeline), ...local];
   const doomed = found.filter((f) => f.ours || (o.includeUntagged && f.kind !== 'localFile' && !f.tagOnly));
   const kept = found.filter((f) => !doomed.includes(f));

@@ -17,6 +17,8 @@ import { registerInit } from '../commands/init.ts';
 import { registerProvision } from '../commands/provision.ts';
 import { registerConsent } from '../commands/consent.ts';
 import { registerPipeline } from '../commands/pipeline.ts';
+import { registerShow } from '../commands/show.ts';
+import { registerUsers } from '../commands/users.ts';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('mcp-obo')
@@ -34,6 +36,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerDeploy(program, ctx);
   registerToken(program, ctx);
   registerTest(program, ctx);
+  registerShow(program, ctx);
+  registerUsers(program, ctx);
   registerServe(program, ctx);
   registerCleanup(program, ctx);
   registerPipeline(program, ctx);
@@ -75,7 +79,7 @@ function report(err: unknown, ctx: CliContext): number {
 }
 
 export async function main(): Promise<void> {
-  // A reader that went away (`mcp-obo cleanup --list | head -1`) ends the command quietly and
+  // A reader that went away (`mcp-obo list --all | head -1`) ends the command quietly and
   // successfully, as gh does with a closed pager (cli/cli internal/ghcmd/cmd.go), instead of an
   // EPIPE stack trace: there is nobody left to tell anything to.
   for (const stream of [process.stdout, process.stderr]) {

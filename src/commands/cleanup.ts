@@ -21,9 +21,9 @@ export function registerCleanup(program: Command, ctx: CliContext): void {
     .option('-y, --yes', 'do not ask (required without a terminal)')
     .option('--purge', "also remove the app registration and its service principal from the tenant's deleted items, freeing their names at once")
     .option('--no-wait', 'do not wait for the resource group deletion to finish')
-    .option('--list', 'list every mcp-obo deployment in the subscription and tenant')
+    .option('--list', 'the older name of `mcp-obo list --all`')
     .option('--json', 'JSON on stdout')
-    .addHelpText('after', '\nExamples:\n  mcp-obo cleanup --dry-run\n  mcp-obo cleanup --yes --purge\n  mcp-obo cleanup --list --tenant $TENANT --subscription $SUB\n  mcp-obo cleanup --id ab12 --tenant $TENANT --subscription $SUB --yes')
+    .addHelpText('after', '\nExamples:\n  mcp-obo cleanup --dry-run\n  mcp-obo cleanup --yes --purge\n  mcp-obo cleanup --id ab12 --tenant $TENANT --subscription $SUB --yes')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const [{ runCleanup }, { inquirerPrompter, nonInteractive }, { execaRun }] = await Promise.all([import('../cleanup/run.ts'), import('../cli/prompts.ts'), import('../cli/exec.ts')]);
       const prompter = ctx.isTTY && !opts.json ? inquirerPrompter({ input: process.stdin, output: ctx.stderr }) : nonInteractive;

@@ -40,11 +40,12 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .command('logs')
     .summary("stream the running app's console logs")
     .option('--deployment <name|file>', 'which deployment (default: the only mcp-obo.*.json here)')
+    .option('--revision <name>', 'this revision (default: the one that serves the traffic)')
     .option('--tail <n>', 'lines of history to show (default 50)')
     .option('-f, --follow', 'keep streaming until Ctrl-C')
     .option('--json', 'NDJSON: one {"event":"log"} line per log line, then the result')
     .addHelpText('after', '\nExamples:\n  mcp-obo logs\n  mcp-obo logs --follow --tail 200')
-    .action(async (opts: { deployment?: string; tail?: string; follow?: boolean; json?: boolean }) => {
+    .action(async (opts: { deployment?: string; tail?: string; follow?: boolean; json?: boolean; revision?: string }) => {
       const { runLogs } = await import('../deploy/logs-command.ts');
       await runLogs(opts, ctx);
     });

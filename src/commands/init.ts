@@ -7,9 +7,10 @@ export function registerInit(program: Command, ctx: CliContext): void {
     .command('init')
     .summary('choose tenant, subscription, region, prefix and environment; write the deployment file')
     .description(
-      'Writes mcp-obo.{prefix}-{env}.json (no secrets) in the current folder, with how mcp-obo was installed (so a ' +
-        'pipeline installs the same). On a terminal it asks for what the flags and environment variables do not give; ' +
-        'with --yes, or without a terminal, every value must be given.',
+      'Writes mcp-obo.{prefix}-{env}.json (no secrets) beside the deployments already here (or in the current folder), with ' +
+        'how mcp-obo was installed (so a pipeline installs the same). Values come from the flags, the environment variables, ' +
+        'then the deployments here (tenant, subscription, region and prefix they share, and the environment when there is ' +
+        'one); on a terminal it asks for the rest, otherwise a missing value is an error.',
     )
     .option('--tenant <id>', 'Entra tenant id (env MCP_OBO_TENANT, AZURE_TENANT_ID)')
     .option('--subscription <id>', 'subscription id (env MCP_OBO_SUBSCRIPTION, AZURE_SUBSCRIPTION_ID)')
@@ -19,7 +20,8 @@ export function registerInit(program: Command, ctx: CliContext): void {
     .option('--id <id>', 'deployment id, 4-8 lower-case letters and digits (default: random)')
     .option('--cloud <cloud>', 'AzureCloud, AzureUSGovernment or AzureChinaCloud (env MCP_OBO_CLOUD)')
     .option('-y, --yes', 'never ask; fail if a value is missing')
-    .option('--force', 'overwrite an existing deployment file with other settings')
+    .option('--force', 'replace an existing deployment file with other settings (refused when it records resources, unless --abandon)')
+    .option('--abandon', 'with --force: start anew even though the old deployment has resources; they stay in Azure (prints how to remove them)')
     .option('--github-workflow', 'also write .github/workflows/mcp-obo-{prefix}-{env}.yml (`mcp-obo pipeline github` also makes its identity)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExamples:\n  mcp-obo init\n  mcp-obo init --yes --tenant $TENANT --subscription $SUB --location eastus --prefix contoso --env dev\n  mcp-obo init --github-workflow')

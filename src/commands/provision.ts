@@ -9,12 +9,12 @@ export function registerProvision(program: Command, ctx: CliContext): void {
     .description(
       'Creates or updates the resource group, Log Analytics workspace, Container Apps environment, container registry, ' +
         'managed identity (with AcrPull), app registration, service principal, users group, federated credential and a ' +
-        'local client secret (.env.local). Independent steps run in parallel; outputs are saved as each step finishes, so a ' +
+        'local client secret (.env.{prefix}-{env}.local). Independent steps run in parallel; outputs are saved as each step finishes, so a ' +
         'rerun completes an interrupted run and otherwise changes nothing.',
     )
     .option('--deployment <name|file>', 'which deployment (default: the only mcp-obo.*.json here)')
     .option('--dry-run', 'print the plan (create / update / unchanged) and change nothing')
-    .option('--no-secret', 'do not create a client secret / .env.local (CI, production-only set-ups)')
+    .option('--no-secret', 'do not create a client secret / env file (CI, production-only set-ups)')
     .option('--secret-days <days>', 'lifetime of a new client secret, 1-730 days (tenant credential policies may allow less)', '90')
     .option('--consent', 'grant admin consent for the delegated permissions at the end (needs an administrator)')
     .option('--json', 'NDJSON progress events and a JSON summary on stdout')

@@ -10,19 +10,23 @@ export function registerServe(program: Command, ctx: CliContext): void {
       'Runs the MCP server. MCP clients sign in through its authorization facade (/oauth/*: registration, a consent ' +
         'page, then Entra ID as the server\'s app; MCP_OBO_AUTH=entra sends them straight to Entra). It validates Entra ' +
         'ID access tokens for api://{AZURE_CLIENT_ID} and exchanges them On-Behalf-Of the user for Microsoft Graph and ' +
-        'Azure DevOps tokens. Configuration comes from the environment and an env file (default .env.local when ' +
-        'present); the environment wins.',
+        'Azure DevOps tokens. Configuration comes from the environment and the deployment\'s env file ' +
+        '(.env.{prefix}-{env}.local, written by `mcp-obo provision`; outside a deployment folder .env.local when present). ' +
+        'The environment wins, with a warning naming each value it overrides; the server\'s own MCP_OBO_CLIENT_ID / ' +
+        'MCP_OBO_CLIENT_SECRET / MCP_OBO_TENANT_ID come before the AZURE_* names a deployer exports.',
     )
     .option('--port <port>', 'port to listen on (env PORT, default 8000)')
     .option('--host <host>', 'interface to bind (default 127.0.0.1; use 0.0.0.0 in a container)')
-    .option('--env-file <path>', 'read variables from this file (default .env.local when present)')
+    .option('--deployment <name|file>', "serve with this deployment's settings, .env.{prefix}-{env}.local (default: the only mcp-obo.*.json here)")
+    .option('--env-file <path>', 'read variables from this file instead')
     .option('--json', 'the log (JSON lines) ends with a {"event":"result"} line; startup errors are JSON too')
     .addHelpText(
       'after',
-      '\nExamples:\n  mcp-obo serve                       # uses .env.local written by `mcp-obo provision`\n' +
+      '\nExamples:\n  mcp-obo serve                       # the only deployment here: its .env.{prefix}-{env}.local, written by `mcp-obo provision`\n' +
+        '  mcp-obo serve --deployment contoso-stg\n' +
         '  mcp-obo serve --port 9000 --env-file .env.dev\n  mcp-obo serve --host 0.0.0.0 --port 8000   # as the container image runs it',
     )
-    .action(async (opts: { port?: string; host?: string; envFile?: string; json?: boolean }) => {
+    .action(async (opts: { port?: string; host?: string; envFile?: string; deployment?: string; json?: boolean }) => {
       const { runServe } = await import('../server/serve.ts');
       await runServe(opts, ctx);
     });

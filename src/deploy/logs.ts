@@ -10,7 +10,7 @@ export interface LogsInput {
   azure: AzureClients;
   resourceGroup: string;
   app: string;
-  /** This revision's replica (default: the app's latest revision). */
+  /** This revision's replica (default: the revision that serves, see servingRevision). */
   revision?: string;
   tail: number;
   follow: boolean;
@@ -20,10 +20,20 @@ export interface LogsInput {
   fetch?: typeof fetch;
 }
 
+/**
+ * The revision whose logs a user means by "the app's logs": the one that takes the traffic. After a
+ * deploy whose new revision never became ready, the latest revision is that failed one (often with no
+ * replica left), while the previous one still serves (single revision mode keeps it until the new one
+ * is ready), so the latest *ready* revision comes first.
+ */
+export function servingRevision(app: { latestReadyRevisionName?: string; latestRevisionName?: string }): string | undefined {
+  return app.latestReadyRevisionName ?? app.latestRevisionName;
+}
+
 export async function streamLogs(i: LogsInput): Promise<{ revision: string }> {
   const client = await i.azure.containerApps();
   const [app, auth] = await Promise.all([client.containerApps.get(i.resourceGroup, i.app), client.containerApps.getAuthToken(i.resourceGroup, i.app)]);
-  const revision = i.revision ?? app.latestRevisionName;
+  const revision = i.revision ?? servingRevision(app);
   if (!app.eventStreamEndpoint || !auth.token || !revision) throw new McpOboError(`container app ${i.app} has no revision to read logs from yet`, { suggestion: 'Run `mcp-obo deploy` first.' });
   const replicas = await client.containerAppsRevisionReplicas.listReplicas(i.resourceGroup, i.app, revision);
   const replica = replicas.value?.[0]?.name;

@@ -125,14 +125,19 @@ async function fail(i: RolloutInput, revision: string, rev: Revision, why?: stri
   await streamLogs({ azure: i.azure, resourceGroup: i.resourceGroup, app: i.name, revision, tail: 20, follow: false, onLine: (l) => lines.push(l), fetch: i.fetch }).catch(() => undefined);
   const reason = reasons(rev, details.map((d) => d.split('\n')[0]!), why);
   const pull = isPullAuthorizationError(reason);
+  // The registry answered "no such image": a name or tag that was never pushed, not a missing AcrPull.
+  const missing = !pull && /MANIFEST_UNKNOWN|manifest unknown|manifest .* (is )?not found/i.test(reason);
+  const image = i.body.template?.containers?.[0]?.image ?? 'the image';
   throw new McpOboError(
     `revision ${revision} is not healthy (${describe(rev)})${reason ? `: ${reason}` : ''}${lines.length ? `\nlast log lines:\n  ${lines.slice(-20).join('\n  ')}` : ''}`,
     {
       suggestion:
         o.suggestion ??
-        (pull || /MANIFEST_UNKNOWN|manifest/i.test(reason)
-          ? 'The image could not be pulled: rerun `mcp-obo provision` (AcrPull) and `mcp-obo deploy`.'
-          : 'The previous revision (if any) keeps serving. See `mcp-obo logs`; fix the cause and rerun `mcp-obo deploy`.'),
+        (pull
+          ? 'The registry refused the identity: rerun `mcp-obo provision` (AcrPull) and `mcp-obo deploy`.'
+          : missing
+            ? `The registry has no ${image}: check the name and tag (\`az acr repository show-tags --name ${image.split('.')[0]} --repository ${image.replace(/^[^/]+\//, '').replace(/[:@].*$/, '')}\`), or run \`mcp-obo deploy\` without --image to build and push it. The previous revision (if any) keeps serving.`
+            : `The previous revision (if any) keeps serving. See its own words with \`mcp-obo logs --revision ${revision}\`; fix the cause and rerun \`mcp-obo deploy\`.`),
     },
   );
 }

@@ -3,6 +3,7 @@
  * Container App and its new revision, verified through the public URL; the MCP URL is saved and
  * offered to VS Code.
  */
+import { dirname } from 'node:path';
 import type { CliContext } from '../cli/context.ts';
 import type { Prompter } from '../cli/prompts.ts';
 import { createOutput } from '../cli/output.ts';
@@ -176,7 +177,7 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
 
   let vscode: { path: string; written: boolean; snippet: string } | undefined;
   const wantVscode = o.vscode ?? (deps.prompter.interactive ? await deps.prompter.confirm({ message: `Add ${mcpUrl} to .vscode/mcp.json?`, default: true, flag: '--vscode' }) : false);
-  if (wantVscode) vscode = await addToVscode(ctx.cwd, `mcp-obo-${n.slug}`, mcpUrl);
+  if (wantVscode) vscode = await addToVscode(dirname(store.path), `mcp-obo-${n.slug}`, mcpUrl);
 
   const result: DeployResult = {
     mcpUrl,

@@ -33,7 +33,7 @@ export async function preflight(ctx: StepContext): Promise<void> {
       const type = provider.resourceTypes?.find((t) => t.resourceType?.toLowerCase() === 'managedenvironments');
       const regions = (type?.locations ?? []).map((l) => l.toLowerCase().replace(/\s/g, ''));
       if (regions.length && !regions.includes(d.location)) {
-        return `region ${d.location} does not offer Azure Container Apps; choose one of: ${regions.slice(0, 12).join(', ')}${regions.length > 12 ? ', …' : ''} (\`mcp-obo init --location ...\`)`;
+        return `region ${d.location} does not offer Azure Container Apps; choose one of: ${regions.slice(0, 12).join(', ')}${regions.length > 12 ? ', …' : ''} (\`mcp-obo init --force --location <region>\`)`;
       }
       return undefined;
     },
@@ -42,7 +42,7 @@ export async function preflight(ctx: StepContext): Promise<void> {
       if (registry) return undefined; // ours already
       const check = await (await ctx.azure.registry()).registries.checkNameAvailability({ name: ctx.names.registry, type: 'Microsoft.ContainerRegistry/registries' });
       if (check.nameAvailable === false) {
-        return `registry name ${ctx.names.registry} is not available (${check.reason ?? 'taken'}${check.message ? `: ${check.message}` : ''}); choose another id with \`mcp-obo init --id <new id>\``;
+        return `registry name ${ctx.names.registry} is not available (${check.reason ?? 'taken'}${check.message ? `: ${check.message}` : ''}); choose another id with \`mcp-obo init --force --id <new id>\``;
       }
       return undefined;
     },

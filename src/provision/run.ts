@@ -3,7 +3,7 @@
  * saving its outputs as it finishes; `--dry-run` stops after planning; `--consent` grants admin
  * consent at the end. Ends with a summary of every resource and the values worth keeping.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CliContext } from '../cli/context.ts';
 import { createProgress, progressMode } from '../cli/progress.ts';
 import { McpOboError } from '../errors.ts';
@@ -15,8 +15,9 @@ import { PROVISION_STEPS } from '../plan/steps/index.ts';
 import type { Step, StepContext } from '../plan/types.ts';
 import { names } from '../state/naming.ts';
 import { DeploymentStore, locateDeployment, refuseNonRegular } from '../state/store.ts';
-import { ENV_LOCAL } from '../state/env-local.ts';
 import { DEFAULT_SECRET_DAYS } from '../plan/steps/client-secret.ts';
+import { envFileName } from '../state/env-local.ts';
+import { moveLegacyEnvLocal } from '../state/env-migrate.ts';
 import { connect, type Connection } from './connect.ts';
 import { preflight } from './preflight.ts';
 import { missingRights } from './rights.ts';
@@ -65,10 +66,11 @@ export async function stepContext(
     azure: conn.azure,
     graph: conn.graph,
     clock: conn.clock,
-    cwd: ctx.cwd,
+    // The deployment's folder (where its file was found), not necessarily the working folder.
+    cwd: dirname(store.path),
     dryRun: opts.dryRun ?? false,
     caller: conn.caller,
-    options: { secret: opts.secret ?? true, secretEnvFile: ENV_LOCAL, secretDays: opts.secretDays ?? DEFAULT_SECRET_DAYS, consent: opts.consent },
+    options: { secret: opts.secret ?? true, secretEnvFile: envFileName(d), secretDays: opts.secretDays ?? DEFAULT_SECRET_DAYS, consent: opts.consent },
     retry: azureRetry(conn.clock, opts.onRetry),
     note: (text) => void (opts.notes?.includes(text) || opts.notes?.push(text)),
   };
@@ -83,7 +85,11 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
   const sctx = await stepContext(store, conn, ctx, { ...opts, onRetry: progress.onRetry, notes });
 
   // The secret's file is checked before anything is created: a link there is refused, not written through.
-  if (sctx.options.secret && !sctx.dryRun) await refuseNonRegular(join(ctx.cwd, ENV_LOCAL));
+  if (sctx.options.secret && !sctx.dryRun) {
+    await refuseNonRegular(join(sctx.cwd, sctx.options.secretEnvFile));
+    const moved = await moveLegacyEnvLocal(sctx.cwd, store.deployment);
+    if (moved) ctx.stderr.write(`${moved}\n`);
+  }
   await preflight(sctx);
   const runOptions = {
     concurrency: opts.concurrency,

@@ -5,6 +5,7 @@
 import { ConfigError } from '../errors.ts';
 import { resolveCloud } from '../cloud.ts';
 import { httpsUrlFromEnv } from '../env-url.ts';
+import { SERVER_NAMES } from './identity-names.ts';
 import { LOG_LEVELS, type LogLevel } from './logger.ts';
 import { parseAuthConfig, type AuthConfig } from './facade/config.ts';
 import { DEFAULT_LIMITS, type LimitSettings } from './limits.ts';
@@ -68,8 +69,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfig {
-  const tenantId = guid(env, 'AZURE_TENANT_ID');
-  const clientId = guid(env, 'AZURE_CLIENT_ID');
+  const tenantId = guid(env, SERVER_NAMES.tenant);
+  const clientId = guid(env, SERVER_NAMES.clientId);
   const port = portOf(flags.port ?? value(env, 'PORT'), flags.port === undefined ? 'PORT' : '--port');
   const host = flags.host ?? DEFAULTS.host;
   if (!host.trim()) throw new ConfigError('--host', 'must not be empty');
@@ -136,11 +137,20 @@ function value(env: Env, name: string): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
-function guid(env: Env, name: string): string {
-  const v = value(env, name);
+/** The first of the server's own name and its AZURE_* alias that is set, and which one it was. */
+function first(env: Env, names: readonly string[]): { name: string; value: string | undefined } {
+  for (const name of names) {
+    const v = value(env, name);
+    if (v !== undefined) return { name, value: v };
+  }
+  return { name: names[0]!, value: undefined };
+}
+
+function guid(env: Env, names: readonly string[]): string {
+  const { name, value: v } = first(env, names);
   if (v === undefined) {
-    throw new ConfigError(name, 'is required', {
-      suggestion: 'Set it in the environment or in .env.local (see `mcp-obo serve --help`).',
+    throw new ConfigError(name, `(or ${names.slice(1).join(', ')}) is required`, {
+      suggestion: 'Run `mcp-obo serve --deployment <name>` in the deployment\'s folder (`mcp-obo provision` writes its settings to .env.<prefix>-<env>.local), or set it in the environment.',
     });
   }
   if (!GUID.test(v)) throw new ConfigError(name, `must be a GUID like 00000000-0000-0000-0000-000000000000 (got "${v}")`);
@@ -235,7 +245,7 @@ function identifierUriOf(env: Env, publicUrl: string): string | undefined {
   if (v === undefined) return undefined;
   if (v !== `${publicUrl}/mcp`) {
     throw new ConfigError('MCP_OBO_IDENTIFIER_URI', `must be the server's canonical MCP URL ${publicUrl}/mcp (got "${v}")`, {
-      suggestion: 'Set APP_URL to the custom domain too; `mcp-obo deploy --domain` sets both.',
+      suggestion: 'Set APP_URL to the custom domain too; `mcp-obo deploy --domain <host>` sets both.',
     });
   }
   if (!v.startsWith('https://')) throw new ConfigError('MCP_OBO_IDENTIFIER_URI', `must be an https URL on a verified domain (got "${v}")`);
@@ -262,10 +272,10 @@ function credentialOf(env: Env, tokenExchangeAudience: string): ServerCredential
     }
     return { kind: 'managedIdentity', miClientId: mi.toLowerCase(), identityEndpoint, tokenExchangeAudience };
   }
-  const secret = value(env, 'AZURE_CLIENT_SECRET');
+  const secret = first(env, SERVER_NAMES.secret).value;
   if (secret === undefined) {
-    throw new ConfigError('AZURE_CLIENT_SECRET', 'is not set and no managed identity is available (IDENTITY_ENDPOINT is not set)', {
-      suggestion: 'Locally, run `mcp-obo provision` to write .env.local with a client secret; in Azure Container Apps, set AZURE_MI_CLIENT_ID.',
+    throw new ConfigError('MCP_OBO_CLIENT_SECRET', '(or AZURE_CLIENT_SECRET) is not set and no managed identity is available (IDENTITY_ENDPOINT is not set)', {
+      suggestion: 'Locally, run `mcp-obo provision` (it writes the secret to .env.<prefix>-<env>.local) and `mcp-obo serve --deployment <name>`; in Azure Container Apps, set AZURE_MI_CLIENT_ID.',
     });
   }
   return { kind: 'secret', clientSecret: secret };

@@ -1,29 +1,42 @@
 /** `mcp-obo serve`: configuration, then the server until a signal asks it to stop. */
 import type { CliContext } from '../cli/context.ts';
 import { parseServerConfig, type ServeFlags } from './config.ts';
-import { loadEnvFile } from './env-file.ts';
+import { chooseEnvFile, loadEnvFile } from './env-file.ts';
+import { identitySources, overrideWarnings } from './env-sources.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './start.ts';
+import { explainListenError } from './listen-error.ts';
 
 export interface ServeOptions extends ServeFlags {
   envFile?: string;
   /** The log is JSON lines already; --json adds the closing `result` event of the contract. */
   json?: boolean;
+  /** The deployment whose settings (`.env.{prefix}-{env}.local`) to serve with. */
+  deployment?: string;
 }
 
 export async function runServe(opts: ServeOptions, ctx: CliContext): Promise<void> {
-  const file = await loadEnvFile(ctx.cwd, opts.envFile);
+  const choice = await chooseEnvFile(ctx.cwd, opts);
+  const file = await loadEnvFile(choice);
   const config = parseServerConfig({ ...file.values, ...ctx.env }, { port: opts.port, host: opts.host });
   const logger = createLogger({ level: config.logLevel, write: (line) => ctx.stdout.write(line + '\n') });
-  if (file.path) logger.info('config.env_file', { path: file.path });
+  if (file.path) logger.info('config.env_file', { path: file.path, deployment: choice.deployment, ...identitySources(file.values, file.path, ctx.env) });
+  if (choice.note) logger.warn('config.env_file_shared', { advice: choice.note });
+  // Loud, and for people too (the log is for machines): a value the environment overrides is named, with both sources.
+  for (const message of overrideWarnings(file.values, file.path, ctx.env)) {
+    logger.warn('config.overridden', { message });
+    ctx.stderr.write(`warning: ${message}\n`);
+  }
   if (file.looseMode) logger.warn('config.env_file_readable', { path: file.path, advice: `chmod 600 ${file.path}: it holds secrets` });
-  if (config.credential.kind === 'managedIdentity' && ctx.env.AZURE_CLIENT_SECRET) {
-    logger.warn('config.secret_ignored', { advice: 'AZURE_CLIENT_SECRET is ignored when a managed identity is available; remove it from the app.' });
+  if (config.credential.kind === 'managedIdentity' && (ctx.env.AZURE_CLIENT_SECRET || ctx.env.MCP_OBO_CLIENT_SECRET)) {
+    logger.warn('config.secret_ignored', { advice: 'MCP_OBO_CLIENT_SECRET / AZURE_CLIENT_SECRET is ignored when a managed identity is available; remove it from the app.' });
   }
 
   // Listen for signals before listening on the port: a SIGTERM right after start must still be graceful.
   const shutdown = ctx.waitForShutdown();
-  const running = await startServer(config, { logger });
+  const running = await startServer(config, { logger }).catch(async (err: unknown) => {
+    throw await explainListenError(err, config.host, config.port);
+  });
   let signal: string;
   try {
     // A failure to load the app after listening ends the process rather than serving only /health.

@@ -24,7 +24,7 @@ export const ResourcesSchema = z
     groupAssignment: z.object({ id: z.string(), principalType: z.enum(['Group', 'User']).optional() }),
     groupMember: z.object({ userObjectId: guid.nullable() }),
     federatedCredential: z.object({ id: z.string(), name: z.string(), subject: guid }),
-    clientSecret: z.object({ keyId: guid, endDateTime: z.string(), envFile: z.string() }),
+    clientSecret: z.object({ keyId: guid, endDateTime: z.string(), startDateTime: z.string().optional(), envFile: z.string() }),
     containerApp: armResource.extend({ fqdn: z.string(), image: z.string(), revision: z.string() }),
     customDomain: z.object({
       name: z.string(),
@@ -92,4 +92,4 @@ export function deploymentFileName(d: Pick<Deployment, 'prefix' | 'env'>): strin
   return `mcp-obo.${d.prefix}-${d.env}.json`;
 }
 
-export const DEPLOYMENT_FILE_PATTERN = /^mcp-obo\.[a-z0-9]+-[a-z0-9]+\.json$/;
+export { DEPLOYMENT_FILE_PATTERN } from './locate.ts';

@@ -1,20 +1,39 @@
 /**
- * .env.local, the one file that holds a secret: written whole (parsed with Node's dotenv parser,
- * never edited by regex), mode 0600, never through a symbolic link, and listed in .gitignore so it
- * is never committed.
+ * The env files that hold a secret: `.env.{prefix}-{env}.local` per deployment (and `.env.local`
+ * from before there was one per deployment). Written whole (parsed with Node's dotenv parser,
+ * never edited by regex), mode 0600, never through a symbolic link, and listed in .gitignore so
+ * they are never committed.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { refuseNonRegular, writeFileAtomic } from './store.ts';
+import { SERVER_NAMES } from '../server/identity-names.ts';
 
+/** The env file of versions before per-deployment files, and `serve`'s default outside a deployment folder. */
 export const ENV_LOCAL = '.env.local';
 
-/** The comment block that opens the file, from templates/env.local. */
-export async function envLocalHeader(deployment: string): Promise<string> {
+/** The deployment's local settings for `serve`, next to its deployment file. */
+export function envFileName(d: { prefix: string; env: string }): string {
+  return `.env.${d.prefix}-${d.env}.local`;
+}
+
+export { SERVER_NAMES, pick } from '../server/identity-names.ts';
+
+/** Every variable `provision` writes into a deployment's env file (and cleanup takes out again). */
+export const PROVISION_KEYS = [...SERVER_NAMES.tenant, ...SERVER_NAMES.clientId, ...SERVER_NAMES.secret, 'AZURE_AUTHORITY_HOST', 'MCP_OBO_GRAPH_ENDPOINT', 'MCP_OBO_FACADE_KEY'];
+
+/** The deployment (`prefix-env-id`) named by the file's first line, as `provision` writes it. */
+export async function envFileSlug(path: string): Promise<string | undefined> {
+  const first = (await readFile(path, 'utf8').catch(() => '')).split('\n', 1)[0] ?? '';
+  return /^# mcp-obo ([a-z0-9]+-[a-z0-9]+-[a-z0-9]+):/.exec(first)?.[1];
+}
+
+/** The comment block that opens the file, from templates/env.local; `slug` is prefix-env-id. */
+export async function envLocalHeader(slug: string): Promise<string> {
   const template = await readFile(fileURLToPath(new URL('../../templates/env.local', import.meta.url)), 'utf8');
-  return template.replaceAll('{{DEPLOYMENT}}', deployment).trimEnd();
+  return template.replaceAll('{{DEPLOYMENT}}', slug).replaceAll('{{NAME}}', slug.split('-').slice(0, 2).join('-')).trimEnd();
 }
 
 export async function readEnvFile(path: string): Promise<Record<string, string>> {

@@ -3,10 +3,10 @@
  * mid-write never leaves half a file, and serialised so parallel steps never lose an update.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, open, readdir, readFile, readlink, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { lstat, open, readFile, readlink, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { DEPLOYMENT_FILE_PATTERN, DeploymentSchema, deploymentFileName, type Deployment, type ResourceKey, type Resources } from './deployment.ts';
+import { DeploymentSchema, deploymentFileName, type Deployment, type ResourceKey, type Resources } from './deployment.ts';
 
 /**
  * Replaces `path` with `content`: written to a new file of random name in the same folder, created
@@ -74,21 +74,7 @@ export async function readDeployment(path: string): Promise<Deployment> {
   return parsed.data;
 }
 
-/** The deployment file to use: the one named, or the only one in the folder. */
-export async function locateDeployment(cwd: string, explicit: string | undefined): Promise<string> {
-  if (explicit) {
-    if (DEPLOYMENT_FILE_PATTERN.test(basename(explicit)) || explicit.endsWith('.json')) return resolve(cwd, explicit);
-    return join(cwd, `mcp-obo.${explicit}.json`); // a name like "contoso-dev"
-  }
-  const found = (await readdir(cwd)).filter((f) => DEPLOYMENT_FILE_PATTERN.test(f)).sort();
-  if (found.length === 1) return join(cwd, found[0]!);
-  if (found.length === 0) {
-    throw new UsageError(`no deployment file (mcp-obo.<prefix>-<env>.json) in ${cwd}`, { suggestion: 'Run `mcp-obo init` first, or pass --deployment <file>.' });
-  }
-  throw new UsageError(`several deployments in ${cwd}: ${found.join(', ')}`, {
-    suggestion: `Choose one with --deployment, e.g. --deployment ${found[0]!.replace(/^mcp-obo\.|\.json$/g, '')}.`,
-  });
-}
+export { locateDeployment } from './locate.ts';
 
 /** A loaded deployment that saves itself after every change, one write at a time. */
 export class DeploymentStore {

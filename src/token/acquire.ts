@@ -5,9 +5,11 @@
  */
 import type { CliContext } from '../cli/context.ts';
 import type { Cloud } from '../cloud.ts';
-import { isMicrosoftAuthority } from '../cloud.ts';
 import { McpOboError, UsageError } from '../errors.ts';
 import { AZURE_CLI_CLIENT_ID } from '../graph/constants.ts';
+import { systemClock } from '../clock.ts';
+import { EntraRefusal, deviceCodeToken } from './device-code.ts';
+import { refusalAdvice } from './refusals.ts';
 
 export type Run = (file: string, args: string[]) => Promise<{ stdout: string; stderr: string; exitCode: number }>;
 
@@ -20,6 +22,8 @@ export interface AcquireOptions {
   notify: (message: string) => void;
   /** 'cli' only, 'device' only, or the CLI then the device code. */
   method?: 'auto' | 'cli' | 'device';
+  /** The deployment's name, for the commands the advice names. */
+  deployment?: string;
 }
 
 /** The Azure CLI cannot help (missing, not signed in): the device code may. */
@@ -76,6 +80,14 @@ export async function acquireUserToken(o: AcquireOptions): Promise<UserToken> {
   try {
     return { token: await viaDeviceCode(o), via: 'device-code' };
   } catch (err) {
+    // The sign-in worked and Entra refused the user for the app: say its code and the fix, not `az login`.
+    if (err instanceof EntraRefusal && err.aadsts) {
+      throw new McpOboError(`Entra refused the device-code sign-in for ${o.scope} (AADSTS${err.aadsts}): ${err.message.replace(/^AADSTS\d+: /, '')}`, {
+        code: `aadsts-${err.aadsts}`,
+        suggestion: refusalAdvice(err.aadsts, o),
+        cause: err,
+      });
+    }
     throw new McpOboError(`could not get a user token: ${(err as Error).message}`, {
       code: 'not-signed-in',
       suggestion: cliError ? `Azure CLI: ${cliError.message}. Run \`az login --tenant ${o.tenantId}\` and retry.` : `Run \`az login --tenant ${o.tenantId}\` and retry.`,
@@ -95,15 +107,7 @@ async function viaAzureCli(o: AcquireOptions): Promise<string> {
     const stderr = result.stderr.trim().split('\n').filter(Boolean);
     const aadsts = /AADSTS(\d+)/.exec(result.stderr)?.[1];
     if (aadsts === '65001' || aadsts === '50105' || aadsts === '500011') {
-      throw new McpOboError(`Entra refused a token for ${o.scope} (AADSTS${aadsts})`, {
-        code: `aadsts-${aadsts}`,
-        suggestion:
-          aadsts === '50105'
-            ? 'You are not in the app\'s users group: ask an administrator to add you ("MCP OAuth2 OBO Server Users (...)").'
-            : aadsts === '500011'
-              ? 'The app has no service principal in this tenant yet: run `mcp-obo provision`.'
-              : 'Consent is missing: run `mcp-obo consent` (administrator).',
-      });
+      throw new McpOboError(`Entra refused a token for ${o.scope} (AADSTS${aadsts})`, { code: `aadsts-${aadsts}`, suggestion: refusalAdvice(aadsts, o) });
     }
     throw new AzureCliUnavailable(`az account get-access-token failed: ${stderr.at(-1) ?? `exit ${result.exitCode}`}`);
   }
@@ -113,15 +117,5 @@ async function viaAzureCli(o: AcquireOptions): Promise<string> {
 }
 
 async function viaDeviceCode(o: AcquireOptions): Promise<string> {
-  const { PublicClientApplication } = await import('@azure/msal-node');
-  const pca = new PublicClientApplication({
-    auth: {
-      clientId: AZURE_CLI_CLIENT_ID,
-      authority: `${o.cloud.authorityHost}/${o.tenantId}`,
-      ...(isMicrosoftAuthority(o.cloud.authorityHost) ? {} : { knownAuthorities: [new URL(o.cloud.authorityHost).host] }),
-    },
-  });
-  const result = await pca.acquireTokenByDeviceCode({ scopes: [o.scope], deviceCodeCallback: (r) => o.notify(r.message) });
-  if (!result?.accessToken) throw new Error('the device-code sign-in returned no token');
-  return result.accessToken;
+  return deviceCodeToken({ authority: `${o.cloud.authorityHost}/${o.tenantId}`, clientId: AZURE_CLI_CLIENT_ID, scope: o.scope, notify: o.notify, clock: systemClock });
 }

@@ -14,6 +14,7 @@ import { UsageError } from '../errors.ts';
 import { deploymentFileName, type Deployment } from '../state/deployment.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import { acquireUserToken, signInMethod, tokenFromEnv, type Run } from './acquire.ts';
+import { deploymentName } from '../state/locate.ts';
 import { summarize } from './decode.ts';
 
 export interface TokenOptions {
@@ -81,6 +82,7 @@ export async function runToken(opts: TokenOptions, ctx: CliContext, run: Run): P
       run,
       notify: (m) => ctx.stderr.write(m + '\n'),
       method: signInMethod(ctx, opts.deviceCode),
+      deployment: deploymentName(store.path),
     }));
   const claims = summarize(token);
   if (opts.decode) {

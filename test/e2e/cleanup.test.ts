@@ -54,7 +54,7 @@ before(async () => {
   const appId = (await deploymentFile(a)).resources.application.appId;
   await mkdir(join(a, '.vscode'));
   await writeFile(join(a, '.vscode', 'mcp.json'), JSON.stringify({ servers: { 'mcp-obo-e2e-dev-ab12': { type: 'http', url: `https://x/mcp` }, mine: { type: 'stdio', command: 'x' } } }));
-  await writeFile(join(a, '.env.local'), (await readFile(join(a, '.env.local'), 'utf8')) + 'MY_OWN_SETTING=keep\n');
+  await writeFile(join(a, '.env.e2e-dev.local'), (await readFile(join(a, '.env.e2e-dev.local'), 'utf8')) + 'MY_OWN_SETTING=keep\n');
   assert.ok(appId);
 });
 after(() => emu?.close());
@@ -147,8 +147,8 @@ test('cleanup --yes --purge removes exactly deployment ab12: Azure, Entra, delet
 
   // Local files: the deployment file gone, the secret lines gone, other settings and entries kept.
   assert.ok(!existsSync(join(a, 'mcp-obo.e2e-dev.json')));
-  const env = await readFile(join(a, '.env.local'), 'utf8');
-  assert.doesNotMatch(env, /AZURE_CLIENT_SECRET|AZURE_CLIENT_ID/);
+  const env = await readFile(join(a, '.env.e2e-dev.local'), 'utf8');
+  assert.doesNotMatch(env, /CLIENT_SECRET|CLIENT_ID|MCP_OBO_FACADE_KEY/);
   assert.match(env, /MY_OWN_SETTING=keep/);
   assert.deepEqual(Object.keys(JSON.parse(await readFile(join(a, '.vscode', 'mcp.json'), 'utf8')).servers), ['mine']);
 });

@@ -193,6 +193,28 @@ test('a new revision that never becomes ready fails the deploy with its reason a
   assert.equal(health.headers.get('x-mcp-obo-revision'), before.resources.containerApp.revision, 'the old revision still takes the traffic');
 });
 
+test('after that failed deploy, `logs` follows the revision that serves and names the failed one; --revision shows the failed one\'s words', async () => {
+  const d = await deploymentFile(cwd);
+  const latest = (app().properties as { latestRevisionName: string }).latestRevisionName;
+  assert.notEqual(latest, d.resources.containerApp.revision, 'the failed revision is the latest');
+  const r = await runCli(['logs', '--tail', '20'], env, { cwd, timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`note: showing ${d.resources.containerApp.revision}, the revision that serves; the latest, ${latest}, is not ready \\(Provisioned / ActivationFailed\\): \`mcp-obo logs --deployment e2e-dev --revision ${latest}\``));
+  assert.doesNotMatch(r.stdout, /MAX_TOKEN_AGE_HOURS/);
+  const failed = await runCli(['logs', '--revision', latest, '--tail', '20'], env, { cwd, timeoutMs: 60_000 });
+  assert.equal(failed.code, 0, failed.stderr);
+  assert.match(failed.stdout, /MAX_TOKEN_AGE_HOURS/, "the failed revision's own words");
+});
+
+test('an image the registry does not have is named as such, not blamed on AcrPull', async () => {
+  const registry = (await deploymentFile(cwd)).resources.registry;
+  const r = await runCli(['deploy', '--image', `${registry.loginServer}/mcp-obo:never-pushed`], env, { cwd, timeoutMs: 120_000 });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /MANIFEST_UNKNOWN/);
+  assert.match(r.stderr, new RegExp(`The registry has no ${registry.loginServer.replace(/\./g, '\\.')}/mcp-obo:never-pushed: check the name and tag`));
+  assert.doesNotMatch(r.stderr, /AcrPull|mcp-obo provision/);
+});
+
 test('a failing build shows the end of its log and exits 1; nothing is rolled out', async () => {
   const revision = (await deploymentFile(cwd)).resources.containerApp.revision;
   emu.acr.failNextBuild('npm ERR! network request failed (emulated)');

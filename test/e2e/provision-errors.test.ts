@@ -8,7 +8,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { runCli } from '../helpers/serve.ts';
-import { cliEnv, deploymentFile, init, REPLICATION, scratch, writes } from '../helpers/cli.ts';
+import { cliEnv, deploymentFile, init, REPLICATION, scratch, writes, suggestedCommands, runSuggested } from '../helpers/cli.ts';
 import { trustCa } from '../helpers/trust.ts';
 
 let emu: Emulator;
@@ -55,16 +55,29 @@ async function provisionFails(id: string, env: Record<string, string>, pattern: 
   return { cwd, r };
 }
 
-test('a region without Container Apps: refused before anything is created', async () => {
-  await provisionFails('rg01', cliEnv(emu, 'deployer'), /region jioindiacentral does not offer Azure Container Apps/, { location: 'jioindiacentral' });
+test('a region without Container Apps: refused before anything is created; the suggested init runs as printed', async () => {
+  const { cwd, r } = await provisionFails('rg01', cliEnv(emu, 'deployer'), /region jioindiacentral does not offer Azure Container Apps/, { location: 'jioindiacentral' });
   assert.deepEqual(writes(emu.requests), []);
+  const [fix] = suggestedCommands(r.stderr);
+  assert.equal(fix, 'mcp-obo init --force --location <region>');
+  const ran = await runSuggested(fix!, { region: 'eastus' }, cliEnv(emu, 'deployer'), { cwd });
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.equal((await deploymentFile(cwd)).location, 'eastus');
+  assert.equal((await deploymentFile(cwd)).id, 'rg01', 'the rest of the deployment kept');
+  assert.equal((await runCli(['provision', '--dry-run'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 60_000 })).code, 0);
 });
 
-test('a registry name taken by someone else: refused before anything is created', async () => {
+test('a registry name taken by someone else: refused before anything is created; the suggested init runs as printed', async () => {
   emu.arm.takenRegistryNames.add('acre2edevtk01');
-  const { r } = await provisionFails('tk01', cliEnv(emu, 'deployer'), /registry name acre2edevtk01 is not available/);
-  assert.match(r.stderr, /mcp-obo init --id/);
+  const { cwd, r } = await provisionFails('tk01', cliEnv(emu, 'deployer'), /registry name acre2edevtk01 is not available/);
   assert.deepEqual(writes(emu.requests), []);
+  const [fix] = suggestedCommands(r.stderr);
+  assert.equal(fix, 'mcp-obo init --force --id <new id>');
+  // As printed, with only the new id: everything else comes from the deployment here.
+  const ran = await runSuggested(fix!, { 'new id': 'tk02' }, cliEnv(emu, 'deployer'), { cwd });
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.equal((await deploymentFile(cwd)).id, 'tk02');
+  assert.equal((await runCli(['provision', '--dry-run'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 60_000 })).code, 0);
 });
 
 test('no right to create app registrations: refused before anything is created', async () => {

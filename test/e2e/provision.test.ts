@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
@@ -100,12 +101,16 @@ test('init --yes then provision creates every resource with the settings of the 
 
   assert.equal(d.resources.application.appId, app.appId);
   assert.equal(d.resources.identity.principalId, principalId);
-  const envLocal = await readFile(join(cwd, '.env.local'), 'utf8');
-  assert.match(envLocal, new RegExp(`AZURE_CLIENT_ID=${app.appId}`));
-  assert.match(envLocal, /AZURE_CLIENT_SECRET=/);
-  assert.equal((await stat(join(cwd, '.env.local'))).mode & 0o777, 0o600);
-  assert.match(await readFile(join(cwd, '.gitignore'), 'utf8'), /^\.env\.local$/m);
-  const secret = /AZURE_CLIENT_SECRET=(.*)/.exec(envLocal)![1]!;
+  // The deployment's own env file, the server's identity under its own names.
+  const envLocal = await readFile(join(cwd, '.env.e2e-dev.local'), 'utf8');
+  assert.match(envLocal, new RegExp(`MCP_OBO_CLIENT_ID=${app.appId}`));
+  assert.match(envLocal, new RegExp(`MCP_OBO_TENANT_ID=${emu.tenantId}`));
+  assert.match(envLocal, /MCP_OBO_CLIENT_SECRET=/);
+  assert.doesNotMatch(envLocal, /^AZURE_(CLIENT_ID|CLIENT_SECRET|TENANT_ID)=/m);
+  assert.equal((await stat(join(cwd, '.env.e2e-dev.local'))).mode & 0o777, 0o600);
+  assert.match(await readFile(join(cwd, '.gitignore'), 'utf8'), /^\.env\.e2e-dev\.local$/m);
+  assert.ok(!existsSync(join(cwd, '.env.local')), 'no shared .env.local');
+  const secret = /MCP_OBO_CLIENT_SECRET=(.*)/.exec(envLocal)![1]!;
   assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), 'the secret is never printed');
   assert.ok(!JSON.stringify(d).includes(secret), 'the deployment file holds no secret');
 

@@ -25,14 +25,14 @@ test('--help lists serve and exits 0; an unknown command exits 2', async () => {
 });
 
 for (const [name, env, variable] of [
-  ['missing tenant', { AZURE_TENANT_ID: undefined }, 'AZURE_TENANT_ID'],
+  ['missing tenant', { AZURE_TENANT_ID: undefined }, 'MCP_OBO_TENANT_ID \\(or AZURE_TENANT_ID\\)'],
   ['malformed client id', { AZURE_CLIENT_ID: 'my-app' }, 'AZURE_CLIENT_ID'],
-  ['no credential', { AZURE_CLIENT_SECRET: undefined }, 'AZURE_CLIENT_SECRET'],
+  ['no credential', { AZURE_CLIENT_SECRET: undefined }, 'MCP_OBO_CLIENT_SECRET \\(or AZURE_CLIENT_SECRET\\)'],
   ['token age out of range', { MAX_TOKEN_AGE_HOURS: '500' }, 'MAX_TOKEN_AGE_HOURS'],
   ['http authority', { AZURE_AUTHORITY_HOST: 'http://login.example' }, 'AZURE_AUTHORITY_HOST'],
   ['unknown log level', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
 ] as const) {
-  test(`invalid configuration (${name}) fails before listening, naming ${variable}, exit 2`, async () => {
+  test(`invalid configuration (${name}) fails before listening, naming ${variable.replaceAll('\\', '')}, exit 2`, async () => {
     const r = await runCli(['serve', '--port', '0'], serverEnv(emu, env as Record<string, string | undefined>));
     assert.equal(r.code, 2);
     assert.match(r.stderr, new RegExp(`^error: ${variable} `));

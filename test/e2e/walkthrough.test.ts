@@ -1,6 +1,6 @@
 /**
  * The whole walkthrough as a user would run it: init, provision, consent, serve the app locally
- * with the .env.local provision wrote, then `mcp-obo token` and `mcp-obo test` against it.
+ * with the env file provision wrote, then `mcp-obo token` and `mcp-obo test` against it.
  * Then the failures `mcp-obo test` must explain.
  */
 import { after, before, test } from 'node:test';
@@ -25,7 +25,7 @@ before(async () => {
   await init(emu, cwd, { id: 'wk01' }, env);
   const p = await runCli(['provision', '--consent'], env, { cwd, timeoutMs: 120_000 });
   assert.equal(p.code, 0, p.stderr);
-  // serve reads .env.local from its folder; only the DevOps endpoint is not part of it.
+  // serve reads the deployment's .env.e2e-dev.local from its folder; only the DevOps endpoint is not part of it.
   serve = await startServe({ PATH: env.PATH!, HOME: env.HOME!, NODE_EXTRA_CA_CERTS: emu.caCertPath, MCP_OBO_DEVOPS_ENDPOINT: `${emu.url}/devops` }, [], { cwd });
 });
 after(async () => {
@@ -143,7 +143,8 @@ test('mcp-obo test: a server configured for another app is caught (wrong audienc
     const out = JSON.parse(r.stdout) as { checks: { name: string; ok: boolean; advice?: string }[] };
     const failed = out.checks.filter((c) => !c.ok).map((c) => c.name);
     assert.ok(failed.includes('protected-resource metadata') && failed.includes('initialize'), failed.join(', '));
-    assert.match(out.checks.find((c) => c.name === 'initialize')!.advice!, /another audience/);
+    // Exactly which app it runs as, instead of the deployment's.
+    assert.match(out.checks.find((c) => c.name === 'initialize')!.advice!, new RegExp(`The server runs as app ${emu.serverApp.clientId}, not e2e-dev's app`));
   } finally {
     await other.stop();
   }

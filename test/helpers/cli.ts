@@ -68,3 +68,18 @@ export function ndjson(stdout: string): Record<string, unknown>[] {
  * provisioning test; a test that turns them off says why.
  */
 export const REPLICATION = { graphMs: 400, principalMs: 400, secretMs: 400 } as const;
+/** The `mcp-obo ...` commands a message suggests (between backticks). */
+export function suggestedCommands(text: string): string[] {
+  return [...text.matchAll(/`(mcp-obo [^`]+)`/g)].map((m) => m[1]!);
+}
+
+/** Runs a suggested command as a user would paste it, with each <placeholder> replaced from `fill`. */
+export async function runSuggested(command: string, fill: Record<string, string>, env: Record<string, string>, opts: { cwd?: string; timeoutMs?: number } = {}) {
+  const line = command.replace(/<([^>]+)>/g, (_, k: string) => {
+    if (!(k in fill)) throw new Error(`no value for <${k}> in \`${command}\``);
+    return fill[k]!;
+  });
+  const argv = [...line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+  if (argv[0] !== 'mcp-obo') throw new Error(`not an mcp-obo command: ${command}`);
+  return runCli(argv.slice(1), env, opts);
+}

@@ -41,9 +41,9 @@ test('defaults for a minimal local configuration', () => {
 });
 
 test('GUIDs are required and validated, and normalised to lower case', () => {
-  rejects({ ...base, AZURE_TENANT_ID: undefined }, 'AZURE_TENANT_ID', /required/);
+  rejects({ ...base, AZURE_TENANT_ID: undefined }, 'MCP_OBO_TENANT_ID', /\(or AZURE_TENANT_ID\) is required/);
   rejects({ ...base, AZURE_TENANT_ID: 'contoso.onmicrosoft.com' }, 'AZURE_TENANT_ID', /GUID/);
-  rejects({ ...base, AZURE_CLIENT_ID: '' }, 'AZURE_CLIENT_ID', /required/);
+  rejects({ ...base, AZURE_CLIENT_ID: '' }, 'MCP_OBO_CLIENT_ID', /\(or AZURE_CLIENT_ID\) is required/);
   rejects({ ...base, AZURE_CLIENT_ID: `${CLIENT}x` }, 'AZURE_CLIENT_ID', /GUID/);
   assert.equal(parseServerConfig({ ...base, AZURE_CLIENT_ID: CLIENT.toUpperCase() }).clientId, CLIENT);
 });
@@ -91,7 +91,19 @@ test('credential: managed identity when the platform provides one, else the secr
   assert.equal(mi.credential.kind, 'managedIdentity');
   rejects({ ...base, IDENTITY_ENDPOINT: 'http://localhost:42356/msi/token', IDENTITY_HEADER: 'h' }, 'AZURE_MI_CLIENT_ID', /required/);
   rejects({ ...base, IDENTITY_ENDPOINT: 'http://localhost:42356/msi/token', AZURE_MI_CLIENT_ID: CLIENT }, 'IDENTITY_HEADER');
-  rejects({ ...base, AZURE_CLIENT_SECRET: undefined }, 'AZURE_CLIENT_SECRET', /no managed identity/);
+  rejects({ ...base, AZURE_CLIENT_SECRET: undefined }, 'MCP_OBO_CLIENT_SECRET', /no managed identity/);
+});
+
+test("the server's own names come before the AZURE_* ones (a deployer's exported AZURE_CLIENT_ID is not the server)", () => {
+  const OTHER = '99999999-8888-7777-6666-555555555555';
+  const own = { MCP_OBO_TENANT_ID: TENANT, MCP_OBO_CLIENT_ID: CLIENT, MCP_OBO_CLIENT_SECRET: 'server-secret', MCP_OBO_FACADE_KEY: KEY };
+  const c = parseServerConfig({ ...own, AZURE_TENANT_ID: OTHER, AZURE_CLIENT_ID: OTHER, AZURE_CLIENT_SECRET: 'deployer-secret' });
+  assert.equal(c.tenantId, TENANT);
+  assert.equal(c.clientId, CLIENT);
+  assert.deepEqual(c.credential, { kind: 'secret', clientSecret: 'server-secret' });
+  // Alone, the AZURE_* names still configure the server (the image, older env files).
+  assert.equal(parseServerConfig(base).clientId, CLIENT);
+  rejects({ ...own, MCP_OBO_CLIENT_ID: 'not-a-guid' }, 'MCP_OBO_CLIENT_ID', /GUID/);
 });
 
 test('a bad value never echoes the client secret', () => {

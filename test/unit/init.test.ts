@@ -98,6 +98,46 @@ test('init again with the same settings keeps the file; other settings need --fo
   assert.equal(forced.location, 'westeurope');
 });
 
+test('a deployment file that records resources is never silently replaced: --force refuses, --force --abandon says how to remove them', async () => {
+  const c = await ctx();
+  const err: string[] = [];
+  c.stderr = { write: (s: string) => (err.push(s), true) } as unknown as NodeJS.WritableStream;
+  await runInit(full, c, nonInteractive);
+  const path = join(c.cwd, 'mcp-obo.contoso-dev.json');
+  const d = JSON.parse(await readFile(path, 'utf8'));
+  d.resources.resourceGroup = { name: 'rg-contoso-dev-ab12', id: `/subscriptions/${S}/resourceGroups/rg-contoso-dev-ab12` };
+  await writeFile(path, JSON.stringify(d));
+  const before = await readFile(path, 'utf8');
+  await assert.rejects(runInit({ id: 'new1' }, c, nonInteractive), (e: UsageError) => /other settings/.test(e.message) && /mcp-obo cleanup --deployment contoso-dev/.test(e.suggestion ?? ''));
+  await assert.rejects(
+    runInit({ id: 'new1', force: true }, c, nonInteractive),
+    (e: UsageError) => e.exitCode === 2 && /has resources \(resource group rg-contoso-dev-ab12\): --force would forget them/.test(e.message) && /--abandon/.test(e.suggestion ?? ''),
+  );
+  assert.equal(await readFile(path, 'utf8'), before, 'refused: nothing written');
+  await assert.rejects(runInit({ id: 'new1', abandon: true }, c, nonInteractive), /--abandon goes with --force/);
+
+  const fresh = await runInit({ id: 'new1', force: true, abandon: true }, c, nonInteractive);
+  assert.equal(fresh.id, 'new1');
+  assert.deepEqual(fresh.resources, {});
+  assert.match(err.join(''), new RegExp(`Abandoned deployment contoso-dev-ab12: its resources \\(resource group rg-contoso-dev-ab12\\) stay in Azure[\\s\\S]*mcp-obo cleanup --id ab12 --tenant ${T} --subscription ${S}`));
+});
+
+test('init pre-fills from the deployment here: `init --force --id <new id>` alone re-creates it; a new env needs only --env', async () => {
+  const c = await ctx();
+  await runInit(full, c, nonInteractive);
+  const renewed = await runInit({ force: true, id: 'zz77' }, c, nonInteractive);
+  assert.deepEqual([renewed.tenantId, renewed.subscriptionId, renewed.location, renewed.prefix, renewed.env, renewed.id], [T, S, 'eastus', 'contoso', 'dev', 'zz77']);
+  const stg = await runInit({ env: 'stg' }, c, nonInteractive);
+  assert.deepEqual([stg.tenantId, stg.subscriptionId, stg.location, stg.prefix, stg.env], [T, S, 'eastus', 'contoso', 'stg']);
+  // With two deployments, the environment is no longer implied.
+  await assert.rejects(runInit({}, c, nonInteractive), /--env is required when not running interactively/);
+  // From a subfolder, the new file goes beside the others.
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(join(c.cwd, 'sub'));
+  await runInit({ env: 'prd' }, { ...c, cwd: join(c.cwd, 'sub') }, nonInteractive);
+  assert.deepEqual((await readdir(c.cwd)).sort(), ['mcp-obo.contoso-dev.json', 'mcp-obo.contoso-prd.json', 'mcp-obo.contoso-stg.json', 'sub']);
+});
+
 test('several deployments live side by side', async () => {
   const c = await ctx();
   await runInit(full, c, nonInteractive);

@@ -1,6 +1,7 @@
 /**
- * A client secret for running the server locally, written only to .env.local (0600, git-ignored)
- * and never printed. Production uses the managed identity instead (`--no-secret` skips this).
+ * A client secret for running the server locally, written only to the deployment's env file
+ * (`.env.{prefix}-{env}.local`, 0600, git-ignored) under the server's own names, and never printed.
+ * Production uses the managed identity instead (`--no-secret` skips this).
  * Short-lived by default (90 days, `--secret-days`): tenants increasingly cap secret lifetimes or
  * forbid secrets with app management policies, and a refusal is explained, not shown raw.
  */
@@ -9,7 +10,8 @@ import type { Step, StepContext } from '../types.ts';
 import { isMicrosoftAuthority } from '../../cloud.ts';
 import { codeOf } from '../../azure/errors.ts';
 import { McpOboError, UsageError } from '../../errors.ts';
-import { ensureGitIgnored, envLocalHeader, readEnvFile, updateEnvFile } from '../../state/env-local.ts';
+import { SERVER_NAMES, ensureGitIgnored, envLocalHeader, pick, updateEnvFile } from '../../state/env-local.ts';
+import { readDeploymentEnv } from '../../state/env-migrate.ts';
 import { need } from './util.ts';
 
 export const DEFAULT_SECRET_DAYS = 90;
@@ -53,6 +55,7 @@ interface Password {
   keyId: string;
   endDateTime: string;
   displayName?: string | null;
+  startDateTime?: string | null;
   secretText?: string;
 }
 
@@ -74,8 +77,8 @@ async function current(ctx: StepContext): Promise<{ ok: boolean; detail?: string
   const saved = ctx.store.deployment.resources.clientSecret;
   const app = ctx.store.deployment.resources.application;
   if (!saved || !app) return { ok: false, detail: 'no secret yet' };
-  const env = await readEnvFile(join(ctx.cwd, ctx.options.secretEnvFile));
-  if (!env.AZURE_CLIENT_SECRET || env.AZURE_CLIENT_ID !== app.appId) return { ok: false, detail: `${ctx.options.secretEnvFile} lacks it` };
+  const env = await readDeploymentEnv(ctx.cwd, ctx.store.deployment);
+  if (!pick(env, SERVER_NAMES.secret) || pick(env, SERVER_NAMES.clientId) !== app.appId) return { ok: false, detail: `${ctx.options.secretEnvFile} lacks it` };
   const all = await passwords(ctx, app.objectId);
   const cred = all.find((p) => p.keyId === saved.keyId);
   if (!cred) return { ok: false, detail: 'secret was removed' };
@@ -89,7 +92,7 @@ async function remove(ctx: StepContext, objectId: string, keyIds: string[]): Pro
 
 export const clientSecretStep: Step = {
   id: 'clientSecret',
-  title: 'client secret in .env.local (local use)',
+  title: 'client secret in the env file (local use)',
   dependsOn: ['application'],
   plane: 'entra',
   async plan(ctx) {
@@ -122,9 +125,13 @@ export const clientSecretStep: Step = {
     await updateEnvFile(
       path,
       {
-        AZURE_TENANT_ID: d.tenantId,
-        AZURE_CLIENT_ID: app.appId,
-        AZURE_CLIENT_SECRET: password.secretText!,
+        MCP_OBO_TENANT_ID: d.tenantId,
+        MCP_OBO_CLIENT_ID: app.appId,
+        MCP_OBO_CLIENT_SECRET: password.secretText!,
+        // The server's own names replace these (an older file, or one moved from .env.local).
+        AZURE_TENANT_ID: undefined,
+        AZURE_CLIENT_ID: undefined,
+        AZURE_CLIENT_SECRET: undefined,
         // Only for clouds (or emulators) other than the public one; the server defaults to it.
         AZURE_AUTHORITY_HOST: isMicrosoftAuthority(ctx.cloud.authorityHost) && d.cloud === 'AzureCloud' ? undefined : ctx.cloud.authorityHost,
         MCP_OBO_GRAPH_ENDPOINT: d.cloud === 'AzureCloud' && ctx.cloud.graphEndpoint === 'https://graph.microsoft.com' ? undefined : ctx.cloud.graphEndpoint,
@@ -133,7 +140,13 @@ export const clientSecretStep: Step = {
     );
     await ensureGitIgnored(ctx.cwd, ctx.options.secretEnvFile);
     const replaced = stale(ctx, await passwords(ctx, app.objectId).catch(() => []), password.keyId);
-    await ctx.store.setResource('clientSecret', { keyId: password.keyId, endDateTime: password.endDateTime ?? endDateTime, envFile: ctx.options.secretEnvFile });
+    await ctx.store.setResource('clientSecret', {
+      keyId: password.keyId,
+      endDateTime: password.endDateTime ?? endDateTime,
+      // When it was made: Entra may refuse a new secret for a few minutes (AADSTS7000215) while it replicates.
+      startDateTime: password.startDateTime ?? new Date(ctx.clock.now()).toISOString(),
+      envFile: ctx.options.secretEnvFile,
+    });
     await remove(ctx, app.objectId, replaced);
   },
 };

@@ -6,17 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Step } from '../types.ts';
-import { ensureGitIgnored, envLocalHeader, readEnvFile, updateEnvFile } from '../../state/env-local.ts';
+import { ensureGitIgnored, envLocalHeader, updateEnvFile } from '../../state/env-local.ts';
+import { readDeploymentEnv } from '../../state/env-migrate.ts';
 import { parseFacadeKey } from '../../server/facade/seal.ts';
 
 export const facadeKeyStep: Step = {
   id: 'facadeKey',
-  title: 'sign-in key in .env.local (local use)',
+  title: 'sign-in key in the env file (local use)',
   dependsOn: [],
   plane: 'entra',
   async plan(ctx) {
     if (!ctx.options.secret) return { action: 'skip', detail: '--no-secret' };
-    const env = await readEnvFile(join(ctx.cwd, ctx.options.secretEnvFile));
+    const env = await readDeploymentEnv(ctx.cwd, ctx.store.deployment);
     if (env.MCP_OBO_FACADE_KEY === undefined) return { action: 'create' };
     return parseFacadeKey(env.MCP_OBO_FACADE_KEY) ? { action: 'unchanged' } : { action: 'update', detail: 'the key is not 32 bytes of base64' };
   },

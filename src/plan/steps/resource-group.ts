@@ -14,7 +14,7 @@ export const resourceGroupStep: Step = {
     const location = ctx.store.deployment.location;
     if (rg.location.toLowerCase().replace(/\s/g, '') !== location) {
       throw new UsageError(`resource group ${ctx.names.resourceGroup} already exists in ${rg.location}, not ${location}`, {
-        suggestion: 'Use the same --location as before, or another deployment id (`mcp-obo init --id ...`).',
+        suggestion: `Use the same region as before: \`mcp-obo init --force --location ${rg.location.toLowerCase().replace(/\s/g, '')}\`.`,
       });
     }
     return planOwned(ctx, rg);

@@ -55,7 +55,7 @@ export function toOboError(err: unknown, apiName: string): OboError {
     case '65001':
       return new OboError('consent_required', `Admin consent for ${apiName} is missing for this MCP server (AADSTS65001). An administrator must grant it: run \`mcp-obo consent\`.`, base);
     case '50105':
-      return new OboError('user_not_assigned', `You are not assigned to this MCP server (AADSTS50105). Ask an administrator to add you to the server's users group ("MCP OAuth2 OBO Server Users (...)").`, base);
+      return new OboError('user_not_assigned', 'You are not assigned to this MCP server (AADSTS50105): only members of its users group may use it. Ask whoever runs the server to add you: `mcp-obo users add <your sign-in name> --deployment <name>` in the folder of its deployment file.', base);
     case '50013':
     case '500133':
     case '50173':
@@ -67,6 +67,8 @@ export function toOboError(err: unknown, apiName: string): OboError {
     case '700213':
       return new OboError('server_credential', `The server's federated identity credential does not match its managed identity (AADSTS${code}). An operator should run \`mcp-obo provision\` to repair it.`, base);
     case '7000215':
+      // Also the answer for a secret minutes old that has not replicated yet (microsoftgraph/microsoft-graph-docs#17966).
+      return new OboError('server_credential', `The server's client secret was refused (AADSTS7000215): it is wrong, or so new that Entra does not accept it yet (that takes a few minutes after \`mcp-obo provision\`). Retry in a minute; if it persists, an operator should run \`mcp-obo provision\` to issue a new one.`, base);
     case '7000222':
     case '7000218':
     case '700027':

@@ -102,6 +102,9 @@ export class GraphStore {
     const cred = { customKeyIdentifier: null, displayName: typeof o.displayName === 'string' ? o.displayName : null, endDateTime: end, hint: secretText.slice(0, 3), keyId: guid(), secretText: null, startDateTime: start };
     (rec.obj.passwordCredentials as JsonObject[]).push(cred);
     rec.secrets.set(cred.keyId, secretText);
+    // A new password works at the token endpoint only once it has replicated (AADSTS7000215 until then): "it does
+    // not work right away, despite the cred being visible on the application ... 4-18 seconds" (microsoftgraph/
+    // microsoft-graph-docs#17966). setPropagation({ secretMs }) sets the window.
     rec.secretUsableAt.set(cred.keyId, Date.now() + delayMs);
     return cred;
   }

@@ -5,6 +5,8 @@ import type { FaultRegistry } from '../core/faults.ts';
 import type { Router } from '../core/router.ts';
 import type { EmulatorState, MintOptions, RequestLogEntry } from '../types.ts';
 import { mintUserToken, type TokenEnv } from './entra/issue.ts';
+import { AadError, sendAadError } from './entra/errors.ts';
+import { checkAssignment } from './entra/userGrant.ts';
 import { applyConfig, configSnapshot, type SwitchEnv } from './switches.ts';
 
 export interface ControlEnv {
@@ -71,6 +73,20 @@ export function registerControl(router: Router, env: ControlEnv): void {
       return bad(ctx, (e as Error).message);
     }
     if (typeof opts.user === 'string' && !dir.getUser(opts.user)) return bad(ctx, `user ${opts.user} not found`, 404);
+    // ?signIn=1: the token as Entra issues it to a client signing the user in (the test stand-in for the Azure CLI),
+    // so an app that requires assignment refuses an unassigned user with AADSTS50105, as Entra does for a resource
+    // API: "users ... need to be granted an app role assignment for this service principal before users can sign in
+    // or apps can get tokens" (servicePrincipal.appRoleAssignmentRequired, learn.microsoft.com/graph/api/resources/serviceprincipal).
+    const app = ctx.query.get('signIn') === '1' && typeof opts.aud === 'string' ? dir.findApp(opts.aud) : undefined;
+    if (app) {
+      const user = typeof opts.user === 'string' ? dir.getUser(opts.user)! : typeof opts.user === 'object' ? opts.user : dir.defaultUser;
+      try {
+        checkAssignment(tokens, app, user);
+      } catch (e) {
+        if (e instanceof AadError) return sendAadError(ctx, dir.url, e);
+        throw e;
+      }
+    }
     try {
       sendJson(ctx, 200, { access_token: await mintUserToken(tokens, opts) });
     } catch (e) {
