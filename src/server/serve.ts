@@ -11,7 +11,7 @@ export interface ServeOptions extends ServeFlags {
 
 export async function runServe(opts: ServeOptions, ctx: CliContext): Promise<void> {
   const file = await loadEnvFile(ctx.cwd, opts.envFile);
-  const config = parseServerConfig({ ...file.values, ...ctx.env }, { port: opts.port, host: opts.host });
+  const config = parseServerConfig({ ...file.values, ...ctx.env }, { port: opts.port, host: opts.host, tools: opts.tools, packs: opts.packs, watch: opts.watch, cwd: ctx.cwd });
   const logger = createLogger({ level: config.logLevel, write: (line) => ctx.stdout.write(line + '\n') });
   if (file.path) logger.info('config.env_file', { path: file.path });
   if (file.looseMode) logger.warn('config.env_file_readable', { path: file.path, advice: `chmod 600 ${file.path}: it holds secrets` });

@@ -82,6 +82,8 @@ export interface Emulator {
   addUser(partial?: Partial<User>): User;
   setUser(oid: string, patch: Partial<User>): User;
   setConsent(app: ConsentKey, granted: boolean): void;
+  /** The server app's admin-consented delegated permissions on Graph or DevOps (default Graph User.Read, DevOps vso.profile). */
+  setConsentedScopes(app: ConsentKey, scopes: string[]): void;
   /** Revokes a user's sessions now (as revokeSignInSessions or a password reset): CAE-capable tokens issued before are challenged by Graph. */
   revokeSessions(oid: string): void;
   mintUserToken(o?: MintOptions): Promise<string>;
@@ -238,6 +240,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     addUser: (partial) => dir.addUser(partial),
     setUser: (oid, patch) => dir.setUser(oid, patch),
     setConsent: (app, granted) => dir.setConsent(app, granted),
+    setConsentedScopes: (app, scopes) => dir.setConsentedScopes(app, scopes),
     revokeSessions: (oid) => void dir.setUser(oid, { revokedAt: Math.floor(Date.now() / 1000) + 1 }),
     mintUserToken: (o) => mintUserToken(tokens, o),
     faults,
