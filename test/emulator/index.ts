@@ -29,7 +29,8 @@ import { registerBlob } from './services/blob.ts';
 import { registerRegistryDataPlane } from './services/acrDataPlane.ts';
 import { registerControl } from './services/control.ts';
 import { type AcaSwitches, type AcrSwitches, type DeviceCodeSwitches, deploySwitches } from './services/deploySwitches.ts';
-import { registerDevops } from './services/devops.ts';
+import { registerAzdo, registerDevops } from './services/devops.ts';
+import { AZDO_PREFIX, sampleServices, type SampleServices } from './services/sample.ts';
 import { DeviceCodes } from './services/entra/deviceCode.ts';
 import { AuthCodes } from './services/entra/authorize.ts';
 import { registerEntra } from './services/entra/index.ts';
@@ -120,6 +121,10 @@ export interface Emulator {
   setLatency(l: Latency): void;
   /** Entra, ARM inventory, Graph directory and registry contents, as GET /_emulator/state returns them. */
   state(): EmulatorState;
+  /** The product's sample tenant (src/dev/sample) behind Graph (mail, calendar, files, SharePoint) and DevOps at `{url}/azdo`. */
+  sample: SampleServices['tenant'];
+  /** MCP_OBO_DEVOPS_API_ENDPOINT for servers under test: the sample DevOps organisation APIs. */
+  devopsApiUrl: string;
   /** Connection details as printed by main.ts (also GET /_emulator/info). */
   info(): Record<string, unknown>;
   close(): Promise<void>;
@@ -219,13 +224,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   registerControl(router, { tokens, faults, log, info, state, switches });
   registerEntra(router, tokens, codes, authCodes);
-  registerGraph(router, { ...tokens, store, timing });
+  const sample = sampleServices(dir);
+  registerGraph(router, { ...tokens, store, timing, sample: sample.graph });
   registerBlob(router, blobs);
   registerRegistryDataPlane(router, { tokens, inv, push: (loginServer, image) => pushByLoginServer(loginServer, image) });
   // Before ARM: the log stream's paths start with /subscriptions/ too.
   registerLogStream(router, { inv, aca, subscriptionId: dir.subscriptionId });
   registerArm(router, { ...tokens, inv, store, timing, acr, blobs, aca, dns });
   registerDevops(router, tokens);
+  registerAzdo(router, tokens, sample.devops);
   registerMi(miRouter, { ...tokens, identityHeader, appHeaders: miHeaders });
   ready = true;
 
@@ -263,6 +270,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     setLatency: (l) => timing.setLatency(l),
     state,
     info,
+    sample: sample.tenant,
+    devopsApiUrl: `${url}${AZDO_PREFIX}`,
     close: () => {
       closing ??= (async () => {
         pipeline.cancelTimers();
