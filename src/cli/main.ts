@@ -14,6 +14,7 @@ import { registerTest } from '../commands/test.ts';
 import { registerInit } from '../commands/init.ts';
 import { registerProvision } from '../commands/provision.ts';
 import { registerConsent } from '../commands/consent.ts';
+import { registerDev } from '../commands/dev.ts';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('mcp-obo')
@@ -32,6 +33,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerToken(program, ctx);
   registerTest(program, ctx);
   registerServe(program, ctx);
+  registerDev(program, ctx);
   registerCleanup(program, ctx);
   return program;
 }

@@ -18,6 +18,8 @@ export interface RunningServer {
   server: Server;
   /** Resolves when the full app is loaded. */
   ready: Promise<void>;
+  /** The tools offered now (empty until ready). */
+  tools(): readonly Tool[];
   close(): Promise<void>;
 }
 
@@ -41,15 +43,16 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   const effective = (port: number): ServerConfig => (config.publicUrlIsLocalDefault ? { ...config, publicUrl: `http://localhost:${port}` } : config);
   let outbound: { close(): Promise<void> } | undefined;
   let watcher: { close(): void } | undefined;
+  let current: readonly Tool[] = [];
   const appPromise = Promise.all([import('./wire.ts'), import('./outbound.ts'), import('../tools/load.ts'), boundPort]).then(async ([{ wireApp }, { createOutbound, OUTBOUND_TIMEOUT_MS }, { loadTools }, port]) => {
     const load = async (version?: number) => (await loadTools({ ...config.tools, cwd: process.cwd(), version })).map((s) => s.tool);
-    let tools: readonly Tool[] = await load();
+    let tools: readonly Tool[] = (current = await load());
     logger.info('tools.loaded', { packs: config.tools.packs, tools: tools.map((t) => t.name) });
     if (config.tools.watch) {
       const { watchTools } = await import('../tools/watch.ts');
       watcher = watchTools(config.tools.modules, async (version) => {
         try {
-          tools = await load(version);
+          tools = current = await load(version);
           logger.info('tools.reloaded', { tools: tools.map((t) => t.name) });
         } catch (err) {
           // The previous tools stay: a half-written file must not take the server down.
@@ -105,6 +108,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     url,
     server,
     ready: appPromise.then(() => undefined),
+    tools: () => current,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
