@@ -15,6 +15,7 @@ import { registerInit } from '../commands/init.ts';
 import { registerProvision } from '../commands/provision.ts';
 import { registerConsent } from '../commands/consent.ts';
 import { registerDev } from '../commands/dev.ts';
+import { registerTools } from '../commands/tools.ts';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('mcp-obo')
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerTest(program, ctx);
   registerServe(program, ctx);
   registerDev(program, ctx);
+  registerTools(program, ctx);
   registerCleanup(program, ctx);
   return program;
 }

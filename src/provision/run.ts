@@ -22,6 +22,9 @@ import { preflight } from './preflight.ts';
 import { missingRights } from './rights.ts';
 import { grantConsent, type PermissionStatus } from './consent.ts';
 import { printSummary } from './summary.ts';
+import { nonInteractive, type Prompter } from '../cli/prompts.ts';
+import { planToolPermissions } from './tool-permissions.ts';
+import { consentPlan } from './tool-consent.ts';
 
 export interface ProvisionOptions {
   deployment?: string;
@@ -34,6 +37,10 @@ export interface ProvisionOptions {
   consent?: boolean;
   /** Steps at once; 1 runs them one after another. */
   concurrency?: number;
+  /** Take off, without asking, permissions mcp-obo added for tools no longer enabled. */
+  prunePermissions?: boolean;
+  /** Asks whether to take those off (on a terminal). */
+  prompter?: Prompter;
 }
 
 /** The retry policy of every Azure and Entra write: backoff, Retry-After, replication delays when asked. */
@@ -84,6 +91,9 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
   // The secret's file is checked before anything is created: a link there is refused, not written through.
   if (sctx.options.secret && !sctx.dryRun) await refuseNonRegular(join(ctx.cwd, ENV_LOCAL));
   await preflight(sctx);
+  // The tools decide the app registration's API permissions, resolved by name in the tenant (reads only here).
+  const toolOptions = { prune: opts.prunePermissions, prompter: opts.prompter ?? nonInteractive, warn: (line: string) => sctx.note(line) };
+  sctx.permissions = await planToolPermissions(sctx, { ...toolOptions, create: false });
   const runOptions = {
     concurrency: opts.concurrency,
     // A request that never answered (after its own retries, for those safe to repeat): run the step again.
@@ -100,6 +110,10 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
       })
     : undefined;
   if (lacking && !opts.dryRun) throw lacking;
+  if (!opts.dryRun && sctx.permissions.resolved.some((r) => !r.spId)) {
+    // An API the tools use has no service principal in the tenant yet (Azure DevOps often): made now, after the checks.
+    sctx.permissions = await planToolPermissions(sctx, { create: true, prune: sctx.permissions.prune, prompter: nonInteractive, warn: () => {} });
+  }
   const results = opts.dryRun ? plan : await runPlan(PROVISION_STEPS, sctx, { ...runOptions, onEvent: progress.onEvent });
   progress.stop();
 
@@ -109,7 +123,8 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
   if (opts.consent && !opts.dryRun && failed.length === 0) {
     const d = store.deployment;
     try {
-      consent = await grantConsent({ graph: conn.graph, clientSpId: d.resources.servicePrincipal!.objectId, appId: d.resources.application!.appId, tenantId: d.tenantId, authorityHost: conn.cloud.authorityHost, retry: sctx.retry });
+      const plan = await consentPlan(conn.graph, store, { create: true, retry: sctx.retry });
+      consent = await grantConsent({ graph: conn.graph, clientSpId: d.resources.servicePrincipal!.objectId, appId: d.resources.application!.appId, tenantId: d.tenantId, authorityHost: conn.cloud.authorityHost, retry: sctx.retry, ...plan });
     } catch (err) {
       consentError = explain(err);
     }

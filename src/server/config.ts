@@ -259,6 +259,11 @@ function identifierUriOf(env: Env, publicUrl: string): string | undefined {
   return v;
 }
 
+/** Packs and modules from --packs / --tools alone (the commands that read them without a server). */
+export function toolsFromFlags(flags: Pick<ServeFlags, 'packs' | 'tools' | 'cwd'>): ServerConfig['tools'] {
+  return toolsOf({}, flags);
+}
+
 function toolsOf(env: Env, flags: ServeFlags): ServerConfig['tools'] {
   const fromFlag = flags.packs !== undefined;
   const raw = fromFlag ? flags.packs! : value(env, 'MCP_OBO_TOOL_PACKS');

@@ -28,6 +28,8 @@ export interface StartOptions {
   logger?: Logger;
   /** The outbound agent to use (`mcp-obo dev` routes its local services through its own); one is made otherwise. */
   outbound?: Outbound;
+  /** Tools given as values (the testing kit), offered after the configured packs and modules. */
+  tools?: readonly Tool[];
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -45,7 +47,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   let watcher: { close(): void } | undefined;
   let current: readonly Tool[] = [];
   const appPromise = Promise.all([import('./wire.ts'), import('./outbound.ts'), import('../tools/load.ts'), boundPort]).then(async ([{ wireApp }, { createOutbound, OUTBOUND_TIMEOUT_MS }, { loadTools }, port]) => {
-    const load = async (version?: number) => (await loadTools({ ...config.tools, cwd: process.cwd(), version })).map((s) => s.tool);
+    const load = async (version?: number) => (await loadTools({ ...config.tools, cwd: process.cwd(), version, extra: opts.tools })).map((s) => s.tool);
     let tools: readonly Tool[] = (current = await load());
     logger.info('tools.loaded', { packs: config.tools.packs, tools: tools.map((t) => t.name) });
     if (config.tools.watch) {

@@ -57,6 +57,8 @@ export interface LoadOptions {
   cwd?: string;
   /** Import generation, so a reload sees edited files (see watch.ts). */
   version?: number;
+  /** Tools given as values (the testing kit). */
+  extra?: readonly Tool[];
 }
 
 export async function loadTools(o: LoadOptions): Promise<ToolSource[]> {
@@ -66,6 +68,10 @@ export async function loadTools(o: LoadOptions): Promise<ToolSource[]> {
     for (const file of await moduleFiles(path)) {
       for (const tool of await toolsOf(file, o.version)) out.push({ tool, from: o.cwd ? relative(o.cwd, file) || file : file });
     }
+  }
+  for (const tool of o.extra ?? []) {
+    if (!isTool(tool)) throw new ConfigError('tools', 'lists something that is not a tool made with defineTool');
+    out.push({ tool, from: 'given' });
   }
   const seen = new Map<string, string>();
   for (const { tool, from } of out) {
