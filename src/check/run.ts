@@ -7,8 +7,15 @@ import { deployedServerUrl } from '../deploy/trusted.ts';
 import { acquireUserToken, type Run } from '../token/acquire.ts';
 import { adviceForToolError, checkChallenge, checkForgedToken, checkHealth, checkMetadata, checkResourceParameter, checkTamperedToken, postMcp, type CheckResult, type Expectations } from './checks.ts';
 import { facadeChecks } from './facade-checks.ts';
+import { loadTools } from '../tools/load.ts';
+import { projectTools } from '../tools/project.ts';
 
-export const EXPECTED_TOOLS = ['graph_get_profile', 'devops_get_profile', 'get_user_context'];
+/** What the deployment's tools say about themselves: the names the server must list, and test arguments. */
+async function expectedTools(store: DeploymentStore): Promise<{ names: string[]; testInputs: Map<string, unknown> }> {
+  const project = projectTools(store.path, store.deployment);
+  const sources = await loadTools({ ...project, cwd: project.root });
+  return { names: sources.map((s) => s.tool.name), testInputs: new Map(sources.filter((s) => s.tool.testInput !== undefined).map((s) => [s.tool.name, s.tool.testInput])) };
+}
 
 export interface TestOptions {
   deployment?: string;
@@ -27,7 +34,8 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
   // A local `serve` (plain http on loopback) is not the deployment's canonical URL; anything else answers for it.
   const local = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(base);
   const entraIssuer = `${cloud.authorityHost}/${d.tenantId}/v2.0`;
-  const e: Expectations = { url: base, appId: app.appId, authorizationServer: entraIssuer, tools: EXPECTED_TOOLS, identifierUri: local ? undefined : d.resources.customDomain?.identifierUri };
+  const expected = await expectedTools(store);
+  const e: Expectations = { url: base, appId: app.appId, authorizationServer: entraIssuer, tools: expected.names, identifierUri: local ? undefined : d.resources.customDomain?.identifierUri };
 
   const results: CheckResult[] = [];
   const health = await checkHealth(e, fetch);
@@ -54,7 +62,7 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
     return results;
   }
   results.push(await checkTamperedToken(e, fetch, token));
-  results.push(...(await mcpChecks(e, token)));
+  results.push(...(await mcpChecks(e, token, expected.testInputs)));
   return results;
 }
 
@@ -84,7 +92,11 @@ async function refusal(e: Expectations, token: string): Promise<CheckResult | un
   return { name: 'initialize', ok: false, detail: `HTTP ${res.status}: ${description}`, advice };
 }
 
-async function mcpChecks(e: Expectations, token: string): Promise<CheckResult[]> {
+/**
+ * initialize, tools/list (every tool of the deployment listed), then a call of every tool the server
+ * marks read-only: with its testInput, or no arguments when it needs none. Tools that write are never called.
+ */
+async function mcpChecks(e: Expectations, token: string, testInputs: Map<string, unknown>): Promise<CheckResult[]> {
   const refused = await refusal(e, token);
   if (refused) return [refused];
   const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('@modelcontextprotocol/sdk/client/streamableHttp.js')]);
@@ -103,10 +115,16 @@ async function mcpChecks(e: Expectations, token: string): Promise<CheckResult[]>
     const names = tools.map((t) => t.name);
     const missing = e.tools.filter((t) => !names.includes(t));
     out.push(missing.length ? { name: 'tools/list', ok: false, detail: `missing ${missing.join(', ')} (has ${names.join(', ')})`, advice: 'The server runs another version: redeploy it.' } : { name: 'tools/list', ok: true, detail: names.join(', ') });
-    for (const tool of e.tools.filter((t) => names.includes(t))) {
-      const r = (await client.callTool({ name: tool, arguments: {} })) as { isError?: boolean; content?: { type: string; text?: string }[] };
+    for (const t of tools.filter((x) => x.annotations?.readOnlyHint === true)) {
+      const args = (testInputs.get(t.name) ?? {}) as Record<string, unknown>;
+      const required = (t.inputSchema as { required?: string[] }).required ?? [];
+      if (!testInputs.has(t.name) && required.length) {
+        out.push({ name: `tools/call ${t.name}`, ok: true, skipped: true, detail: `not called: it needs ${required.join(', ')} (give the tool a testInput to have it checked)` });
+        continue;
+      }
+      const r = (await client.callTool({ name: t.name, arguments: args })) as { isError?: boolean; content?: { type: string; text?: string }[] };
       const text = (r.content ?? []).map((c) => c.text ?? '').join(' ');
-      out.push(r.isError ? { name: `tools/call ${tool}`, ok: false, detail: text.slice(0, 300), advice: adviceForToolError(text) } : { name: `tools/call ${tool}`, ok: true, detail: 'ok' });
+      out.push(r.isError ? { name: `tools/call ${t.name}`, ok: false, detail: text.slice(0, 300), advice: adviceForToolError(text) } : { name: `tools/call ${t.name}`, ok: true, detail: 'ok' });
     }
   } finally {
     await client.close();

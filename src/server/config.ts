@@ -268,7 +268,8 @@ function toolsOf(env: Env, flags: ServeFlags): ServerConfig['tools'] {
   const fromFlag = flags.packs !== undefined;
   const raw = fromFlag ? flags.packs! : value(env, 'MCP_OBO_TOOL_PACKS');
   const name = fromFlag ? '--packs' : 'MCP_OBO_TOOL_PACKS';
-  const packs = raw === undefined ? [...DEFAULT_PACKS] : raw.split(/[\s,]+/).filter(Boolean);
+  // `none` (or an empty --packs) offers only the user's tools.
+  const packs = raw === undefined ? [...DEFAULT_PACKS] : raw.trim().toLowerCase() === 'none' ? [] : raw.split(/[\s,]+/).filter(Boolean);
   const unknown = packs.find((p) => !isPackName(p));
   if (unknown !== undefined) throw new ConfigError(name, `names an unknown pack "${unknown}" (packs: ${PACK_NAMES.join(', ')})`);
   const listed = flags.tools?.length ? flags.tools : (value(env, 'MCP_OBO_TOOLS')?.split(',') ?? []);

@@ -29,6 +29,7 @@ export const filesSearch = defineTool({
     nextFrom: z.number().nullable(),
   }),
   annotations: READ_ONLY,
+  testInput: { query: 'report', limit: 1 },
   // Microsoft Search over driveItems needs both (learn.microsoft.com/graph/search-concept-files).
   scopes: { graph: ['Files.Read.All', 'Sites.Read.All'] },
   async handler({ query, limit, from }, ctx) {

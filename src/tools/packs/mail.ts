@@ -83,6 +83,7 @@ export const mailSearch = defineTool({
   output: listOutput,
   annotations: READ_ONLY,
   scopes: { graph: ['Mail.Read'] },
+  testInput: { query: 'meeting', limit: 1 },
   async handler({ query, limit, cursor }, ctx) {
     // $search takes a quoted phrase; quotes inside it would end it early.
     const terms = query.replace(/["\\]/g, ' ').trim();

@@ -32,6 +32,7 @@ export const sharepointFindSites = defineTool({
   output: z.object({ sites: z.array(z.object({ id: z.string(), name: z.string(), webUrl: z.string(), description: z.string(), lists: z.array(z.object({ id: z.string(), name: z.string() })) })) }),
   annotations: READ_ONLY,
   scopes: { graph: ['Sites.Read.All'] },
+  testInput: { query: '*' },
   async handler({ query }, ctx) {
     const found = (await ctx.graph.api('/sites').query({ search: query }).top(10).get()) as { value?: { id: string; displayName?: string; name?: string; webUrl?: string; description?: string }[] };
     const sites = await Promise.all((found.value ?? []).map(async (s) => {
