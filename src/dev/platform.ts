@@ -46,8 +46,8 @@ export async function startPlatform(o: PlatformOptions = {}): Promise<DevPlatfor
   const tenant = new SampleTenant({ get: (oid) => users.find((u) => u.oid === oid), list: () => [...users] });
   const graph = createSampleGraph(tenant, endpoints.graph, { me: true });
   const devops = createSampleDevOps(tenant, endpoints.devopsApi);
-  let entra: LocalEntra | undefined;
-  let browserUrl = '';
+  // Made once the port is known (the sign-in page's URL has it); requests wait for listen() anyway.
+  const late: { entra?: LocalEntra } = {};
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     void route(req).then(
@@ -65,10 +65,10 @@ export async function startPlatform(o: PlatformOptions = {}): Promise<DevPlatfor
       return Array.isArray(v) ? v[0] : v;
     };
     const pr: PlatformRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, header, body };
-    if (host === DEV_HOSTS.login) return (await entra!.handle(pr, false)) ?? notFound();
+    if (host === DEV_HOSTS.login) return (await late.entra!.handle(pr, false)) ?? notFound();
     if (host === 'localhost' || host === '127.0.0.1') {
       if (url.pathname === '/') return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'mcp-obo dev: the local identity platform (sample users and invented data, not Microsoft).\n' };
-      return (await entra!.handle(pr, true)) ?? notFound();
+      return (await late.entra!.handle(pr, true)) ?? notFound();
     }
     const sample: SampleRequest = { method: pr.method, path: pr.path, query: pr.query, header, json: () => parseJson(body, header('content-type')) };
     if (host === DEV_HOSTS.graph) {
@@ -96,8 +96,8 @@ export async function startPlatform(o: PlatformOptions = {}): Promise<DevPlatfor
     server.listen(o.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  browserUrl = `http://localhost:${port}`;
-  entra = createLocalEntra({ key: key as SigningKey, app, users, issuerBase: endpoints.authorityHost, browserBase: browserUrl, graphEndpoint: endpoints.graph, withoutConsent: o.withoutConsent });
+  const browserUrl = `http://localhost:${port}`;
+  const entra = (late.entra = createLocalEntra({ key: key as SigningKey, app, users, issuerBase: endpoints.authorityHost, browserBase: browserUrl, graphEndpoint: endpoints.graph, withoutConsent: o.withoutConsent }));
 
   return {
     browserUrl, port, tenantId: DEV_TENANT_ID, app, users, tenant, endpoints, entra,
