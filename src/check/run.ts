@@ -13,8 +13,15 @@ import { advertisedClientId, wrongAppAdvice } from './identity.ts';
 import { FRESH_SECRET_MS, SECRET_RETRY_WAITS_MS, assignmentAdvice, isSecretRefusal, replicatingAdvice, secretMadeAt, signInName } from './advice.ts';
 import { deploymentName } from '../state/locate.ts';
 import { dirname } from 'node:path';
+import { loadTools } from '../tools/load.ts';
+import { projectTools } from '../tools/project.ts';
 
-export const EXPECTED_TOOLS = ['graph_get_profile', 'devops_get_profile', 'get_user_context'];
+/** What the deployment's tools say about themselves: the names the server must list, and test arguments. */
+async function expectedTools(store: DeploymentStore): Promise<{ names: string[]; testInputs: Map<string, unknown> }> {
+  const project = projectTools(store.path, store.deployment);
+  const sources = await loadTools({ ...project, cwd: project.root });
+  return { names: sources.map((s) => s.tool.name), testInputs: new Map(sources.filter((s) => s.tool.testInput !== undefined).map((s) => [s.tool.name, s.tool.testInput])) };
+}
 
 export interface TestOptions {
   deployment?: string;
@@ -33,7 +40,8 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
   // A local `serve` (plain http on loopback) is not the deployment's canonical URL; anything else answers for it.
   const local = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(base);
   const entraIssuer = `${cloud.authorityHost}/${d.tenantId}/v2.0`;
-  const e: Expectations = { url: base, appId: app.appId, authorizationServer: entraIssuer, tools: EXPECTED_TOOLS, identifierUri: local ? undefined : d.resources.customDomain?.identifierUri };
+  const expected = await expectedTools(store);
+  const e: Expectations = { url: base, appId: app.appId, authorizationServer: entraIssuer, tools: expected.names, identifierUri: local ? undefined : d.resources.customDomain?.identifierUri };
 
   const results: CheckResult[] = [];
   const health = await checkHealth(e, fetch);
@@ -67,7 +75,7 @@ export async function runTest(opts: TestOptions, ctx: CliContext, run: Run): Pro
   results.push(await checkTamperedToken(e, fetch, token));
   const madeAt = local ? secretMadeAt(d) : undefined;
   const clock = systemClock;
-  const tools = await mcpChecks(e, token, {
+  const tools = await mcpChecks(e, token, expected.testInputs, {
     // A local server's secret refused minutes after provision made it is still replicating: wait for it, briefly.
     replicating: (text) => madeAt !== undefined && isSecretRefusal(text) && clock.now() - madeAt < FRESH_SECRET_MS,
     notify: (m) => ctx.stderr.write(`${m}\n`),
@@ -123,7 +131,11 @@ interface ToolRetry {
   clock: Clock;
 }
 
-async function mcpChecks(e: Expectations, token: string, retry: ToolRetry): Promise<CheckResult[]> {
+/**
+ * initialize, tools/list (every tool of the deployment listed), then a call of every tool the server
+ * marks read-only: with its testInput, or no arguments when it needs none. Tools that write are never called.
+ */
+async function mcpChecks(e: Expectations, token: string, testInputs: Map<string, unknown>, retry: ToolRetry): Promise<CheckResult[]> {
   const refused = await refusal(e, token);
   if (refused) return [refused];
   const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('@modelcontextprotocol/sdk/client/streamableHttp.js')]);
@@ -142,19 +154,25 @@ async function mcpChecks(e: Expectations, token: string, retry: ToolRetry): Prom
     const names = tools.map((t) => t.name);
     const missing = e.tools.filter((t) => !names.includes(t));
     out.push(missing.length ? { id: 'tools-list', name: 'tools/list', ok: false, detail: `missing ${missing.join(', ')} (has ${names.join(', ')})`, advice: 'The server runs another version: redeploy it.' } : { id: 'tools-list', name: 'tools/list', ok: true, detail: names.join(', ') });
-    for (const tool of e.tools.filter((t) => names.includes(t))) {
+    for (const t of tools.filter((x) => x.annotations?.readOnlyHint === true)) {
+      const args = (testInputs.get(t.name) ?? {}) as Record<string, unknown>;
+      const required = (t.inputSchema as { required?: string[] }).required ?? [];
+      if (!testInputs.has(t.name) && required.length) {
+        out.push({ id: `tool.${t.name}`, name: `tools/call ${t.name}`, ok: true, skipped: true, detail: `not called: it needs ${required.join(', ')} (give the tool a testInput to have it checked)` });
+        continue;
+      }
       const call = async () => {
-        const r = (await client.callTool({ name: tool, arguments: {} })) as { isError?: boolean; content?: { type: string; text?: string }[] };
+        const r = (await client.callTool({ name: t.name, arguments: args })) as { isError?: boolean; content?: { type: string; text?: string }[] };
         return { r, text: (r.content ?? []).map((c) => c.text ?? '').join(' ') };
       };
       let { r, text } = await call();
       for (const wait of SECRET_RETRY_WAITS_MS) {
         if (!r.isError || !retry.replicating(text)) break;
-        retry.notify(`tools/call ${tool}: Entra does not accept the server's new client secret yet (AADSTS7000215); a new secret takes a few minutes to work everywhere. Retrying in ${wait / 1000} s.`);
+        retry.notify(`tools/call ${t.name}: Entra does not accept the server's new client secret yet (AADSTS7000215); a new secret takes a few minutes to work everywhere. Retrying in ${wait / 1000} s.`);
         await retry.clock.sleep(wait);
         ({ r, text } = await call());
       }
-      out.push(r.isError ? { id: `tool.${tool}`, name: `tools/call ${tool}`, ok: false, detail: text.slice(0, 300), advice: adviceForToolError(text) } : { id: `tool.${tool}`, name: `tools/call ${tool}`, ok: true, detail: 'ok' });
+      out.push(r.isError ? { id: `tool.${t.name}`, name: `tools/call ${t.name}`, ok: false, detail: text.slice(0, 300), advice: adviceForToolError(text) } : { id: `tool.${t.name}`, name: `tools/call ${t.name}`, ok: true, detail: 'ok' });
     }
   } finally {
     await client.close();

@@ -19,6 +19,8 @@ import { registerConsent } from '../commands/consent.ts';
 import { registerPipeline } from '../commands/pipeline.ts';
 import { registerShow } from '../commands/show.ts';
 import { registerUsers } from '../commands/users.ts';
+import { registerDev } from '../commands/dev.ts';
+import { registerTools } from '../commands/tools.ts';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('mcp-obo')
@@ -39,6 +41,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerShow(program, ctx);
   registerUsers(program, ctx);
   registerServe(program, ctx);
+  registerDev(program, ctx);
+  registerTools(program, ctx);
   registerCleanup(program, ctx);
   registerPipeline(program, ctx);
   return program;

@@ -17,10 +17,12 @@ export function registerProvision(program: Command, ctx: CliContext): void {
     .option('--no-secret', 'do not create a client secret / env file (CI, production-only set-ups)')
     .option('--secret-days <days>', 'lifetime of a new client secret, 1-730 days (tenant credential policies may allow less)', '90')
     .option('--consent', 'grant admin consent for the delegated permissions at the end (needs an administrator)')
+    .option('--prune-permissions', 'take off API permissions mcp-obo added for tools no longer enabled, without asking')
     .option('--json', 'NDJSON progress events and a JSON summary on stdout')
-    .addHelpText('after', '\nExamples:\n  mcp-obo provision --dry-run\n  mcp-obo provision --consent\n  mcp-obo provision --deployment contoso-prd --no-secret --json\n  mcp-obo provision --secret-days 30')
-    .action(async (opts: { deployment?: string; dryRun?: boolean; secret?: boolean; secretDays: string; consent?: boolean; json?: boolean }) => {
-      const [{ runProvision }, { parseSecretDays }] = await Promise.all([import('../provision/run.ts'), import('../plan/steps/client-secret.ts')]);
-      await runProvision({ ...opts, secretDays: parseSecretDays(opts.secretDays) }, ctx);
+    .addHelpText('after', '\nExamples:\n  mcp-obo provision --dry-run\n  mcp-obo provision --consent\n  mcp-obo provision --deployment contoso-prd --no-secret --json\n  mcp-obo provision --secret-days 30\n  mcp-obo provision --prune-permissions')
+    .action(async (opts: { deployment?: string; dryRun?: boolean; secret?: boolean; secretDays: string; consent?: boolean; json?: boolean; prunePermissions?: boolean }) => {
+      const [{ runProvision }, { parseSecretDays }, { inquirerPrompter, nonInteractive }] = await Promise.all([import('../provision/run.ts'), import('../plan/steps/client-secret.ts'), import('../cli/prompts.ts')]);
+      const prompter = ctx.isTTY && !opts.json ? inquirerPrompter({ input: process.stdin, output: ctx.stderr }) : nonInteractive;
+      await runProvision({ ...opts, secretDays: parseSecretDays(opts.secretDays), prompter }, ctx);
     });
 }

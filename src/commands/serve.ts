@@ -19,14 +19,18 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--host <host>', 'interface to bind (default 127.0.0.1; use 0.0.0.0 in a container)')
     .option('--deployment <name|file>', "serve with this deployment's settings, .env.{prefix}-{env}.local (default: the only mcp-obo.*.json here)")
     .option('--env-file <path>', 'read variables from this file instead')
+    .option('--tools <paths...>', 'your tool modules: files or folders of files that export defineTool tools (env MCP_OBO_TOOLS)')
+    .option('--packs <list>', 'tool packs to offer, comma separated (env MCP_OBO_TOOL_PACKS, default profile; `mcp-obo tools list` shows them)')
+    .option('--watch', 'reload the tool modules when their files change')
     .option('--json', 'the log (JSON lines) ends with a {"event":"result"} line; startup errors are JSON too')
     .addHelpText(
       'after',
       '\nExamples:\n  mcp-obo serve                       # the only deployment here: its .env.{prefix}-{env}.local, written by `mcp-obo provision`\n' +
         '  mcp-obo serve --deployment contoso-stg\n' +
-        '  mcp-obo serve --port 9000 --env-file .env.dev\n  mcp-obo serve --host 0.0.0.0 --port 8000   # as the container image runs it',
+        '  mcp-obo serve --port 9000 --env-file .env.dev\n  mcp-obo serve --host 0.0.0.0 --port 8000   # as the container image runs it\n' +
+        '  mcp-obo serve --tools ./tools --packs profile,mail --watch',
     )
-    .action(async (opts: { port?: string; host?: string; envFile?: string; deployment?: string; json?: boolean }) => {
+    .action(async (opts: { port?: string; host?: string; envFile?: string; deployment?: string; json?: boolean; tools?: string[]; packs?: string; watch?: boolean }) => {
       const { runServe } = await import('../server/serve.ts');
       await runServe(opts, ctx);
     });

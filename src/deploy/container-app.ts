@@ -4,6 +4,9 @@
  * variables the server needs. The only secret is the authorization facade's sealing key (a
  * Container Apps secret behind a secretRef); no credential is: Entra trusts the managed identity.
  */
+import { posix } from 'node:path';
+import { PROJECT_DIR } from './project.ts';
+import { DEFAULT_PACKS } from '../tools/packs/names.ts';
 import type { ContainerApp } from '@azure/arm-appcontainers';
 import { resolveCloud } from '../cloud.ts';
 import type { Deployment } from '../state/deployment.ts';
@@ -68,6 +71,9 @@ export function containerAppBody(d: Deployment, shape: AppShape, auth: DeployAut
       ? []
       : [{ name: 'MCP_OBO_CLOUD', value: d.cloud }, { name: 'AZURE_AUTHORITY_HOST', value: cloud.authorityHost }, { name: 'MCP_OBO_GRAPH_ENDPOINT', value: cloud.graphEndpoint }]),
     ...(nodeOptions(shape.memory) ? [{ name: 'NODE_OPTIONS', value: nodeOptions(shape.memory)! }] : []),
+    // The tools the deployment file lists: packs by name, and the project's own modules where the project image has them.
+    ...(d.tools ? [{ name: 'MCP_OBO_TOOL_PACKS', value: (d.tools.packs ?? DEFAULT_PACKS).join(',') || 'none' }] : []),
+    ...(d.tools?.modules?.length ? [{ name: 'MCP_OBO_TOOLS', value: d.tools.modules.map((m) => posix.join(PROJECT_DIR, m)).join(',') }] : []),
     // Bound to a custom domain: that is the public URL, and its /mcp is an identifier URI of the app.
     ...(domain?.certificateId ? [{ name: 'APP_URL', value: `https://${domain.name}` }, { name: 'MCP_OBO_IDENTIFIER_URI', value: `https://${domain.name}/mcp` }] : []),
     ...(auth.mode === 'entra'

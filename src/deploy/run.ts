@@ -14,6 +14,8 @@ import { connect } from '../provision/connect.ts';
 import { names } from '../state/naming.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import { buildContext, imageTag } from './context.ts';
+import { projectContext } from './project.ts';
+import { projectTools } from '../tools/project.ts';
 import { containerAppBody, validateShape, type AppShape } from './container-app.ts';
 import { remoteBuild } from './remote-build.ts';
 import { localBuild, type Exec } from './local-build.ts';
@@ -101,7 +103,11 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   const d = store.deployment;
   const missing = (['environment', 'registry', 'identity', 'acrPull', 'application', 'federatedCredential'] as const).filter((k) => !d.resources[k]);
   if (missing.length) throw new UsageError(`the deployment is not fully provisioned (missing: ${missing.join(', ')})`, { code: 'not-provisioned', suggestion: 'Run `mcp-obo provision` first.' });
-  const contextPromise = o.image ? undefined : buildContext({ contextDir: o.context });
+  // A project with its own tools is built as itself (its tools and locked dependencies); otherwise the package's server.
+  const tools = projectTools(store.path, d);
+  const project = !o.image && !o.context && tools.modules.length ? await projectContext(tools.root, tools.modules) : undefined;
+  const contextPromise = o.image ? undefined : buildContext(project ? { contextDir: project.dir, dockerfile: project.dockerfile } : { contextDir: o.context });
+  contextPromise?.finally(() => project?.close()).catch(() => {});
   contextPromise?.catch(() => {}); // awaited below; meanwhile a failure must not count as unhandled
   const n = names(d);
   const conn = await connect(d, ctx);
@@ -123,7 +129,7 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   let excluded: string[] | undefined;
   if (!image) {
     const context = await contextPromise!;
-    excluded = context.excluded;
+    excluded = [...(project?.excluded ?? []), ...context.excluded];
     if (excluded.length) {
       const shown = excluded.length > 20 ? `${excluded.slice(0, 20).join(', ')} and ${excluded.length - 20} more` : excluded.join(', ');
       status(`not uploaded, as they may hold secrets: ${shown}`);

@@ -8,6 +8,7 @@ import type { AzureClients } from '../azure/clients.ts';
 import type { GraphApi } from '../graph/client.ts';
 import type { DeploymentStore } from '../state/store.ts';
 import type { names } from '../state/naming.ts';
+import type { PermissionPlan } from '../permissions/plan.ts';
 
 export type Action = 'create' | 'update' | 'unchanged' | 'skip';
 
@@ -37,6 +38,8 @@ export interface StepContext {
   caller: { objectId: string; kind: 'user' | 'servicePrincipal'; name?: string };
   /** Something the user must know about what a step did (shown after the summary). */
   note(text: string): void;
+  /** The delegated permissions the tools need (resolved by name) and what to do with ones no tool needs. */
+  permissions?: PermissionPlan;
 }
 
 export interface Step {

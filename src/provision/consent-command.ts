@@ -7,6 +7,7 @@ import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import { connect } from './connect.ts';
 import { adminConsentUrl, grantConsent, verifyConsent } from './consent.ts';
 import { azureRetry } from './run.ts';
+import { consentPlan } from './tool-consent.ts';
 
 export async function runConsent(opts: { deployment?: string; verify?: boolean; json?: boolean }, ctx: CliContext): Promise<void> {
   const store = await DeploymentStore.open(await locateDeployment(ctx.cwd, opts.deployment));
@@ -15,7 +16,10 @@ export async function runConsent(opts: { deployment?: string; verify?: boolean; 
   const app = d.resources.application;
   if (!sp || !app) throw new UsageError('the app registration is not provisioned yet', { suggestion: 'Run `mcp-obo provision` first.' });
   const conn = await connect(d, ctx);
-  const input = { graph: conn.graph, clientSpId: sp.objectId, appId: app.appId, tenantId: d.tenantId, authorityHost: conn.cloud.authorityHost, retry: azureRetry(conn.clock) };
+  const retry = azureRetry(conn.clock);
+  // The permissions follow the tools (resolved by name); verifying creates nothing.
+  const plan = await consentPlan(conn.graph, store, { create: !opts.verify, retry });
+  const input = { graph: conn.graph, clientSpId: sp.objectId, appId: app.appId, tenantId: d.tenantId, authorityHost: conn.cloud.authorityHost, retry, ...plan };
   const statuses = opts.verify ? await verifyConsent(input) : await grantConsent(input);
   const missing = statuses.filter((s) => s.status === 'missing');
   const out = createOutput(ctx, { json: opts.json, stream: false });

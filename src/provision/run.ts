@@ -24,6 +24,9 @@ import { missingRights } from './rights.ts';
 import { grantConsent, type PermissionStatus } from './consent.ts';
 import { renderSummary, summaryOf } from './summary.ts';
 import { createOutput } from '../cli/output.ts';
+import { nonInteractive, type Prompter } from '../cli/prompts.ts';
+import { planToolPermissions } from './tool-permissions.ts';
+import { consentPlan } from './tool-consent.ts';
 
 export interface ProvisionOptions {
   deployment?: string;
@@ -36,6 +39,10 @@ export interface ProvisionOptions {
   consent?: boolean;
   /** Steps at once; 1 runs them one after another. */
   concurrency?: number;
+  /** Take off, without asking, permissions mcp-obo added for tools no longer enabled. */
+  prunePermissions?: boolean;
+  /** Asks whether to take those off (on a terminal). */
+  prompter?: Prompter;
 }
 
 /** The retry policy of every Azure and Entra write: backoff, Retry-After, replication delays when asked. */
@@ -91,6 +98,9 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
     if (moved) ctx.stderr.write(`${moved}\n`);
   }
   await preflight(sctx);
+  // The tools decide the app registration's API permissions, resolved by name in the tenant (reads only here).
+  const toolOptions = { prune: opts.prunePermissions, prompter: opts.prompter ?? nonInteractive, warn: (line: string) => sctx.note(line) };
+  sctx.permissions = await planToolPermissions(sctx, { ...toolOptions, create: false });
   const runOptions = {
     concurrency: opts.concurrency,
     // A request that never answered (after its own retries, for those safe to repeat): run the step again.
@@ -108,6 +118,10 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
       })
     : undefined;
   if (lacking && !opts.dryRun) throw lacking;
+  if (!opts.dryRun && sctx.permissions.resolved.some((r) => !r.spId)) {
+    // An API the tools use has no service principal in the tenant yet (Azure DevOps often): made now, after the checks.
+    sctx.permissions = await planToolPermissions(sctx, { create: true, prune: sctx.permissions.prune, prompter: nonInteractive, warn: () => {} });
+  }
   const results = opts.dryRun ? plan : await runPlan(PROVISION_STEPS, sctx, { ...runOptions, onEvent: progress.onEvent });
   progress.stop();
 
@@ -117,7 +131,8 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
   if (opts.consent && !opts.dryRun && failed.length === 0) {
     const d = store.deployment;
     try {
-      consent = await grantConsent({ graph: conn.graph, clientSpId: d.resources.servicePrincipal!.objectId, appId: d.resources.application!.appId, tenantId: d.tenantId, authorityHost: conn.cloud.authorityHost, retry: sctx.retry });
+      const plan = await consentPlan(conn.graph, store, { create: true, retry: sctx.retry });
+      consent = await grantConsent({ graph: conn.graph, clientSpId: d.resources.servicePrincipal!.objectId, appId: d.resources.application!.appId, tenantId: d.tenantId, authorityHost: conn.cloud.authorityHost, retry: sctx.retry, ...plan });
     } catch (err) {
       consentError = explain(err);
     }

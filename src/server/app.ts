@@ -93,7 +93,8 @@ function handleMcp(deps: ToolDeps): RequestHandler {
   return async (req, res, next) => {
     const server = new McpServer({ name: 'mcp-obo', version: VERSION }, { capabilities: { tools: {} }, jsonSchemaValidator });
     registerTools(server, deps);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    // One JSON answer, unless the client asked for progress: notifications need an event stream.
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !wantsProgress(req.body) });
     res.on('close', () => {
       void transport.close();
       void server.close();
@@ -105,6 +106,11 @@ function handleMcp(deps: ToolDeps): RequestHandler {
       next(err);
     }
   };
+}
+
+function wantsProgress(body: unknown): boolean {
+  const has = (m: unknown) => (m as { params?: { _meta?: { progressToken?: unknown } } } | undefined)?.params?._meta?.progressToken !== undefined;
+  return Array.isArray(body) ? body.some(has) : has(body);
 }
 
 function requestLog(deps: AppDeps, logUserNames: boolean): RequestHandler {

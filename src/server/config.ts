@@ -2,6 +2,7 @@
  * Server configuration: parsed once from an environment map (process env over the env file) and
  * flags, validated before anything listens. Every problem names the variable (exit code 2).
  */
+import { resolve as resolvePath } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { resolveCloud } from '../cloud.ts';
 import { httpsUrlFromEnv } from '../env-url.ts';
@@ -9,6 +10,7 @@ import { SERVER_NAMES } from './identity-names.ts';
 import { LOG_LEVELS, type LogLevel } from './logger.ts';
 import { parseAuthConfig, type AuthConfig } from './facade/config.ts';
 import { DEFAULT_LIMITS, type LimitSettings } from './limits.ts';
+import { DEFAULT_PACKS, isPackName, PACK_NAMES, type PackName } from '../tools/packs/names.ts';
 
 export type ServerCredential =
   | { kind: 'secret'; clientSecret: string }
@@ -22,7 +24,12 @@ export interface ServerConfig {
   /** Entra authority host without a trailing slash, e.g. https://login.microsoftonline.com */
   authorityHost: string;
   graphEndpoint: string;
+  /** Azure DevOps profile and accounts service (app.vssps.visualstudio.com). */
   devopsEndpoint: string;
+  /** Azure DevOps organisation APIs: `{devopsApiEndpoint}/{organization}/...` (dev.azure.com). */
+  devopsApiEndpoint: string;
+  /** What tools the server offers: packs by name and the user's tool modules (absolute paths). */
+  tools: { packs: PackName[]; modules: string[]; watch: boolean };
   host: string;
   port: number;
   /** Public base URL (no trailing slash); the MCP resource is publicUrl + '/mcp'. */
@@ -56,10 +63,18 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export interface ServeFlags {
   port?: string | number;
   host?: string;
+  /** Tool modules: files or folders (--tools, repeatable or comma separated). */
+  tools?: string[];
+  /** Packs, comma separated (--packs). */
+  packs?: string;
+  watch?: boolean;
+  /** Relative --tools paths resolve against it. */
+  cwd?: string;
 }
 
 export const DEFAULTS = {
   devopsEndpoint: 'https://app.vssps.visualstudio.com',
+  devopsApiEndpoint: 'https://dev.azure.com',
   port: 8000,
   host: '127.0.0.1',
   maxTokenAgeHours: 24,
@@ -91,6 +106,8 @@ export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfi
     authorityHost: cloud.authorityHost,
     graphEndpoint: cloud.graphEndpoint,
     devopsEndpoint: httpsUrlFromEnv(env, 'MCP_OBO_DEVOPS_ENDPOINT', DEFAULTS.devopsEndpoint, { originOnly: false }),
+    devopsApiEndpoint: httpsUrlFromEnv(env, 'MCP_OBO_DEVOPS_API_ENDPOINT', DEFAULTS.devopsApiEndpoint, { originOnly: false }),
+    tools: toolsOf(env, flags),
     host,
     port,
     publicUrl,
@@ -250,6 +267,26 @@ function identifierUriOf(env: Env, publicUrl: string): string | undefined {
   }
   if (!v.startsWith('https://')) throw new ConfigError('MCP_OBO_IDENTIFIER_URI', `must be an https URL on a verified domain (got "${v}")`);
   return v;
+}
+
+/** Packs and modules from --packs / --tools alone (the commands that read them without a server). */
+export function toolsFromFlags(flags: Pick<ServeFlags, 'packs' | 'tools' | 'cwd'>): ServerConfig['tools'] {
+  return toolsOf({}, flags);
+}
+
+function toolsOf(env: Env, flags: ServeFlags): ServerConfig['tools'] {
+  const fromFlag = flags.packs !== undefined;
+  const raw = fromFlag ? flags.packs! : value(env, 'MCP_OBO_TOOL_PACKS');
+  const name = fromFlag ? '--packs' : 'MCP_OBO_TOOL_PACKS';
+  // `none` (or an empty --packs) offers only the user's tools.
+  const packs = raw === undefined ? [...DEFAULT_PACKS] : raw.trim().toLowerCase() === 'none' ? [] : raw.split(/[\s,]+/).filter(Boolean);
+  const unknown = packs.find((p) => !isPackName(p));
+  if (unknown !== undefined) throw new ConfigError(name, `names an unknown pack "${unknown}" (packs: ${PACK_NAMES.join(', ')})`);
+  const listed = flags.tools?.length ? flags.tools : (value(env, 'MCP_OBO_TOOLS')?.split(',') ?? []);
+  const cwd = flags.cwd ?? process.cwd();
+  const modules = listed.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean).map((t) => resolvePath(cwd, t));
+  if (flags.watch && modules.length === 0) throw new ConfigError('--watch', 'needs tool modules to watch: add --tools <folder>');
+  return { packs: [...new Set(packs)] as PackName[], modules: [...new Set(modules)], watch: Boolean(flags.watch) };
 }
 
 function credentialOf(env: Env, tokenExchangeAudience: string): ServerCredential {

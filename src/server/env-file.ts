@@ -55,6 +55,8 @@ export interface EnvFileChoice {
   required: boolean;
   /** The deployment it is for (`contoso-dev`), when chosen by deployment. */
   deployment?: string;
+  /** That deployment's file (its tools are served too). */
+  file?: string;
   /** Said once at start: e.g. that the settings still live in the shared .env.local. */
   note?: string;
 }
@@ -80,18 +82,18 @@ export async function chooseEnvFile(cwd: string, o: { envFile?: string; deployme
 async function forDeployment(file: string, required: boolean): Promise<EnvFileChoice> {
   const name = deploymentName(file);
   const own = envFileFor(file);
-  if (existsSync(own)) return { path: own, required: true, deployment: name };
+  if (existsSync(own)) return { path: own, required: true, deployment: name, file };
   // Settings an earlier version wrote to the shared .env.local, until `provision` moves them.
   const legacy = join(dirname(file), DEFAULT_ENV_FILE);
   if (existsSync(legacy) && (await holdsDeployment(legacy, file))) {
-    return { path: legacy, required: true, deployment: name, note: `the settings of ${name} are still in ${legacy}; \`mcp-obo provision --deployment ${name}\` moves them to ${own}` };
+    return { path: legacy, required: true, deployment: name, file, note: `the settings of ${name} are still in ${legacy}; \`mcp-obo provision --deployment ${name}\` moves them to ${own}` };
   }
   if (required) {
     throw new UsageError(`deployment ${name} has no local settings: ${own} does not exist`, {
       suggestion: `Run \`mcp-obo provision --deployment ${name}\` (it writes the client secret and facade key there), or pass --env-file.`,
     });
   }
-  return { path: existsSync(legacy) ? legacy : undefined, required: false, deployment: name };
+  return { path: existsSync(legacy) ? legacy : undefined, required: false, deployment: name, file };
 }
 
 /** Whether an env file was written for the deployment in `file`: its header names it, or it holds its app id. */

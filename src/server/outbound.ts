@@ -5,7 +5,7 @@
  * connections instead of opening hundreds of TLS handshakes that stall the event loop. Timeouts
  * are the agent's own (no timer per request). msal-node gets it as its network client.
  */
-import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { Agent, fetch as undiciFetch, type buildConnector, type Dispatcher } from 'undici';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 
 /** No response headers from Entra, Graph or DevOps within this long is a timeout. */
@@ -16,6 +16,8 @@ export interface OutboundOptions {
   connectionsPerOrigin: number;
   /** Give up when no response headers arrived within this long. */
   timeoutMs: number;
+  /** How connections are opened (`mcp-obo dev` routes its local platform's host names to it); undici's own otherwise. */
+  connect?: buildConnector.connector;
 }
 
 export interface Outbound {
@@ -37,7 +39,7 @@ export function createOutbound(o: OutboundOptions): Outbound {
     keepAliveMaxTimeout: 60_000,
     headersTimeout: o.timeoutMs,
     bodyTimeout: o.timeoutMs,
-    connect: { timeout: o.timeoutMs },
+    connect: o.connect ?? { timeout: o.timeoutMs },
   });
   const fetchVia = ((input: string | URL, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
 

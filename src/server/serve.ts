@@ -6,6 +6,8 @@ import { identitySources, overrideWarnings } from './env-sources.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './start.ts';
 import { explainListenError } from './listen-error.ts';
+import { readDeployment } from '../state/store.ts';
+import { projectTools } from '../tools/project.ts';
 
 export interface ServeOptions extends ServeFlags {
   envFile?: string;
@@ -15,10 +17,23 @@ export interface ServeOptions extends ServeFlags {
   deployment?: string;
 }
 
+/**
+ * The tools the served deployment's file lists (as `provision` and `consent` see them), unless flags or the
+ * environment (what `deploy` sets in Azure) name them.
+ */
+async function deploymentTools(opts: ServeOptions, env: Record<string, string | undefined>, deploymentFile: string | undefined): Promise<{ packs: string[]; modules: string[] } | undefined> {
+  if (opts.packs !== undefined || opts.tools?.length || env.MCP_OBO_TOOL_PACKS !== undefined || env.MCP_OBO_TOOLS !== undefined) return undefined;
+  if (!deploymentFile) return undefined;
+  const d = await readDeployment(deploymentFile);
+  return d.tools ? projectTools(deploymentFile, d) : undefined;
+}
+
 export async function runServe(opts: ServeOptions, ctx: CliContext): Promise<void> {
   const choice = await chooseEnvFile(ctx.cwd, opts);
   const file = await loadEnvFile(choice);
-  const config = parseServerConfig({ ...file.values, ...ctx.env }, { port: opts.port, host: opts.host });
+  const env = { ...file.values, ...ctx.env };
+  const fromDeployment = await deploymentTools(opts, env, choice.file);
+  const config = parseServerConfig(env, { port: opts.port, host: opts.host, tools: opts.tools ?? fromDeployment?.modules, packs: opts.packs ?? fromDeployment?.packs.join(','), watch: opts.watch, cwd: ctx.cwd });
   const logger = createLogger({ level: config.logLevel, write: (line) => ctx.stdout.write(line + '\n') });
   if (file.path) logger.info('config.env_file', { path: file.path, deployment: choice.deployment, ...identitySources(file.values, file.path, ctx.env) });
   if (choice.note) logger.warn('config.env_file_shared', { advice: choice.note });

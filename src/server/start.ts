@@ -9,6 +9,8 @@ import { systemClock, type Clock } from '../clock.ts';
 import { derived, type ServerConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { HEALTH_BODY, healthHeaders } from './health.ts';
+import type { Outbound } from './outbound.ts';
+import type { Tool } from '../tools/define.ts';
 
 export interface RunningServer {
   /** Where it listens, e.g. http://127.0.0.1:8000 */
@@ -16,12 +18,18 @@ export interface RunningServer {
   server: Server;
   /** Resolves when the full app is loaded. */
   ready: Promise<void>;
+  /** The tools offered now (empty until ready). */
+  tools(): readonly Tool[];
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   clock?: Clock;
   logger?: Logger;
+  /** The outbound agent to use (`mcp-obo dev` routes its local services through its own); one is made otherwise. */
+  outbound?: Outbound;
+  /** Tools given as values (the testing kit), offered after the configured packs and modules. */
+  tools?: readonly Tool[];
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -36,10 +44,27 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   // Load while binding; wire once the real port is known (--port 0 picks one).
   const effective = (port: number): ServerConfig => (config.publicUrlIsLocalDefault ? { ...config, publicUrl: `http://localhost:${port}` } : config);
   let outbound: { close(): Promise<void> } | undefined;
-  const appPromise = Promise.all([import('./wire.ts'), import('./outbound.ts'), boundPort]).then(([{ wireApp }, { createOutbound, OUTBOUND_TIMEOUT_MS }, port]) => {
-    const out = createOutbound({ connectionsPerOrigin: config.limits.maxConnections, timeoutMs: OUTBOUND_TIMEOUT_MS });
+  let watcher: { close(): void } | undefined;
+  let current: readonly Tool[] = [];
+  const appPromise = Promise.all([import('./wire.ts'), import('./outbound.ts'), import('../tools/load.ts'), boundPort]).then(async ([{ wireApp }, { createOutbound, OUTBOUND_TIMEOUT_MS }, { loadTools }, port]) => {
+    const load = async (version?: number) => (await loadTools({ ...config.tools, cwd: process.cwd(), version, extra: opts.tools })).map((s) => s.tool);
+    let tools: readonly Tool[] = (current = await load());
+    logger.info('tools.loaded', { packs: config.tools.packs, tools: tools.map((t) => t.name) });
+    if (config.tools.watch) {
+      const { watchTools } = await import('../tools/watch.ts');
+      watcher = watchTools(config.tools.modules, async (version) => {
+        try {
+          tools = current = await load(version);
+          logger.info('tools.reloaded', { tools: tools.map((t) => t.name) });
+        } catch (err) {
+          // The previous tools stay: a half-written file must not take the server down.
+          logger.error('tools.reload_failed', { error: (err as Error).message });
+        }
+      });
+    }
+    const out = opts.outbound ?? createOutbound({ connectionsPerOrigin: config.limits.maxConnections, timeoutMs: OUTBOUND_TIMEOUT_MS });
     outbound = out;
-    const wired = wireApp(effective(port), { clock, logger, outbound: out });
+    const wired = wireApp(effective(port), { clock, logger, outbound: out, tools: () => tools });
     app = wired.app as unknown as Handler;
     // After listening and loading, never before: /health is already answering.
     setImmediate(() => void wired.warm());
@@ -85,11 +110,13 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     url,
     server,
     ready: appPromise.then(() => undefined),
+    tools: () => current,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      watcher?.close();
       await outbound?.close().catch(() => {});
     },
   };

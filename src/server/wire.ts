@@ -13,18 +13,18 @@ import { createVerifier } from './auth/verifier.ts';
 import { cachingVerifier } from './auth/verified-cache.ts';
 import { createOboClient } from './obo/client.ts';
 import { managedIdentityAssertion } from './obo/managed-identity.ts';
-import { createRequester } from './downstream/http.ts';
-import { createGraphApi } from './downstream/graph.ts';
-import { createDevOpsApi } from './downstream/devops.ts';
+import type { Tool } from '../tools/define.ts';
 import type { ClientCredential } from './obo/client.ts';
 import { buildFacade } from './facade/build.ts';
-import { OUTBOUND_TIMEOUT_MS, type Outbound } from './outbound.ts';
+import type { Outbound } from './outbound.ts';
 
 export interface WireOptions {
   clock: Clock;
   logger: Logger;
   /** Every outbound request goes through it (src/server/outbound.ts). */
   outbound: Outbound;
+  /** The tools to offer, read per request (a --watch reload swaps them). */
+  tools: () => readonly Tool[];
 }
 
 export interface Wired {
@@ -33,7 +33,7 @@ export interface Wired {
   warm(): Promise<void>;
 }
 
-export function wireApp(config: ServerConfig, { clock, logger, outbound }: WireOptions): Wired {
+export function wireApp(config: ServerConfig, { clock, logger, outbound, tools }: WireOptions): Wired {
   const d = derived(config);
   const fetchImpl = outbound.fetch;
   const v2 = new Discovery(`${d.authority}/v2.0/.well-known/openid-configuration`, fetchImpl);
@@ -73,14 +73,22 @@ export function wireApp(config: ServerConfig, { clock, logger, outbound }: WireO
     ...(config.limits.cacheMiB ? { cacheBytes: config.limits.cacheMiB * 1024 * 1024 } : {}),
   });
 
-  const request = createRequester({ clock, get: outbound.get, timeoutMs: OUTBOUND_TIMEOUT_MS });
   const facade =
     config.auth.mode === 'facade'
       ? buildFacade(config, config.auth, { verifier, credential, endpoints: () => v2.get(), clock, logger, fetch: fetchImpl })
       : undefined;
   const app = createApp(
     { ...d, logUserNames: config.logUserNames, allowedOrigins: config.allowedOrigins, limits: config.limits, revision: config.revision },
-    { verifier, obo, graph: createGraphApi(config.graphEndpoint, request), devops: createDevOpsApi(config.devopsEndpoint, request), clock, logger, facade },
+    {
+      verifier,
+      obo,
+      fetch: fetchImpl,
+      endpoints: { graph: config.graphEndpoint, devops: { api: config.devopsApiEndpoint, profile: config.devopsEndpoint } },
+      tools,
+      clock,
+      logger,
+      facade,
+    },
   );
   const warm = async () => {
     const started = clock.now();

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CLOUD_NAMES } from '../cloud.ts';
 import { ENV, GUID, ID, PREFIX } from './naming.ts';
+import { PACK_NAMES } from '../tools/packs/names.ts';
 
 const guid = z.string().regex(GUID);
 const armResource = z.object({ name: z.string(), id: z.string() });
@@ -17,7 +18,17 @@ export const ResourcesSchema = z
     registry: armResource.extend({ loginServer: z.string() }),
     identity: armResource.extend({ clientId: guid, principalId: guid }),
     acrPull: z.object({ id: z.string() }),
-    application: z.object({ objectId: guid, appId: guid, displayName: z.string(), scopeId: guid }),
+    application: z.object({
+      objectId: guid,
+      appId: guid,
+      displayName: z.string(),
+      scopeId: guid,
+      /**
+       * Delegated permissions mcp-obo put on the registration for the tools (resource app id -> permission ids),
+       * so that a disabled pack's permissions can be taken off again; others' permissions are never touched.
+       */
+      permissions: z.record(guid, z.array(guid)).optional(),
+    }),
     servicePrincipal: z.object({ objectId: guid }),
     group: z.object({ objectId: guid, displayName: z.string() }),
     /** The users group's assignment to the app, or, in a tenant without Entra ID P1/P2, the signed-in user's. */
@@ -54,6 +65,18 @@ export const ResourcesSchema = z
   .partial();
 
 export type Resources = z.infer<typeof ResourcesSchema>;
+
+/** A path inside the project: relative, no `..`, so the file cannot point the tools at code elsewhere. */
+const projectPath = z
+  .string()
+  .min(1)
+  .refine((p) => !/^([/\\]|[A-Za-z]:)/.test(p) && !p.split(/[/\\]/).includes('..'), 'must be a path inside the project folder (relative, no ..)');
+
+export const ToolsSchema = z.strictObject({
+  packs: z.array(z.enum(PACK_NAMES as [string, ...string[]])).optional(),
+  modules: z.array(projectPath).optional(),
+});
+export type ToolsConfig = z.infer<typeof ToolsSchema>;
 export type ResourceKey = keyof Resources;
 
 export const InstallInfo = z
@@ -84,6 +107,8 @@ export const DeploymentSchema = z.object({
   /** Custom domain for the MCP URL (deploy --domain), remembered for later deploys. */
   domain: z.string().optional(),
   install: InstallInfo.optional(),
+  /** What the server offers: tool packs by name, and folders or files of your tools (relative to this file). */
+  tools: ToolsSchema.optional(),
 });
 
 export type Deployment = z.infer<typeof DeploymentSchema>;

@@ -17,8 +17,8 @@ import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { ROOT, serverEnv } from '../helpers/serve.ts';
 
 const exec = promisify(execFile);
-/** Packages the CLI needs and the server must not carry. */
-const CLI_ONLY = ['@azure/identity', '@azure/arm-appcontainers', '@azure/arm-containerregistry', '@inquirer/prompts', '@microsoft/microsoft-graph-client', 'execa', 'tar', '@balena/dockerignore'];
+/** Packages the CLI needs and the server must not carry (the Graph client is the server's too: tools get one). */
+const CLI_ONLY = ['@azure/identity', '@azure/arm-appcontainers', '@azure/arm-containerregistry', '@inquirer/prompts', 'execa', 'tar', '@balena/dockerignore'];
 
 let emu: Emulator;
 let dir: string;

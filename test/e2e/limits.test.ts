@@ -60,9 +60,10 @@ test('the review\'s attack: 20 batches of tool calls from one user make a bounde
     assert.ok(Number(r.headers.get('retry-after')) >= 1, 'Retry-After');
     assert.match(((await r.json()) as { error: { message: string } }).error.message, /at most 60 per minute per user/);
   }
-  // Without limits this was 20 x 10 x 3 = 600 calls; the burst allows 20 messages (2 batches): at most 60.
+  // Without limits this was 20 x 10 x 3 = 600 calls; the burst allows 20 messages (2 batches): at most 60,
+  // plus the one call a fresh server makes to learn which version of the DevOps profile API the service takes.
   const calls = downstream(emu.requests, attacker.oid).length;
-  assert.ok(calls <= 60, `${calls} downstream calls`);
+  assert.ok(calls <= 61, `${calls} downstream calls`);
   const other = await post(s.url, await emu.mintUserToken(), call(1));
   assert.equal(other.status, 200, 'another user is not limited by the first one');
   assert.ok(s.logLines().some((l) => l.event === 'http.rate_limited' && l.oid === attacker.oid));

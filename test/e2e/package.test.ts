@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
-import { ROOT, serverEnv, startServe } from '../helpers/serve.ts';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { formOf, ROOT, serverEnv, startServe } from '../helpers/serve.ts';
+import { signInToDev, startDev } from '../helpers/dev.ts';
 
 const exec = promisify(execFile);
 let dir: string;
@@ -78,5 +81,64 @@ test('the installed package serves exactly as the image runs it (serve --host 0.
     assert.equal(body.result.structuredContent.name, emu.defaultUser.displayName);
   } finally {
     await serve.stop();
+  }
+});
+
+const installedBin = () => join(dir, 'node_modules/mcp-obo/bin/mcp-obo');
+
+test('tools new in a fresh folder (no clone of this repository): the tool runs under serve --tools as the user, its OBO request asks for exactly its scopes', async () => {
+  const created = await exec(process.execPath, [installedBin(), 'tools', 'new', 'mail_peek', '--json'], { cwd: dir });
+  const out = JSON.parse(created.stdout) as { files: string[] };
+  // npm init made a package without "type": "module", so the files are .mts and nothing of the project changes meaning.
+  assert.deepEqual(out.files, ['tools/mail-peek.mts', 'tools/mail-peek.test.mts']);
+  emu.setConsentedScopes('graph', ['User.Read', 'Mail.Read']);
+  const serve = await startServe(serverEnv(emu, { MCP_OBO_TOOL_PACKS: 'none' }), ['--tools', './tools'], { cwd: dir, bin: installedBin() });
+  try {
+    const client = new Client({ name: 'pkg', version: '0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${serve.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${await emu.mintUserToken()}` } } }));
+    const { tools } = await client.listTools();
+    assert.deepEqual(tools.map((t) => t.name), ['mail_peek']);
+    emu.requests.length = 0;
+    const r = (await client.callTool({ name: 'mail_peek', arguments: { top: 2 } })) as { isError?: boolean; structuredContent?: { messages: unknown[] }; content: unknown };
+    assert.equal(r.isError, undefined, JSON.stringify(r.content));
+    assert.equal(r.structuredContent!.messages.length, 2);
+    const obo = emu.requests.filter((q) => q.path.endsWith('/oauth2/v2.0/token')).map((q) => formOf(q).scope!.split(' ').filter((s) => s.includes('/')));
+    assert.deepEqual(obo, [[`${emu.url}/Mail.Read`]]);
+    await client.close();
+  } finally {
+    await serve.stop();
+  }
+});
+
+test("the scaffolded test passes under the user's own node --test, with mcp-obo/testing and no Azure", async () => {
+  const { stdout } = await exec(process.execPath, ['--test'], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 120_000 });
+  assert.match(stdout, /# pass 2/);
+});
+
+test("the user's tool type-checks against the package's declarations (mcp-obo/tools, mcp-obo/testing)", async () => {
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  await exec(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--allowImportingTsExtensions', '--skipLibCheck', '--typeRoots', join(ROOT, 'node_modules/@types'), '--types', 'node', 'tools/mail-peek.mts', 'tools/mail-peek.test.mts'], { cwd: dir });
+});
+
+test('npx mcp-obo dev --tools ./tools, with no Azure settings or sign-in: the MCP SDK client signs in and calls tools', async () => {
+  // How long this machine takes to start Node at all, measured now: the 2 s target is for an idle machine.
+  const t0 = performance.now();
+  await exec(process.execPath, ['-e', '0']);
+  const nodeStart = performance.now() - t0;
+  const started = performance.now();
+  const dev = await startDev(['--tools', './tools'], { cwd: dir, command: ['npx', ['--no-install', 'mcp-obo']] });
+  try {
+    const client = await signInToDev(dev.info.mcpUrl, 'Megan Bowen');
+    const { tools } = await client.listTools();
+    const elapsed = performance.now() - started;
+    assert.ok(tools.some((t) => t.name === 'mail_peek') && tools.some((t) => t.name === 'mail_send'));
+    const r = (await client.callTool({ name: 'mail_peek', arguments: { top: 1 } })) as { isError?: boolean };
+    assert.equal(r.isError, undefined);
+    await client.close();
+    process.stdout.write(`# dev: ready ${Math.round(dev.readyMs)} ms, signed in and tools listed ${Math.round(elapsed)} ms after start (node -e 0: ${Math.round(nodeStart)} ms)\n`);
+    // 2 s on an idle machine (node -e 0 about 40 ms); a loaded machine gets the same budget in units of its own Node start.
+    assert.ok(elapsed < Math.max(2000, (2000 * nodeStart) / 40), `${Math.round(elapsed)} ms`);
+  } finally {
+    await dev.stop();
   }
 });

@@ -113,7 +113,7 @@ test('OBO went to Entra with the client secret and the narrow scopes, once per A
   const tokenCalls = emu.requests.filter((r) => r.method === 'POST' && /\/oauth2\/v2.0\/token$/.test(r.path));
   assert.equal(tokenCalls.length, 2, 'one exchange per API for this user token');
   const scopes = tokenCalls.map((r) => formOf(r).scope!).sort();
-  assert.match(scopes[0]!, new RegExp(`^499b84ac-1321-427f-aa17-267ca6975798/.default`));
+  assert.match(scopes[0]!, new RegExp(`^499b84ac-1321-427f-aa17-267ca6975798/vso.profile( |$)`));
   assert.match(scopes[1]!, new RegExp(`^${emu.url.replace(/[.]/g, '\\.')}/User.Read`));
   for (const r of tokenCalls) {
     const form = formOf(r);

@@ -164,3 +164,27 @@ test('mcp-obo token without the Azure CLI signs in with a device code (instructi
   assert.match(auto.stderr, /not signed in as a user/);
   assert.doesNotMatch(auto.stderr, /enter the code/);
 });
+
+test('with packs enabled: provision and consent follow them, serve offers them, and mcp-obo test calls every read-only tool and nothing that writes', async () => {
+  const enable = await runCli(['tools', 'enable', 'mail', 'calendar'], env, { cwd });
+  assert.equal(enable.code, 0, enable.stderr);
+  const p = await runCli(['provision', '--consent'], env, { cwd, timeoutMs: 120_000 });
+  assert.equal(p.code, 0, p.stderr);
+  // serve in the project folder offers the deployment file's tools.
+  const s = await startServe({ PATH: env.PATH!, HOME: env.HOME!, NODE_EXTRA_CA_CERTS: emu.caCertPath, MCP_OBO_DEVOPS_ENDPOINT: `${emu.url}/devops` }, [], { cwd });
+  try {
+    emu.requests.length = 0;
+    const r = await runCli(['test', '--url', s.url.replace('127.0.0.1', 'localhost'), '--json'], env, { cwd, timeoutMs: 60_000 });
+    const out = JSON.parse(r.stdout) as { checks: { name: string; ok: boolean; skipped?: boolean; detail: string }[] };
+    assert.equal(r.code, 0, JSON.stringify(out.checks, null, 1));
+    const calls = out.checks.filter((c) => c.name.startsWith('tools/call '));
+    const called = calls.filter((c) => !c.skipped).map((c) => c.name.slice(11)).sort();
+    assert.deepEqual(called, ['calendar_today', 'calendar_upcoming', 'devops_get_profile', 'get_user_context', 'graph_get_profile', 'mail_list_recent', 'mail_search']);
+    assert.match(calls.find((c) => c.name === 'tools/call mail_read')!.detail, /not called: it needs id/);
+    assert.match(calls.find((c) => c.name === 'tools/call calendar_free_busy')!.detail, /not called: it needs people, start, end/);
+    assert.ok(!calls.some((c) => c.name === 'tools/call mail_send'), 'a tool that writes is never called');
+    assert.ok(!emu.requests.some((q) => q.path.endsWith('/sendMail')), 'no mail was sent');
+  } finally {
+    await s.stop();
+  }
+});

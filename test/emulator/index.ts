@@ -30,7 +30,8 @@ import { registerBlob } from './services/blob.ts';
 import { registerRegistryDataPlane } from './services/acrDataPlane.ts';
 import { registerControl } from './services/control.ts';
 import { type AcaSwitches, type AcrSwitches, type DeviceCodeSwitches, deploySwitches } from './services/deploySwitches.ts';
-import { registerDevops } from './services/devops.ts';
+import { registerAzdo, registerDevops } from './services/devops.ts';
+import { AZDO_PREFIX, sampleServices, type SampleServices } from './services/sample.ts';
 import { DeviceCodes } from './services/entra/deviceCode.ts';
 import { AuthCodes } from './services/entra/authorize.ts';
 import { registerEntra } from './services/entra/index.ts';
@@ -85,6 +86,8 @@ export interface Emulator {
   addUser(partial?: Partial<User>): User;
   setUser(oid: string, patch: Partial<User>): User;
   setConsent(app: ConsentKey, granted: boolean): void;
+  /** The server app's admin-consented delegated permissions on Graph or DevOps (default Graph User.Read, DevOps vso.profile). */
+  setConsentedScopes(app: ConsentKey, scopes: string[]): void;
   /** Revokes a user's sessions now (as revokeSignInSessions or a password reset): CAE-capable tokens issued before are challenged by Graph. */
   revokeSessions(oid: string): void;
   mintUserToken(o?: MintOptions): Promise<string>;
@@ -130,6 +133,10 @@ export interface Emulator {
   setLatency(l: Latency): void;
   /** Entra, ARM inventory, Graph directory and registry contents, as GET /_emulator/state returns them. */
   state(): EmulatorState;
+  /** The product's sample tenant (src/dev/sample) behind Graph (mail, calendar, files, SharePoint) and DevOps at `{url}/azdo`. */
+  sample: SampleServices['tenant'];
+  /** MCP_OBO_DEVOPS_API_ENDPOINT for servers under test: the sample DevOps organisation APIs. */
+  devopsApiUrl: string;
   /** Connection details as printed by main.ts (also GET /_emulator/info). */
   info(): Record<string, unknown>;
   close(): Promise<void>;
@@ -231,7 +238,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   registerControl(router, { tokens, faults, log, info, state, switches });
   registerEntra(router, tokens, codes, authCodes);
-  registerGraph(router, { ...tokens, store, timing });
+  const sample = sampleServices(dir);
+  registerGraph(router, { ...tokens, store, timing, sample: sample.graph });
   registerBlob(router, blobs);
   registerRegistryDataPlane(router, { tokens, inv, push: (loginServer, image) => pushByLoginServer(loginServer, image) });
   // Before ARM: the log stream's paths start with /subscriptions/ too.
@@ -239,6 +247,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   registerArm(router, { ...tokens, inv, store, timing, acr, blobs, aca, dns });
   registerDevops(router, tokens);
   registerGithub(router, github);
+  registerAzdo(router, tokens, sample.devops);
   registerMi(miRouter, { ...tokens, identityHeader, appHeaders: miHeaders });
   ready = true;
 
@@ -253,6 +262,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     addUser: (partial) => dir.addUser(partial),
     setUser: (oid, patch) => dir.setUser(oid, patch),
     setConsent: (app, granted) => dir.setConsent(app, granted),
+    setConsentedScopes: (app, scopes) => dir.setConsentedScopes(app, scopes),
     revokeSessions: (oid) => void dir.setUser(oid, { revokedAt: Math.floor(Date.now() / 1000) + 1 }),
     mintUserToken: (o) => mintUserToken(tokens, o),
     faults,
@@ -278,6 +288,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     setLatency: (l) => timing.setLatency(l),
     state,
     info,
+    sample: sample.tenant,
+    devopsApiUrl: `${url}${AZDO_PREFIX}`,
     close: () => {
       closing ??= (async () => {
         pipeline.cancelTimers();

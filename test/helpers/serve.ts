@@ -31,6 +31,7 @@ export function serverEnv(emu: Emulator, extra: Record<string, string | undefine
     AZURE_AUTHORITY_HOST: emu.url,
     MCP_OBO_GRAPH_ENDPOINT: emu.url,
     MCP_OBO_DEVOPS_ENDPOINT: `${emu.url}/devops`,
+    MCP_OBO_DEVOPS_API_ENDPOINT: emu.devopsApiUrl,
     LOG_LEVEL: 'debug',
     // Straight at Entra unless a test opts into the authorization facade (test/helpers/facade.ts).
     MCP_OBO_AUTH: 'entra',

@@ -148,3 +148,17 @@ test('authorization: the facade by default (its key required and validated), or 
     assert.doesNotMatch(String((err as Error).message), /c2VjcmV0/);
   }
 });
+
+test('tools: profile by default; packs from MCP_OBO_TOOL_PACKS or --packs (which wins); none; unknown packs refused; --watch needs modules', () => {
+  assert.deepEqual(parseServerConfig(base).tools, { packs: ['profile'], modules: [], watch: false });
+  assert.deepEqual(parseServerConfig({ ...base, MCP_OBO_TOOL_PACKS: 'mail, calendar,mail' }).tools.packs, ['mail', 'calendar']);
+  assert.deepEqual(parseServerConfig({ ...base, MCP_OBO_TOOL_PACKS: 'mail' }, { packs: 'devops-work' }).tools.packs, ['devops-work']);
+  assert.deepEqual(parseServerConfig({ ...base, MCP_OBO_TOOL_PACKS: 'none' }).tools.packs, []);
+  rejects({ ...base, MCP_OBO_TOOL_PACKS: 'mail,weather' }, 'MCP_OBO_TOOL_PACKS', /unknown pack "weather" \(packs: profile, mail/);
+  rejects(base, '--packs', /unknown pack "x"/, { packs: 'x' });
+  rejects(base, '--watch', /needs tool modules/, { watch: true });
+  const c = parseServerConfig({ ...base, MCP_OBO_TOOLS: './tools,./more' }, { cwd: '/project' });
+  assert.deepEqual(c.tools.modules, ['/project/tools', '/project/more']);
+  assert.deepEqual(parseServerConfig(base, { tools: ['lib/tools'], cwd: '/p' }).tools.modules, ['/p/lib/tools'], '--tools');
+  assert.equal(parseServerConfig(base).devopsApiEndpoint, 'https://dev.azure.com');
+});

@@ -37,6 +37,21 @@ test('concurrent callers for one key share one exchange; failures are not cached
   assert.equal(loads, 2);
 });
 
+test('keys depend on the scope set, not its order; eviction drops a user\'s tokens for an API whatever their scopes', async () => {
+  assert.equal(OboTokenCache.key('t', 'graph', ['Mail.Read', 'User.Read']), OboTokenCache.key('t', 'graph', ['User.Read', 'Mail.Read']));
+  assert.notEqual(OboTokenCache.key('t', 'graph', ['Mail.Read']), OboTokenCache.key('t', 'graph', ['Mail.Send']));
+  assert.notEqual(OboTokenCache.key('t', 'graph', ['x']), OboTokenCache.key('t', 'api://graph', ['x']));
+  const clock = fakeClock();
+  const cache = new OboTokenCache({ clock });
+  const load = (user: string) => async () => ({ accessToken: 'x', expiresOn: clock.now() + 3_600_000, user });
+  await cache.getOrLoad(OboTokenCache.key('a', 'graph', ['Mail.Read']), load('t/1'));
+  await cache.getOrLoad(OboTokenCache.key('a', 'graph', ['Mail.Send']), load('t/1'));
+  await cache.getOrLoad(OboTokenCache.key('a', 'devops', ['vso.work']), load('t/1'));
+  await cache.getOrLoad(OboTokenCache.key('b', 'graph', ['Mail.Read']), load('t/2'));
+  assert.equal(cache.evictUser('t/1', 'graph'), 2);
+  assert.equal(cache.size, 2, "the user's DevOps token and the other user's Graph token stay");
+});
+
 test('keys depend on the assertion and the API, and do not contain the assertion', () => {
   const a = OboTokenCache.key('user-token-1', 'graph');
   assert.notEqual(a, OboTokenCache.key('user-token-2', 'graph'));

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { createOboClient } from '../../src/server/obo/client.ts';
 import { OboError } from '../../src/server/obo/errors.ts';
-import { createRequester, DownstreamError } from '../../src/server/downstream/http.ts';
-import { createGraphApi } from '../../src/server/downstream/graph.ts';
+import { DownstreamError } from '../../src/server/downstream/http.ts';
+import { authorizedFetch } from '../../src/server/downstream/access.ts';
+import { KeyedLimiter } from '../../src/server/limits.ts';
 import { fetchOidcDocument } from '../../src/server/auth/discovery.ts';
 import { silentLogger } from '../../src/server/logger.ts';
 import { systemClock } from '../../src/clock.ts';
@@ -35,21 +36,23 @@ test('an OBO exchange that does not answer becomes a retryable timeout error', a
   try {
     const token = await emu.mintUserToken();
     const started = Date.now();
-    await assert.rejects(obo.getToken(token, 'graph'), (err: unknown) => err instanceof OboError && err.failure === 'timeout' && err.retryable && /within 0.3 s/.test(err.message));
+    await assert.rejects(obo.getToken(token, { resource: 'graph', scopes: ['User.Read'] }), (err: unknown) => err instanceof OboError && err.failure === 'timeout' && err.retryable && /within 0.3 s/.test(err.message));
     assert.ok(Date.now() - started < 5000, 'the timeout, not the hang, ended the call');
   } finally {
     emu.faults.clear();
   }
-  assert.match(await obo.getToken(await emu.mintUserToken(), 'graph'), /^eyJ/, 'works again once Entra answers');
+  assert.match(await obo.getToken(await emu.mintUserToken(), { resource: 'graph', scopes: ['User.Read'] }), /^eyJ/, 'works again once Entra answers');
 });
 
 test('a slow Graph becomes a retryable timeout error (the outbound agent timeout)', async () => {
   const outbound = createOutbound({ connectionsPerOrigin: 2, timeoutMs: 200 });
-  const graph = createGraphApi(emu.url, createRequester({ clock: systemClock, get: outbound.get, timeoutMs: 200 }));
+  const obo = { getToken: async () => 'token', evictUser() {} };
+  const caller = { assertion: 'a', user: { oid: 'o', tid: 't' }, signal: new AbortController().signal };
+  const graph = authorizedFetch({ obo, fetch: outbound.fetch, clock: systemClock, limiter: new KeyedLimiter(4), logger: silentLogger }, caller, { resource: 'graph', scopes: ['User.Read'] });
   emu.faults.add({ method: 'GET', path: '^/v1.0/me$', delayMs: 2000 });
   try {
     const started = Date.now();
-    await assert.rejects(graph.getMe('token'), (err: unknown) => err instanceof DownstreamError && err.kind === 'timeout' && err.retryable);
+    await assert.rejects(graph(`${emu.url}/v1.0/me`), (err: unknown) => err instanceof DownstreamError && err.kind === 'timeout' && err.retryable);
     assert.ok(Date.now() - started < 1500, 'the timeout, not the delay, ended the call');
   } finally {
     emu.faults.clear();

@@ -46,6 +46,8 @@ export interface Wanted {
   scope: Scope;
   preAuthorized?: string[];
   requiredResourceAccess: ResourceAccess[];
+  /** Delegated permissions mcp-obo added earlier that no tool needs now, to take off (only ones it recorded as its own). */
+  retiredPermissions?: { resourceAppId: string; id: string }[];
   /** Values of scopes an earlier version published and no longer wants: disabled, then removed. */
   retiredScopes: string[];
 }
@@ -71,8 +73,9 @@ function mergePreAuthorized(have: PreAuthorized[], clients: string[], scopeId: s
   return out.filter((p) => p.delegatedPermissionIds.length > 0 || have.some((h) => h.appId === p.appId && h.delegatedPermissionIds.length === 0));
 }
 
-function mergePermissions(have: ResourceAccess[], want: ResourceAccess[]): ResourceAccess[] {
-  const out = have.map((r) => ({ ...r, resourceAccess: [...r.resourceAccess] }));
+function mergePermissions(have: ResourceAccess[], want: ResourceAccess[], retired: { resourceAppId: string; id: string }[] = []): ResourceAccess[] {
+  const gone = (appId: string, a: { id: string; type: string }) => a.type === 'Scope' && retired.some((r) => r.resourceAppId === appId && r.id === a.id);
+  const out = have.map((r) => ({ ...r, resourceAccess: r.resourceAccess.filter((a) => !gone(r.resourceAppId, a)) })).filter((r) => r.resourceAccess.length > 0 || !have.find((h) => h.resourceAppId === r.resourceAppId)?.resourceAccess.length);
   for (const w of want) {
     const entry = out.find((r) => r.resourceAppId === w.resourceAppId);
     if (!entry) out.push({ resourceAppId: w.resourceAppId, resourceAccess: [...w.resourceAccess] });
@@ -106,7 +109,7 @@ export function mergeInto(app: App, want: Wanted): { bodies: Record<string, unkn
   const redirects = union(app.web?.redirectUris, want.redirectUris);
   if (!same(redirects, app.web?.redirectUris ?? [])) put(body, 'web', undefined, { ...web, redirectUris: redirects }, 'redirect URIs');
   if (want.identifierUris) put(body, 'identifierUris', app.identifierUris ?? [], union(app.identifierUris, want.identifierUris), 'identifier URIs');
-  put(body, 'requiredResourceAccess', app.requiredResourceAccess ?? [], mergePermissions(app.requiredResourceAccess ?? [], want.requiredResourceAccess), 'API permissions');
+  put(body, 'requiredResourceAccess', app.requiredResourceAccess ?? [], mergePermissions(app.requiredResourceAccess ?? [], want.requiredResourceAccess, want.retiredPermissions), 'API permissions');
 
   const haveScopes = app.api?.oauth2PermissionScopes ?? [];
   const { scopes, retiring } = mergeScopes(haveScopes, want);

@@ -1,13 +1,15 @@
 /**
  * The server's app registration: single tenant, v2 access tokens, the access_as_user scope,
- * VS Code and Azure CLI pre-authorised, and the delegated permissions for Graph and DevOps.
+ * VS Code and Azure CLI pre-authorised, and the delegated permissions its tools need (resolved by
+ * name before the plan, src/permissions; ones no tool needs come off only when agreed).
  * Created with an upsert on a unique name, so a run killed right after the create finds it again.
  * Updates merge ours into the lists that are there (app-merge.ts): an administrator's redirect
  * URIs, scopes, pre-authorised clients and permissions stay.
  */
 import { randomUUID } from 'node:crypto';
 import type { Step, StepContext } from '../types.ts';
-import { ACCESS_AS_USER, AZURE_CLI_CLIENT_ID, REDIRECT_URIS, REQUIRED_PERMISSIONS, VSCODE_CLIENT_ID } from '../../graph/constants.ts';
+import { ACCESS_AS_USER, AZURE_CLI_CLIENT_ID, REDIRECT_URIS, VSCODE_CLIENT_ID } from '../../graph/constants.ts';
+import { appliedAfter, wantedAccess } from '../../permissions/plan.ts';
 import { creation, mergeInto, type App, type Wanted } from './app-merge.ts';
 import { checkAppAdoption } from './adopt.ts';
 import { optional } from './util.ts';
@@ -49,7 +51,9 @@ export function wanted(ctx: StepContext, appId: string | undefined, scopeId: str
       userConsentDescription: 'Lets the MCP client call the MCP server on your behalf.',
     },
     preAuthorized: appId ? [VSCODE_CLIENT_ID, AZURE_CLI_CLIENT_ID] : undefined,
-    requiredResourceAccess: REQUIRED_PERMISSIONS.map((r) => ({ resourceAppId: r.resourceAppId, resourceAccess: r.scopes.map((s) => ({ id: s.id, type: 'Scope' })) })),
+    requiredResourceAccess: wantedAccess(ctx.permissions?.resolved ?? []),
+    // Permissions mcp-obo added for tools no longer enabled, when the user agreed to take them off.
+    retiredPermissions: ctx.permissions?.prune ? ctx.permissions.unneeded : [],
     retiredScopes: RETIRED_SCOPES,
   };
 }
@@ -79,6 +83,8 @@ export const applicationStep: Step = {
   async apply(ctx, planned) {
     let app = await usableApplication(ctx);
     const scopeId = scopeIdOf(app) ?? randomUUID();
+    // What the registration held before this run decides which permissions mcp-obo adds, and so records as its own.
+    const before = app?.requiredResourceAccess ?? [];
     if (!app) {
       const d = ctx.store.deployment;
       const body = creation(wanted(ctx, undefined, scopeId), `Created by mcp-obo for deployment ${d.id} (${d.prefix}-${d.env}); \`mcp-obo cleanup --id ${d.id}\` removes it.`);
@@ -94,6 +100,9 @@ export const applicationStep: Step = {
         await ctx.retry('app registration settings', () => ctx.graph.patch(`/applications/${objectId}`, body), { propagation: true });
       }
     }
-    await ctx.store.setResource('application', { objectId: app.id, appId: app.appId, displayName: ctx.names.application, scopeId });
+    const saved = ctx.store.deployment.resources.application;
+    const p = ctx.permissions;
+    const permissions = p ? appliedAfter(saved?.permissions, before, wantedAccess(p.resolved), p.prune ? p.unneeded : []) : saved?.permissions;
+    await ctx.store.setResource('application', { objectId: app.id, appId: app.appId, displayName: ctx.names.application, scopeId, ...(permissions ? { permissions } : {}) });
   },
 };

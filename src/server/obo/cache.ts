@@ -1,5 +1,6 @@
 /**
- * A bounded cache of downstream tokens keyed by a hash of the user's incoming token and the API.
+ * A bounded cache of downstream tokens keyed by a hash of the user's incoming token, the API and
+ * the exact set of delegated permissions asked for (each tool gets a token for its own scopes only).
  * msal-node's own in-memory cache never evicts, so the server keeps msal's cache per request and
  * bounds this one by memory (lru-cache), with one in-flight exchange per key. By default it may
  * use 35% of the V8 heap (MCP_OBO_CACHE_MB sets it): a real Graph or DevOps token is about 2.5 KB,
@@ -47,8 +48,9 @@ export class OboTokenCache {
     });
   }
 
-  static key(assertion: string, api: string): string {
-    return createHash('sha256').update(assertion).digest('base64url') + '|' + api;
+  /** `{sha256(assertion)}|{resource}|{scopes, sorted}`: the same user and API with another scope set is another token. */
+  static key(assertion: string, resource: string, scopes: readonly string[] = []): string {
+    return `${createHash('sha256').update(assertion).digest('base64url')}|${encodeURIComponent(resource)}|${[...new Set(scopes)].sort().join(' ')}`;
   }
 
   get size(): number {
@@ -63,13 +65,14 @@ export class OboTokenCache {
   }
 
   /**
-   * Forgets every token of a user for an API (keys end in `|api`): after a claims challenge
+   * Forgets every token of a user for an API, whatever its scopes: after a claims challenge
    * (Continuous Access Evaluation) none of them may be served again.
    */
-  evictUser(user: string, api: string): number {
+  evictUser(user: string, resource: string): number {
     let n = 0;
+    const part = `|${encodeURIComponent(resource)}|`;
     for (const [key, value] of this.lru.entries()) {
-      if (value.user === user && key.endsWith(`|${api}`)) {
+      if (value.user === user && key.includes(part)) {
         this.lru.delete(key);
         n++;
       }
@@ -77,12 +80,12 @@ export class OboTokenCache {
     return n;
   }
 
-  /** The cached token, or the result of `load` (shared by concurrent callers of the same key). */
   /** Stores a token obtained outside getOrLoad (a re-exchange after a claims challenge). */
   put(key: string, token: CachedToken): void {
     if (token.expiresOn - this.refreshBeforeMs > this.clock.now()) this.lru.set(key, token);
   }
 
+  /** The cached token, or the result of `load` (shared by concurrent callers of the same key). */
   async getOrLoad(key: string, load: () => Promise<CachedToken>): Promise<{ token: CachedToken; fromCache: boolean }> {
     const hit = this.lru.get(key);
     if (hit && hit.expiresOn - this.refreshBeforeMs > this.clock.now()) {

@@ -10,9 +10,14 @@ import { OboTokenCache, type CachedToken } from './cache.ts';
 import { OboError, toOboError } from './errors.ts';
 import { KeyedLimiter } from '../limits.ts';
 
-export type DownstreamApi = 'graph' | 'devops';
-
 export const DEVOPS_RESOURCE_ID = '499b84ac-1321-427f-aa17-267ca6975798';
+
+/** What a token is for: an API (`graph`, `devops`, or an identifier URI) and the delegated permissions wanted on it. */
+export interface OboTarget {
+  resource: string;
+  /** Short permission names (`Mail.Read`, `vso.work`); the token is asked for exactly these. */
+  scopes: readonly string[];
+}
 
 export interface OboOptions {
   /** The user (`tid/oid`): tokens are remembered under them, so they can all be dropped. */
@@ -22,10 +27,10 @@ export interface OboOptions {
 }
 
 export interface OboClient {
-  /** A downstream access token for the user who presented `assertion`. */
-  getToken(assertion: string, api: DownstreamApi, opts?: OboOptions): Promise<string>;
-  /** Drops every cached token of a user for an API (after a claims challenge). */
-  evictUser(user: string, api: DownstreamApi): void;
+  /** A downstream access token for the user who presented `assertion`, for exactly `target.scopes`. */
+  getToken(assertion: string, target: OboTarget, opts?: OboOptions): Promise<string>;
+  /** Drops every cached token of a user for an API, whatever its scopes (after a claims challenge). */
+  evictUser(user: string, resource: string): void;
 }
 
 export type ClientCredential = { clientSecret: string } | { clientAssertion: () => Promise<string> };
@@ -50,10 +55,20 @@ export interface OboClientOptions {
   cacheBytes?: number;
 }
 
-const API_NAMES: Record<DownstreamApi, string> = { graph: 'Microsoft Graph', devops: 'Azure DevOps' };
+/** The API's name for people: Microsoft Graph, Azure DevOps, or its identifier URI. */
+export function apiName(resource: string): string {
+  return resource === 'graph' ? 'Microsoft Graph' : resource === 'devops' ? 'Azure DevOps' : resource;
+}
 
-export function scopesFor(api: DownstreamApi, graphEndpoint: string): string[] {
-  return api === 'graph' ? [`${graphEndpoint}/User.Read`] : [`${DEVOPS_RESOURCE_ID}/.default`];
+/** What a failure names: the API and the permissions, so "consent missing" says which one. */
+function describe(target: OboTarget): string {
+  return target.scopes.length ? `${apiName(target.resource)} (${target.scopes.join(', ')})` : apiName(target.resource);
+}
+
+/** The v2 `scope` values: `{resource}/{permission}` for each (Graph at the cloud's Graph host, DevOps by its app id). */
+export function scopesFor(target: OboTarget, graphEndpoint: string): string[] {
+  const prefix = target.resource === 'graph' ? graphEndpoint : target.resource === 'devops' ? DEVOPS_RESOURCE_ID : target.resource;
+  return target.scopes.length ? target.scopes.map((s) => `${prefix}/${s}`) : [`${prefix}/.default`];
 }
 
 export function createOboClient(opts: OboClientOptions): OboClient & { cache: OboTokenCache; warm(): Promise<void> } {
@@ -63,7 +78,7 @@ export function createOboClient(opts: OboClientOptions): OboClient & { cache: Ob
   const exchanges = new KeyedLimiter(opts.maxConcurrent ?? 16);
   let msal: Promise<typeof Msal> | undefined;
 
-  async function exchange(assertion: string, api: DownstreamApi, o: OboOptions): Promise<CachedToken> {
+  async function exchange(assertion: string, target: OboTarget, o: OboOptions): Promise<CachedToken> {
     msal ??= import('@azure/msal-node');
     const { ConfidentialClientApplication, LogLevel } = await msal;
     const started = opts.clock.now();
@@ -89,12 +104,12 @@ export function createOboClient(opts: OboClientOptions): OboClient & { cache: Ob
     });
     // The timeout is for Entra's answer, not for the wait in line behind other exchanges.
     const result = await exchanges.run('entra', () => withTimeout(
-      cca.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: scopesFor(api, opts.graphEndpoint), ...(o.claims ? { claims: o.claims } : {}) }),
+      cca.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: scopesFor(target, opts.graphEndpoint), ...(o.claims ? { claims: o.claims } : {}) }),
       timeoutMs,
-      () => new OboError('timeout', `Entra ID did not answer the token exchange for ${API_NAMES[api]} within ${timeoutMs / 1000} s; try again.`),
+      () => new OboError('timeout', `Entra ID did not answer the token exchange for ${describe(target)} within ${timeoutMs / 1000} s; try again.`),
     ));
-    if (!result?.accessToken) throw new OboError('unknown', `Entra ID returned no token for ${API_NAMES[api]}.`);
-    opts.logger.debug('obo.exchanged', { api, ms: opts.clock.now() - started, claims: o.claims !== undefined });
+    if (!result?.accessToken) throw new OboError('unknown', `Entra ID returned no token for ${describe(target)}.`);
+    opts.logger.debug('obo.exchanged', { api: target.resource, scopes: target.scopes.join(' '), ms: opts.clock.now() - started, claims: o.claims !== undefined });
     return { accessToken: result.accessToken, expiresOn: result.expiresOn?.getTime() ?? opts.clock.now() + 3_600_000, user: o.user };
   }
 
@@ -104,23 +119,24 @@ export function createOboClient(opts: OboClientOptions): OboClient & { cache: Ob
       msal ??= import('@azure/msal-node');
       return msal.then(() => undefined);
     },
-    evictUser(user, api) {
-      const n = cache.evictUser(user, api);
-      opts.logger.info('obo.evicted', { api, tokens: n, reason: 'claims_challenge' });
+    evictUser(user, resource) {
+      const n = cache.evictUser(user, resource);
+      opts.logger.info('obo.evicted', { api: resource, tokens: n, reason: 'claims_challenge' });
     },
-    async getToken(assertion, api, o = {}) {
+    async getToken(assertion, target, o = {}) {
+      const key = OboTokenCache.key(assertion, target.resource, target.scopes);
       try {
         if (o.claims) {
           // A challenged token must never come back from the cache; the fresh one may be cached again.
-          const fresh = await exchange(assertion, api, o);
-          cache.put(OboTokenCache.key(assertion, api), fresh);
+          const fresh = await exchange(assertion, target, o);
+          cache.put(key, fresh);
           return fresh.accessToken;
         }
-        const { token } = await cache.getOrLoad(OboTokenCache.key(assertion, api), () => exchange(assertion, api, o));
+        const { token } = await cache.getOrLoad(key, () => exchange(assertion, target, o));
         return token.accessToken;
       } catch (err) {
-        const oboErr = toOboError(err, API_NAMES[api]);
-        opts.logger.warn('obo.failed', { api, failure: oboErr.failure, aadsts: oboErr.aadsts, correlationId: oboErr.correlationId });
+        const oboErr = toOboError(err, describe(target));
+        opts.logger.warn('obo.failed', { api: target.resource, scopes: target.scopes.join(' '), failure: oboErr.failure, aadsts: oboErr.aadsts, correlationId: oboErr.correlationId });
         throw oboErr;
       }
     },

@@ -1,152 +1,109 @@
 /**
- * The tools this server offers, each acting as the signed-in user through an OBO token.
- * Registered on a fresh McpServer per request (the server is stateless).
+ * Runs tools made with defineTool (the packs' and the user's alike): each call gets a context whose
+ * Graph, DevOps and fetchAs clients hold OBO tokens for exactly that tool's scopes, so one tool's
+ * missing consent never touches another. Registered on a fresh McpServer per request (stateless).
  */
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Clock } from '../../clock.ts';
+import type { Tool, ToolContext } from '../../tools/define.ts';
 import type { OboClient } from '../obo/client.ts';
-import type { GraphApi } from '../downstream/graph.ts';
-import type { DevOpsApi, DevOpsOrganization, DevOpsProfile } from '../downstream/devops.ts';
+import { apiName } from '../obo/client.ts';
 import type { Logger } from '../logger.ts';
 import type { KeyedLimiter } from '../limits.ts';
-import { describeFailure, failure, ok, userOf } from './result.ts';
-import type { UserClaims } from '../auth/verifier.ts';
-import { DownstreamError } from '../downstream/http.ts';
-import { OboError } from '../obo/errors.ts';
+import { authorizedFetch, type Caller } from '../downstream/access.ts';
+import { graphClient } from '../downstream/graph-client.ts';
+import { devopsClient, type DevOpsEndpoints } from '../downstream/devops-client.ts';
+import { describeFailure, failure, MAX_RESULT_CHARS, ok, text, ToolScopeError, userOf } from './result.ts';
 
 export interface ToolDeps {
   obo: OboClient;
-  graph: GraphApi;
-  devops: DevOpsApi;
+  /** fetch through the outbound agent. */
+  fetch: typeof fetch;
+  endpoints: { graph: string; devops: DevOpsEndpoints };
+  clock: Clock;
   logger: Logger;
   /** Caps each user's concurrent downstream calls (token exchanges and API requests). */
   limiter: KeyedLimiter;
+  /** The tools to offer, read per request (a `--watch` reload swaps them). */
+  tools: () => readonly Tool[];
 }
 
-const nullableString = z.string().nullable();
-// Schemas are built once; the server registers tools on a fresh McpServer per request.
-const noInput = z.object({});
-const graphProfileShape = {
-  id: z.string().describe('Entra object id of the user'),
-  displayName: nullableString,
-  givenName: nullableString,
-  surname: nullableString,
-  mail: nullableString,
-  userPrincipalName: nullableString,
-  jobTitle: nullableString,
-  department: nullableString,
-  officeLocation: nullableString,
-};
-const organizationShape = z.object({ id: z.string(), name: z.string(), url: z.string() });
-const devopsProfileShape = {
-  id: z.string().describe('Azure DevOps profile (member) id'),
-  displayName: nullableString,
-  emailAddress: nullableString,
-  publicAlias: nullableString,
-  organizations: z.array(organizationShape).describe('Azure DevOps organisations the user belongs to'),
-};
-const userContextShape = {
-  name: nullableString,
-  email: nullableString,
-  jobTitle: nullableString,
-  department: nullableString,
-  devopsOrganizations: z.array(z.string()),
-  errors: z.array(z.object({ source: z.enum(['graph', 'devops']), message: z.string() })).describe('Sources that could not be read'),
-};
-const graphProfileOutput = z.object(graphProfileShape);
-const devopsProfileOutput = z.object(devopsProfileShape);
-const userContextOutput = z.object(userContextShape);
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
+const NO_INPUT = z.object({});
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
-  const limited = <T>(user: { tid: string; oid: string }, call: () => Promise<T>) => deps.limiter.run(`${user.tid}/${user.oid}`, call);
-  const devopsProfile = async (token: string, user: UserClaims): Promise<DevOpsProfile & { organizations: DevOpsOrganization[] }> => {
-    const downstream = await limited(user, () => deps.obo.getToken(token, 'devops', { user: `${user.tid}/${user.oid}` }));
-    const profile = await limited(user, () => deps.devops.getProfile(downstream));
-    return { ...profile, organizations: await limited(user, () => deps.devops.getOrganizations(downstream, profile.id)) };
-  };
-  const graphProfile = async (token: string, user: UserClaims) => {
-    const who = `${user.tid}/${user.oid}`;
-    const downstream = await limited(user, () => deps.obo.getToken(token, 'graph', { user: who }));
-    try {
-      return await limited(user, () => deps.graph.getMe(downstream));
-    } catch (err) {
-      if (!(err instanceof DownstreamError) || !err.claims) throw err;
-      // Continuous Access Evaluation: none of this user's Graph tokens may be served again. Ask Entra once
-      // with the claims; if it cannot satisfy them without the user, the challenge goes back to the client.
-      deps.obo.evictUser(who, 'graph');
-      const fresh = await limited(user, () => deps.obo.getToken(token, 'graph', { user: who, claims: err.claims })).catch((oboErr: unknown) => {
-        throw oboErr instanceof OboError ? new OboError(oboErr.failure === 'unknown' ? 'claims_challenge' : oboErr.failure, err.message, { claims: err.claims, aadsts: oboErr.aadsts, cause: oboErr }) : oboErr;
-      });
-      return limited(user, () => deps.graph.getMe(fresh));
+  for (const tool of deps.tools()) {
+    server.registerTool(
+      tool.name,
+      // Always a schema: without one the SDK calls the handler with `extra` alone.
+      { title: tool.title, description: tool.description, inputSchema: tool.input ?? NO_INPUT, outputSchema: tool.output, annotations: tool.annotations },
+      (async (args: unknown, extra: Extra): Promise<CallToolResult> => {
+        const { token, user } = userOf(extra.authInfo);
+        const scopes = Object.values(tool.scopes).flat();
+        try {
+          const result = await tool.handler((args ?? {}) as never, contextFor(tool, { assertion: token, user, signal: extra.signal }, extra, deps));
+          const out = typeof result === 'string' ? text(result) : ok(result as Record<string, unknown>);
+          const size = (out.content[0] as { text: string }).text.length;
+          if (size > MAX_RESULT_CHARS) {
+            deps.logger.warn('tool.result_too_large', { tool: tool.name, oid: user.oid, chars: size });
+            return { isError: true, content: [{ type: 'text', text: `The result is too large to return (${Math.ceil(size / 1024)} KB, at most ${MAX_RESULT_CHARS / 1024} KB): ask for fewer items or a narrower search.` }] };
+          }
+          return out;
+        } catch (err) {
+          return failure(err, tool.name, user, deps.logger, scopes);
+        }
+      }) as never,
+    );
+  }
+}
+
+function contextFor(tool: Tool, caller: Caller, extra: Extra, deps: ToolDeps): ToolContext {
+  const access = { obo: deps.obo, fetch: deps.fetch, clock: deps.clock, limiter: deps.limiter, logger: deps.logger };
+  const origins: Record<string, string[]> = { graph: [deps.endpoints.graph], devops: [deps.endpoints.devops.api, deps.endpoints.devops.profile] };
+  const fetchFor = (resource: string) => {
+    const scopes = tool.scopes[resource];
+    if (!scopes) {
+      const key = resource === 'graph' || resource === 'devops' ? resource : JSON.stringify(resource);
+      throw new ToolScopeError(`The tool ${tool.name} calls ${apiName(resource)} but declares no permissions for it: add scopes: { ${key}: [...] } to its definition.`);
     }
+    const fetchAs = authorizedFetch(access, caller, { resource, scopes });
+    const allowed = origins[resource]?.map((u) => new URL(u).origin);
+    if (!allowed) return fetchAs;
+    // The user's Graph and DevOps tokens go to those services only.
+    return (url: string | URL, init?: RequestInit) => {
+      if (!allowed.includes(new URL(url).origin)) throw new ToolScopeError(`The tool ${tool.name} sent a ${apiName(resource)} token to ${new URL(url).origin}, which is not ${apiName(resource)}.`);
+      return fetchAs(url, init);
+    };
   };
-
-  server.registerTool(
-    'graph_get_profile',
-    {
-      title: 'Microsoft 365 profile',
-      description: "Reads the signed-in user's Microsoft 365 / Entra ID profile from Microsoft Graph (name, e-mail, job title, department, office). Takes no arguments.",
-      inputSchema: noInput,
-      outputSchema: graphProfileOutput,
-      annotations: READ_ONLY,
+  let graph: ToolContext['graph'] | undefined;
+  let devops: ToolContext['devops'] | undefined;
+  const fields = { tool: tool.name, oid: caller.user.oid };
+  return {
+    user: { oid: caller.user.oid, tid: caller.user.tid, name: caller.user.name ?? null, username: caller.user.preferredUsername ?? null },
+    get graph() {
+      graph ??= graphClient(fetchFor('graph'), deps.endpoints.graph);
+      return graph;
     },
-    async (_args, extra) => {
-      const { token, user } = userOf(extra.authInfo);
-      try {
-        return ok({ ...(await graphProfile(token, user)) });
-      } catch (err) {
-        return failure(err, 'graph_get_profile', user, deps.logger);
-      }
+    get devops() {
+      devops ??= devopsClient(fetchFor('devops'), deps.endpoints.devops, tool.scopes.devops ?? []);
+      return devops;
     },
-  );
-
-  server.registerTool(
-    'devops_get_profile',
-    {
-      title: 'Azure DevOps profile',
-      description: "Reads the signed-in user's Azure DevOps profile and the Azure DevOps organisations they belong to. Takes no arguments.",
-      inputSchema: noInput,
-      outputSchema: devopsProfileOutput,
-      annotations: READ_ONLY,
+    fetchAs: fetchFor,
+    logger: {
+      debug: (event, f) => deps.logger.debug(event, { ...f, ...fields }),
+      info: (event, f) => deps.logger.info(event, { ...f, ...fields }),
+      warn: (event, f) => deps.logger.warn(event, { ...f, ...fields }),
     },
-    async (_args, extra) => {
-      const { token, user } = userOf(extra.authInfo);
-      try {
-        return ok({ ...(await devopsProfile(token, user)) });
-      } catch (err) {
-        return failure(err, 'devops_get_profile', user, deps.logger);
-      }
+    signal: caller.signal,
+    describeError: (err) => describeFailure(err, Object.values(tool.scopes).flat()).message,
+    async progress(done, total, message) {
+      const progressToken = extra._meta?.progressToken;
+      if (progressToken === undefined) return;
+      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: done, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) } });
     },
-  );
-
-  server.registerTool(
-    'get_user_context',
-    {
-      title: 'Who am I',
-      description: 'A short summary of the signed-in user from Microsoft Graph and Azure DevOps together (name, e-mail, job title, department, DevOps organisations). If one source fails, the other is still returned and the failure is listed in `errors`.',
-      inputSchema: noInput,
-      outputSchema: userContextOutput,
-      annotations: READ_ONLY,
-    },
-    async (_args, extra) => {
-      const { token, user } = userOf(extra.authInfo);
-      const [graph, devops] = await Promise.allSettled([graphProfile(token, user), devopsProfile(token, user)]);
-      if (graph.status === 'rejected' && devops.status === 'rejected') return failure(graph.reason, 'get_user_context', user, deps.logger);
-      const errors: { source: 'graph' | 'devops'; message: string }[] = [];
-      if (graph.status === 'rejected') errors.push({ source: 'graph', message: describeFailure(graph.reason).message });
-      if (devops.status === 'rejected') errors.push({ source: 'devops', message: describeFailure(devops.reason).message });
-      const g = graph.status === 'fulfilled' ? graph.value : undefined;
-      const d = devops.status === 'fulfilled' ? devops.value : undefined;
-      return ok({
-        name: g?.displayName ?? d?.displayName ?? null,
-        email: g?.mail ?? g?.userPrincipalName ?? d?.emailAddress ?? null,
-        jobTitle: g?.jobTitle ?? null,
-        department: g?.department ?? null,
-        devopsOrganizations: [...new Set(d?.organizations.map((o) => o.name) ?? [])],
-        errors,
-      });
-    },
-  );
+  };
 }

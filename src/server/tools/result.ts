@@ -3,24 +3,38 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { OboError } from '../obo/errors.ts';
 import { DownstreamError } from '../downstream/http.ts';
+import { fromGraphClient } from '../downstream/graph-client.ts';
 import type { UserClaims } from '../auth/verifier.ts';
 import type { Logger } from '../logger.ts';
+import { isToolError } from '../../tools/define.ts';
+
+/** Results bigger than this are refused with advice rather than sent (a model cannot use 10 MB of JSON). */
+export const MAX_RESULT_CHARS = 256 * 1024;
+
+/** A tool that uses an API it declared no scopes for: a mistake in the tool, said plainly. */
+export class ToolScopeError extends Error {}
 
 export function ok<T extends Record<string, unknown>>(data: T): CallToolResult {
   // Compact: the text is for models and clients, and indentation costs on every call.
   return { content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: data };
 }
 
-/** Errors a client may see: our typed ones say what to do; anything else stays opaque. */
-export function describeFailure(err: unknown): { message: string; retryable: boolean; claims?: string } {
-  if (err instanceof OboError) return { message: err.message, retryable: err.retryable, claims: err.claims };
-  if (err instanceof DownstreamError) return { message: err.message, retryable: err.retryable, claims: err.claims };
-  return { message: 'The tool failed unexpectedly; the server logged the details.', retryable: false };
+export function text(value: string): CallToolResult {
+  return { content: [{ type: 'text', text: value }] };
 }
 
-export function failure(err: unknown, tool: string, user: UserClaims | undefined, logger: Logger): CallToolResult {
-  const { message, retryable, claims } = describeFailure(err);
-  const known = err instanceof OboError || err instanceof DownstreamError;
+/** Errors a client may see: our typed ones say what to do; anything else stays opaque. */
+export function describeFailure(err: unknown, scopes: readonly string[] = []): { message: string; retryable: boolean; claims?: string; known: boolean } {
+  const typed = fromGraphClient(err, scopes) ?? err;
+  if (typed instanceof OboError) return { message: typed.message, retryable: typed.retryable, claims: typed.claims, known: true };
+  if (typed instanceof DownstreamError) return { message: typed.message, retryable: typed.retryable, claims: typed.claims, known: true };
+  if (isToolError(typed)) return { message: typed.message, retryable: typed.retryable, known: true };
+  if (typed instanceof ToolScopeError) return { message: typed.message, retryable: false, known: true };
+  return { message: 'The tool failed unexpectedly; the server logged the details.', retryable: false, known: false };
+}
+
+export function failure(err: unknown, tool: string, user: UserClaims | undefined, logger: Logger, scopes: readonly string[] = []): CallToolResult {
+  const { message, retryable, claims, known } = describeFailure(err, scopes);
   logger[known ? 'warn' : 'error']('tool.failed', { tool, oid: user?.oid, error: known ? message : String((err as Error)?.stack ?? err) });
   return {
     isError: true,

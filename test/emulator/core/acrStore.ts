@@ -12,6 +12,11 @@ export interface AcrImage {
   /** The ACR Tasks run that pushed it (undefined when seeded with pushImage). */
   runId?: string;
   config: ImageConfig;
+  /**
+   * What the final stage's `COPY . <dir>` put in the image (a project image of `deploy`): replicas lay these files
+   * out in their folder. Left out of snapshots (bytes).
+   */
+  files?: { dir: string; entries: { path: string; data: Buffer }[] };
 }
 
 export interface RegistryContents {
@@ -91,6 +96,6 @@ export class AcrStore {
   }
 
   snapshot(): Record<string, AcrImage[]> {
-    return structuredClone(Object.fromEntries([...this.#registries.values()].map((c) => [c.name, c.images])));
+    return structuredClone(Object.fromEntries([...this.#registries.values()].map((c) => [c.name, c.images.map(({ files: _files, ...image }) => image)])));
   }
 }

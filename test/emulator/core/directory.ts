@@ -115,7 +115,7 @@ export class Directory {
     this.deployer = this.#newApp('mcp-obo-deployer', { appRoleAssignmentRequired: false, consentGranted: { graph: false, devops: false } });
     const serverApp = this.#newApp('mcp-obo-server', {
       publishedScopes: ['access_as_user'],
-      delegatedPermissions: { graph: ['User.Read'], devops: ['user_impersonation'] },
+      delegatedPermissions: { graph: ['User.Read'], devops: ['vso.profile'] },
       consentGranted: { graph: true, devops: true },
       appRoleAssignmentRequired: true,
       // What `mcp-obo provision` registers for the authorization facade's local callback (any port, see authorize.ts).
@@ -225,6 +225,12 @@ export class Directory {
 
   setConsent(key: ConsentKey, granted: boolean): void {
     this.serverApp.consentGranted[key] = granted;
+  }
+
+  /** The delegated permissions admin-consented for the built-in server app on a resource (what `mcp-obo consent` would grant). */
+  setConsentedScopes(key: ConsentKey, scopes: string[]): void {
+    this.serverApp.delegatedPermissions[key] = [...scopes];
+    this.serverApp.consentGranted[key] = scopes.length > 0;
   }
 
   resources(): Resource[] {

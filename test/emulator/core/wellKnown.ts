@@ -28,6 +28,13 @@ export const GRAPH_SCOPES: PermissionDef[] = [
   { id: '06da0dbc-49e2-44d2-8312-53f166ab848a', value: 'Directory.Read.All' },
   { id: '0e263e50-5827-48a4-b97c-d940288653c7', value: 'Directory.AccessAsUser.All' },
   { id: '570282fd-fa5c-430d-a7fd-fc8dc98a9dca', value: 'Mail.Read' },
+  // What the tool packs use (ids as Graph's service principal publishes them; learn.microsoft.com/graph/permissions-reference).
+  { id: 'e383f46e-2787-4529-855e-0e479a3ffac0', value: 'Mail.Send' },
+  { id: '465a38f9-76ea-45b9-9f34-9e8b0d4b0b42', value: 'Calendars.Read' },
+  { id: '662d75ba-a364-42ad-adee-f5f880ea4878', value: 'Calendars.ReadBasic' },
+  { id: 'df85f4d6-205c-4ac5-a5ea-6bf408dba283', value: 'Files.Read.All' },
+  { id: '205e70e5-aba6-4c52-a976-6d2d46c48043', value: 'Sites.Read.All' },
+  { id: '89fe6a52-be36-487e-b7d8-d061c450a026', value: 'Sites.ReadWrite.All' },
   { id: 'bdfbf15f-ee85-4955-8675-146e8e5296b5', value: 'Application.ReadWrite.All' },
   { id: '4e46008b-f24c-477d-8fff-7bb4ec7aafe0', value: 'Group.ReadWrite.All' },
   { id: '41ce6ca6-6826-4807-84f1-1c82854f7ee5', value: 'DelegatedPermissionGrant.ReadWrite.All' },
@@ -78,6 +85,13 @@ export const FIRST_PARTY: Record<'graph' | 'devops' | 'arm', FirstPartyDef> = {
     scopes: [
       { id: 'ee69721e-6c3a-468f-a9ec-302d16a4c599', value: 'user_impersonation' },
       { id: '4ee63f9b-9e65-476c-a487-9fea1e00c7ef', value: 'vso.profile' },
+      // As the Azure DevOps service principal publishes them (GET /servicePrincipals(appId='499b84ac-…')/oauth2PermissionScopes;
+      // names and meanings: learn.microsoft.com/azure/devops/integrate/get-started/authentication/oauth#scopes).
+      { id: '3214d9aa-5551-4ef3-a866-22914177e2a4', value: 'vso.work' },
+      { id: 'dfc8977a-1f87-4e99-95cb-4bd25e4f546d', value: 'vso.work_write' },
+      { id: '0d85fdcb-8267-4af0-857e-7f76b110fbdc', value: 'vso.build' },
+      { id: 'b64406bf-2a08-4182-b51e-f51dd0f6d5a3', value: 'vso.build_execute' },
+      { id: '7b1a2725-1134-40f5-a891-d20bbb122919', value: 'vso.project' },
     ],
     roles: [],
   },

@@ -7,6 +7,8 @@ import type { User } from '../types.ts';
 import type { TokenEnv } from './entra/issue.ts';
 import { bearerToken, scopesOf, verifyBearer } from './entra/verify.ts';
 import { devopsErrorBody, negotiateVersion, type ResourceVersioning } from './devopsVersion.ts';
+import type { SampleDevOps } from '../../../src/dev/sample/devops.ts';
+import { AZDO_PREFIX, sampleRequest, sendSample } from './sample.ts';
 
 export const DEVOPS_PREFIX = '/devops';
 const PROFILE: ResourceVersioning = { maxResourceVersion: 3, released: false };
@@ -32,7 +34,7 @@ function common(env: TokenEnv): Record<string, string> {
 }
 
 /** Answer an unauthenticated request the way DevOps does: a 203 sign-in page unless redirects are suppressed. */
-function unauthorized(ctx: Ctx, env: TokenEnv, who = ''): void {
+export function unauthorized(ctx: Ctx, env: TokenEnv, who = ''): void {
   const url = env.dir.url;
   const suppress = (header(ctx, 'x-tfs-fedauthredirect') ?? '').toLowerCase() === 'suppress';
   if (!suppress && (ctx.method === 'GET' || ctx.method === 'POST')) {
@@ -93,6 +95,23 @@ async function accounts(env: TokenEnv, ctx: Ctx): Promise<void> {
   }
   const value = user.devopsOrgs.map((name) => ({ accountId: nameGuid(name), accountUri: `https://vssps.dev.azure.com/${name}/`, accountName: name, properties: {} }));
   sendJson(ctx, 200, { count: value.length, value }, common(env));
+}
+
+/**
+ * Organisation APIs (dev.azure.com/{org}/...) from the product's sample tenant, under /azdo, behind the same
+ * token check as the profile service: a delegated DevOps token of a known user, or DevOps' sign-in answer.
+ */
+export function registerAzdo(router: Router, env: TokenEnv, sample: SampleDevOps): void {
+  router.on('*', /^\/azdo\/.+$/, async (ctx) => {
+    const v = await verifyBearer(env, bearerToken(ctx), [DEVOPS_APP_ID]);
+    if (!v.ok) return unauthorized(ctx, env);
+    const user = typeof v.claims.oid === 'string' ? env.dir.getUser(v.claims.oid) : undefined;
+    const scopes = scopesOf(v.claims);
+    if (!user || scopes.length === 0) return unauthorized(ctx, env, String(v.claims.oid ?? ''));
+    const r = sample.api(sampleRequest(ctx, AZDO_PREFIX), { oid: user.oid, scopes });
+    if (!r) return sendJson(ctx, 404, devopsErrorBody('VssResourceNotFoundException', `The resource ${ctx.path.slice(AZDO_PREFIX.length)} could not be found (emulator).`), common(env));
+    sendSample(ctx, { ...r, headers: { ...common(env), ...r.headers } });
+  });
 }
 
 export function registerDevops(router: Router, env: TokenEnv): void {

@@ -14,12 +14,13 @@
 //                            PR #1088); the next request through the ingress starts a replica again (Activating -> Running)
 //   ActivationFailed         no replica became ready; runningStateDetails says why; the old revision keeps the traffic
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { AcrImage } from '../../core/acrStore.ts';
 import type { ArmOperation } from '../../core/inventory.ts';
 import type { JsonObject } from '../../types.ts';
 import { checkPull, imageFieldError } from './pull.ts';
-import { distMissing, Replica } from './replica.ts';
+import { distMissing, Replica, REPO_ROOT } from './replica.ts';
 import { replicaEnv } from './replicaEnv.ts';
 import type { AcaRuntime, AppRt } from './runtime.ts';
 
@@ -36,6 +37,27 @@ const scaleOf = (revision: JsonObject): { min: number; max: number } => {
 const runningState = (revision: JsonObject): string => (scaleOf(revision).max <= 1 ? 'RunningAtMaxScale' : 'Running');
 
 type Started = { ok: true; replica: Replica } | { ok: false; details: string } | { ok: false; pull: string } | { ok: false; stopped: true };
+
+/**
+ * A project image's files (what its Dockerfile's `COPY . .` took from the context) in the replica's folder. Deviation:
+ * no `npm ci` runs here, so its locked mcp-obo is this repository's build (a link), as the replica's process already is.
+ */
+async function layOut(files: NonNullable<AcrImage['files']>, cwd: string): Promise<void> {
+  for (const e of files.entries) {
+    await mkdir(dirname(join(cwd, e.path)), { recursive: true });
+    await writeFile(join(cwd, e.path), e.data);
+  }
+  await mkdir(join(cwd, 'node_modules'), { recursive: true });
+  await symlink(REPO_ROOT, join(cwd, 'node_modules', 'mcp-obo'), 'dir').catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+}
+
+/** Paths into the image's project folder (MCP_OBO_TOOLS=/app/tools) as paths into the replica's folder. */
+function inFolder(env: Record<string, string>, dir: string | undefined, cwd: string): Record<string, string> {
+  if (!dir) return env;
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.split(',').map((x) => (x === dir || x.startsWith(`${dir}/`) ? join(cwd, x.slice(dir.length)) : x)).join(',')]));
+}
 
 /** Pull (with the app's registry credential), then start a replica and wait for its readiness probe. */
 async function startReplica(aca: AcaRuntime, rt: AppRt, app: JsonObject, revision: JsonObject, onPulled?: () => void): Promise<Started> {
@@ -55,10 +77,11 @@ async function startReplica(aca: AcaRuntime, rt: AppRt, app: JsonObject, revisio
   onPulled?.();
   const cwd = join(aca.env.workDir, rt.name, revName);
   await mkdir(cwd, { recursive: true });
+  if (pulled.image.files) await layOut(pulled.image.files, cwd);
   const readiness = ((container.probes ?? []) as JsonObject[]).find((p) => p.type === 'Readiness')?.httpGet as JsonObject | undefined;
   const replica = new Replica({
     name: replicaName, container: String(container.name), cwd, probePath: typeof readiness?.path === 'string' ? readiness.path : '/health', startupTimeoutMs: aca.startupTimeoutMs,
-    env: replicaEnv(aca.env, { app, revision, replicaName, image: pulled.image, ingressPort: rt.ingress?.port, identityHeader: rt.identityHeader }),
+    env: inFolder(replicaEnv(aca.env, { app, revision, replicaName, image: pulled.image, ingressPort: rt.ingress?.port, identityHeader: rt.identityHeader }), pulled.image.files?.dir, cwd),
   });
   rt.replicas.set(lc(revName), replica);
   rt.events.add(rt.name, revName, replicaName, 'Normal', 'ContainerCreated', `Created container '${String(container.name)}'`);

@@ -1,6 +1,6 @@
 // An ACR Tasks quick build (DockerBuildRequest): reads the uploaded context, walks the Dockerfile as the
 // classic builder would, writes the run log progressively, then pushes the images (or fails the run).
-import type { AcrStore, RegistryContents } from '../../core/acrStore.ts';
+import type { AcrImage, AcrStore, RegistryContents } from '../../core/acrStore.ts';
 import { parseImageName } from '../../core/acrStore.ts';
 import type { BlobStore } from '../../core/blobs.ts';
 import { DockerfileError, finalImageConfig, globalArgs, type ImageConfig, parseDockerfile, substitute, words } from '../../core/dockerfile.ts';
@@ -28,7 +28,7 @@ export interface BuildJob {
   failWith: string | undefined;
 }
 
-type Plan = { chunks: string[][]; error: string } | { chunks: string[][]; error?: undefined; images: PushedImage[]; config: ImageConfig; base: BaseImage | undefined };
+type Plan = { chunks: string[][]; error: string } | { chunks: string[][]; error?: undefined; images: PushedImage[]; config: ImageConfig; base: BaseImage | undefined; files: AcrImage['files'] };
 
 /** Everything the run will print, and its outcome, decided up front from the context. */
 function plan(job: BuildJob): Plan {
@@ -100,7 +100,18 @@ function plan(job: BuildJob): Plan {
   });
   chunks.push([`Successfully built ${hex(12)}`, ...images.map((im) => `Successfully tagged ${ls}/${im.repository}:${im.tag}`), stamp('Successfully executed container: build')]);
   if (job.isPushEnabled && images.length > 0) chunks.push(pushLines(images));
-  return { chunks, images, config: finalImageConfig(ins), base };
+  const config = finalImageConfig(ins);
+  return { chunks, images, config, base, files: copiedContext(ins, context, config.workdir) };
+}
+
+/** The context files the final stage copies whole (`COPY . <dest>`, from the context), and where they land. */
+function copiedContext(ins: ReturnType<typeof parseDockerfile>, context: ReturnType<typeof applyDockerignore>, workdir: string): AcrImage['files'] {
+  const last = ins.map((i) => i.cmd).lastIndexOf('FROM');
+  const copy = ins.slice(last + 1).find((i) => i.cmd === 'COPY' && !/--from/.test(i.args) && /^\.\/?\s/.test(i.args.trim()));
+  if (!copy) return undefined;
+  const dest = words(copy.args).at(-1)!;
+  const dir = dest === '.' || dest === './' ? workdir : dest.startsWith('/') ? dest.replace(/\/$/, '') : `${workdir.replace(/\/$/, '')}/${dest.replace(/\/$/, '')}`;
+  return { dir, entries: context.filter((e) => e.type === 'file').map((e) => ({ path: e.path, data: e.data })) };
 }
 
 const iso = (): string => new Date().toISOString();
@@ -150,7 +161,7 @@ export async function runBuild(job: BuildJob): Promise<void> {
     return;
   }
   const pushed = job.isPushEnabled && p.images.length > 0;
-  if (pushed) for (const im of p.images) env.acr.push(job.contents, { repository: im.repository, tag: im.tag, digest: im.digest, runId: String(run.name), config: p.config });
+  if (pushed) for (const im of p.images) env.acr.push(job.contents, { repository: im.repository, tag: im.tag, digest: im.digest, runId: String(run.name), config: p.config, ...(p.files ? { files: p.files } : {}) });
   await write(job, successLines(String(run.name), p.images, pushed, elapsed, p.base));
   Object.assign(props, { status: 'Succeeded', outputImages: pushed ? p.images : [], finishTime: iso(), lastUpdatedTime: iso() });
   env.blobs.setMetadata(job.log.account, job.log.path, { Complete: 'successful' });

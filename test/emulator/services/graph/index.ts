@@ -17,10 +17,14 @@ import { registerGroups } from './groups.ts';
 import { registerMe } from './me.ts';
 import { registerOwners } from './owners.ts';
 import { registerServicePrincipals } from './servicePrincipals.ts';
+import type { SampleGraph } from '../../../../src/dev/sample/graph.ts';
+import { sampleRequest, sendSample } from '../sample.ts';
 
 export interface GraphEnv extends TokenEnv {
   store: GraphStore;
   timing: Timing;
+  /** The sample tenant's Graph (mail, calendar, files, SharePoint) for paths the emulator does not model. */
+  sample?: SampleGraph;
 }
 
 export interface Caller {
@@ -109,10 +113,6 @@ async function handle(env: GraphEnv, routes: GraphRoutes, ctx: Ctx): Promise<voi
     route = r;
     break;
   }
-  if (!route || !m) {
-    if (allow.size > 0) return graphError(ctx, 405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.', { allow: [...allow].join(', ') });
-    return graphError(ctx, 400, 'BadRequest', `Resource not found for the segment '${path.split('/')[1] ?? ''}'.`);
-  }
   const c = v.claims;
   const scopes = scopesOf(c);
   const oid = typeof c.oid === 'string' ? c.oid : '';
@@ -129,6 +129,13 @@ async function handle(env: GraphEnv, routes: GraphRoutes, ctx: Ctx): Promise<voi
     return graphError(ctx, 401, 'InvalidAuthenticationToken', 'Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp', {
       'www-authenticate': `Bearer realm="", authorization_uri="${url}/common/oauth2/authorize", client_id="${GRAPH_APP_ID}", error="insufficient_claims", claims="${claims}"`,
     });
+  }
+  if (!route || !m) {
+    // Mail, calendar, files and SharePoint come from the product's sample tenant (services/sample.ts), for delegated callers.
+    const sample = caller.delegated && env.sample ? env.sample.handle(sampleRequest(ctx), { oid, scopes }) : undefined;
+    if (sample) return sendSample(ctx, sample);
+    if (allow.size > 0) return graphError(ctx, 405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.', { allow: [...allow].join(', ') });
+    return graphError(ctx, 400, 'BadRequest', `Resource not found for the segment '${path.split('/')[1] ?? ''}'.`);
   }
   const write = ctx.method !== 'GET';
   const g: GCtx = {
@@ -159,6 +166,8 @@ export function registerGraph(router: Router, env: GraphEnv): void {
   const routes = new GraphRoutes();
   for (const reg of [registerMe, registerOwners, registerApplications, registerFederated, registerServicePrincipals, registerGroups, registerGrants, registerDirectoryRoutes]) reg(routes);
   router.on('*', /^\/v1\.0(\/.*)?$/i, (ctx) => handle(env, routes, ctx));
+  // Pre-authenticated download URLs of the sample tenant's files (answered without a token, as SharePoint's are).
+  router.get(/^\/_download\/([A-Za-z0-9_-]+)$/, (ctx) => (env.sample ? sendSample(ctx, env.sample.download(ctx.params[0]!)) : sendJson(ctx, 404, {})));
   router.fallback(/^\/beta(\/|$)/i, (ctx) => graphError(ctx, 404, 'Request_ResourceNotFound', 'The emulator serves Microsoft Graph v1.0 only.'));
 }
 

@@ -1,0 +1,49 @@
+/** `mcp-obo tools …`: list the tools and their permissions, scaffold a new one, enable or disable packs. */
+import type { Command } from 'commander';
+import type { CliContext } from '../cli/context.ts';
+
+export function registerTools(program: Command, ctx: CliContext): void {
+  const tools = program.command('tools').summary('your tools and the packs: list them with their permissions, scaffold one, enable or disable packs');
+
+  tools
+    .command('list')
+    .description('Lists every tool the deployment offers (packs and your modules), whether it only reads, and its delegated permissions; with a provisioned deployment, whether each permission has admin consent.')
+    .option('--deployment <name|file>', 'which deployment (default: the only mcp-obo.*.json here, if any)')
+    .option('--packs <list>', 'list these packs instead of the deployment\'s')
+    .option('--tools <paths...>', 'list these tool modules instead of the deployment\'s')
+    .option('--no-consent', 'do not ask Azure which permissions are consented')
+    .option('--json', 'print one JSON document')
+    .action(async (opts: { deployment?: string; packs?: string; tools?: string[]; consent?: boolean; json?: boolean }) => {
+      const [{ listTools, renderTools }, { consentStatus }] = await Promise.all([import('../tools/cli/list.ts'), import('../provision/tool-consent.ts')]);
+      const r = await listTools(opts, ctx, (store, sources) => consentStatus(store, sources, ctx));
+      if (opts.json) ctx.stdout.write(JSON.stringify({ ok: true, ...r }) + '\n');
+      else ctx.stdout.write(renderTools(r.tools, r.permissions ?? undefined));
+    });
+
+  tools
+    .command('new <name>')
+    .description('Writes a tool (defineTool) and its test (mcp-obo/testing) into your project, ready for `mcp-obo dev --tools`.')
+    .option('--dir <folder>', 'folder for your tools (default tools)')
+    .option('--force', 'replace files that exist')
+    .option('--json', 'print one JSON document')
+    .action(async (name: string, opts: { dir?: string; force?: boolean; json?: boolean }) => {
+      const { newTool } = await import('../tools/cli/new.ts');
+      const r = await newTool(ctx.cwd, { name, dir: opts.dir, force: opts.force });
+      if (opts.json) ctx.stdout.write(JSON.stringify({ ok: true, ...r }) + '\n');
+      else ctx.stdout.write(`created ${r.files.join(', ')}\nnext:\n${r.next.map((n) => `  ${n}`).join('\n')}\n`);
+    });
+
+  for (const [verb, enable] of [['enable', true], ['disable', false]] as const) {
+    tools
+      .command(`${verb} <packs...>`)
+      .description(`${enable ? 'Adds' : 'Removes'} tool packs in the deployment file; \`mcp-obo provision\` then ${enable ? 'adds their permissions' : 'offers to remove the permissions only they needed'}.`)
+      .option('--deployment <name|file>', 'which deployment (default: the only mcp-obo.*.json here)')
+      .option('--json', 'print one JSON document')
+      .action(async (packs: string[], opts: { deployment?: string; json?: boolean }) => {
+        const { setPacks } = await import('../tools/cli/packs.ts');
+        const r = await setPacks({ deployment: opts.deployment, packs: packs.flatMap((p) => p.split(',')).filter(Boolean), enable }, ctx);
+        if (opts.json) ctx.stdout.write(JSON.stringify({ ok: true, ...r }) + '\n');
+        else ctx.stdout.write(`packs: ${r.packs.join(', ') || '(none)'}${r.changed ? '' : ' (unchanged)'}\nnext: mcp-obo provision, then mcp-obo consent\n`);
+      });
+  }
+}
