@@ -22,7 +22,7 @@ export function registerTools(program: Command, ctx: CliContext): void {
 
   tools
     .command('new <name>')
-    .description('Writes a tool (defineTool) and its test (mcp-obo/testing) into your project, ready for `mcp-obo dev --tools`.')
+    .description('Writes a tool (defineTool) and its test (mcp-obo/testing) into your project, ready for `mcp-obo dev --tools ./tools`.')
     .option('--dir <folder>', 'folder for your tools (default tools)')
     .option('--force', 'replace files that exist')
     .option('--json', 'print one JSON document')

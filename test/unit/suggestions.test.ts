@@ -17,7 +17,7 @@ import type { CliContext } from '../../src/cli/context.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Strings that start with "mcp-obo " but are names, not commands. */
-const NOT_COMMANDS = [/^mcp-obo local \(/, /^mcp-obo facade /, /^mcp-obo writes its files/];
+const NOT_COMMANDS = [/^mcp-obo local \(/, /^mcp-obo facade /, /^mcp-obo writes its files/, /^mcp-obo was installed/, /^mcp-obo \(\?:/, /^mcp-obo \$\{command\}/];
 
 async function sources(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -48,10 +48,22 @@ function tokens(line: string): string[] {
   return [...line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
 }
 
-/** Why `line` would not parse as printed, or undefined. */
+const SHELL_OPERATORS = new Set(['|', '&&', '||', ';']);
+
+/** Why `line` would not parse as printed, or undefined. A shell pipeline or list: each mcp-obo command in it. */
 function problem(program: Command, line: string): string | undefined {
-  const argv = tokens(line);
+  const segments: string[][] = [[]];
+  for (const t of tokens(line)) {
+    if (SHELL_OPERATORS.has(t)) segments.push([]);
+    else segments.at(-1)!.push(t);
+  }
+  const [first, ...others] = segments;
+  return problemOf(program, first!) ?? others.filter((argv) => argv[0] === 'mcp-obo').map((argv) => problemOf(program, argv)).find(Boolean);
+}
+
+function problemOf(program: Command, argv: string[]): string | undefined {
   if (argv[0] !== 'mcp-obo') return 'does not start with mcp-obo';
+  if (argv.length === 2 && ['--help', '-h', '--version', '-V'].includes(argv[1]!)) return undefined;
   let cmd = program;
   let i = 1;
   while (i < argv.length && cmd.commands.length) {
@@ -129,4 +141,6 @@ test('the checker itself: it catches an unknown command, an unknown flag, a miss
   assert.match(problem(program, 'mcp-obo users')!, /needs a subcommand/);
   assert.equal(problem(program, filled('mcp-obo users add <you> ${x} --deployment ${name}')), undefined);
   assert.equal(problem(program, filled('mcp-obo consent${flag}')), undefined);
+  assert.equal(problem(program, 'mcp-obo deploy --json | tee out.ndjson && mcp-obo test'), undefined);
+  assert.match(problem(program, 'mcp-obo deploy --json | tee out.ndjson && mcp-obo tset')!, /no command "tset"/);
 });
