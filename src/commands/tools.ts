@@ -1,6 +1,8 @@
 /** `mcp-obo tools …`: list the tools and their permissions, scaffold a new one, enable or disable packs. */
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context.ts';
+import { createOutput } from '../cli/output.ts';
+import type { ToolsResult } from '../contract/commands.ts';
 
 export function registerTools(program: Command, ctx: CliContext): void {
   const tools = program.command('tools').summary('your tools and the packs: list them with their permissions, scaffold one, enable or disable packs');
@@ -16,8 +18,7 @@ export function registerTools(program: Command, ctx: CliContext): void {
     .action(async (opts: { deployment?: string; packs?: string; tools?: string[]; consent?: boolean; json?: boolean }) => {
       const [{ listTools, renderTools }, { consentStatus }] = await Promise.all([import('../tools/cli/list.ts'), import('../provision/tool-consent.ts')]);
       const r = await listTools(opts, ctx, (store, sources) => consentStatus(store, sources, ctx));
-      if (opts.json) ctx.stdout.write(JSON.stringify({ ok: true, ...r }) + '\n');
-      else ctx.stdout.write(renderTools(r.tools, r.permissions ?? undefined));
+      createOutput(ctx, { json: opts.json, stream: false }).result({ mode: 'list', ...r } satisfies ToolsResult, (x) => ctx.stdout.write(renderTools(x.tools, x.permissions ?? undefined)));
     });
 
   tools
@@ -29,8 +30,9 @@ export function registerTools(program: Command, ctx: CliContext): void {
     .action(async (name: string, opts: { dir?: string; force?: boolean; json?: boolean }) => {
       const { newTool } = await import('../tools/cli/new.ts');
       const r = await newTool(ctx.cwd, { name, dir: opts.dir, force: opts.force });
-      if (opts.json) ctx.stdout.write(JSON.stringify({ ok: true, ...r }) + '\n');
-      else ctx.stdout.write(`created ${r.files.join(', ')}\nnext:\n${r.next.map((n) => `  ${n}`).join('\n')}\n`);
+      createOutput(ctx, { json: opts.json, stream: false }).result({ mode: 'new', ...r } satisfies ToolsResult, (x) =>
+        ctx.stdout.write(`created ${x.files.join(', ')}\nnext:\n${x.next.map((n) => `  ${n}`).join('\n')}\n`),
+      );
     });
 
   for (const [verb, enable] of [['enable', true], ['disable', false]] as const) {
@@ -42,8 +44,9 @@ export function registerTools(program: Command, ctx: CliContext): void {
       .action(async (packs: string[], opts: { deployment?: string; json?: boolean }) => {
         const { setPacks } = await import('../tools/cli/packs.ts');
         const r = await setPacks({ deployment: opts.deployment, packs: packs.flatMap((p) => p.split(',')).filter(Boolean), enable }, ctx);
-        if (opts.json) ctx.stdout.write(JSON.stringify({ ok: true, ...r }) + '\n');
-        else ctx.stdout.write(`packs: ${r.packs.join(', ') || '(none)'}${r.changed ? '' : ' (unchanged)'}\nnext: mcp-obo provision, then mcp-obo consent\n`);
+        createOutput(ctx, { json: opts.json, stream: false }).result({ mode: 'packs', ...r } satisfies ToolsResult, (x) =>
+          ctx.stdout.write(`packs: ${x.packs.join(', ') || '(none)'}${x.changed ? '' : ' (unchanged)'}\nnext: mcp-obo provision, then mcp-obo consent\n`),
+        );
       });
   }
 }

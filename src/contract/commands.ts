@@ -204,6 +204,47 @@ export const pipeline = resultOf({
 });
 export type PipelineResult = Data<z.infer<typeof pipeline.success>>;
 
+// ---- tools list | new | enable | disable ---------------------------------------------------------
+const ToolRow = z.strictObject({
+  name: z.string(),
+  title: nullable(z.string()),
+  from: z.string().describe('the pack, or the module file of yours'),
+  readOnly: z.boolean(),
+  destructive: z.boolean(),
+  scopes: z.record(z.string(), z.array(z.string())).describe('per API (graph, devops, or an identifier URI): delegated permission names'),
+});
+const toolsShapes = {
+  list: {
+    mode: z.literal('list'),
+    tools: z.array(ToolRow),
+    permissions: nullable(z.array(z.strictObject({ resource: z.string(), permission: z.string(), status: z.enum(['granted', 'missing', 'unknown']) }))).describe('null when consent was not checked'),
+    deployment: nullable(z.string()),
+  },
+  new: { mode: z.literal('new'), files: z.array(z.string()), createdPackageJson: z.boolean(), next: z.array(z.string()) },
+  packs: { mode: z.literal('packs'), deployment: z.string(), packs: z.array(z.string()), changed: z.boolean() },
+};
+const toolsVariants = [documentOf(toolsShapes.list), documentOf(toolsShapes.new), documentOf(toolsShapes.packs)];
+export const tools = {
+  success: z.union(toolsVariants.map((v) => v.success)),
+  schema: z.union([
+    ...toolsVariants.map((v) => v.success),
+    z.strictObject({ ok: z.literal(false), error: ErrorInfo, mode: z.enum(['list', 'new', 'packs']).optional() }),
+  ]),
+};
+export type ToolsResult = Data<z.infer<typeof tools.success>>;
+
+// ---- dev -----------------------------------------------------------------------------------------
+export const dev = documentOf({
+  mcpUrl: z.string(),
+  signInUrl: z.string().describe("the local identity platform's sign-in page"),
+  sampleData: z.literal(true).describe('every answer comes from the sample tenant, never from Microsoft'),
+  users: z.array(z.strictObject({ name: z.string(), username: z.string() })),
+  tools: z.array(z.string()),
+  packs: z.array(z.string()),
+  modules: z.array(z.string()),
+});
+export type DevResult = Data<z.infer<typeof dev.success>>;
+
 /** Every command: its schema (the document, or each NDJSON line), and whether it streams. */
 export const COMMANDS = {
   init: { stream: false, description: 'mcp-obo init --json', schema: init.schema },
@@ -216,6 +257,8 @@ export const COMMANDS = {
   serve: { stream: true, description: 'mcp-obo serve --json (NDJSON: log lines, then the result when it stops)', schema: linesOf([LogLine], serve.schema) },
   cleanup: { stream: true, description: 'mcp-obo cleanup --json (NDJSON)', schema: linesOf([FoundEvent, StatusEvent], cleanup.schema) },
   pipeline: { stream: true, description: 'mcp-obo pipeline github --json (NDJSON)', schema: linesOf([StepEvent, RetryEvent], pipeline.schema) },
+  tools: { stream: false, description: 'mcp-obo tools list|new|enable|disable --json', schema: tools.schema },
+  dev: { stream: false, description: 'mcp-obo dev --json (one document when the server is ready)', schema: dev.schema },
 } as const satisfies Record<string, { stream: boolean; description: string; schema: z.ZodType }>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -9,6 +9,9 @@ import type { CliContext } from '../cli/context.ts';
 import { UsageError } from '../errors.ts';
 import { parseServerConfig } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
+import { explainListenError } from '../server/listen-error.ts';
+import { createOutput } from '../cli/output.ts';
+import type { DevResult } from '../contract/commands.ts';
 import { startServer, type RunningServer } from '../server/start.ts';
 import { PACK_NAMES } from '../tools/packs/names.ts';
 import { devConnector } from './outbound.ts';
@@ -50,16 +53,14 @@ export async function runDev(opts: DevOptions, ctx: CliContext): Promise<void> {
     const logger = createLogger({ level: config.logLevel, write: (line) => ctx.stderr.write(line + '\n') });
     const outbound = createOutbound({ connectionsPerOrigin: config.limits.maxConnections, timeoutMs: OUTBOUND_TIMEOUT_MS, connect: devConnector(platform.port, OUTBOUND_TIMEOUT_MS) });
     const shutdown = ctx.waitForShutdown();
-    running = await startServer(config, { logger, outbound }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') throw new UsageError(`port ${config.port} is in use`, { suggestion: `Stop what listens there, or pick another: mcp-obo dev --port ${config.port + 1}` });
-      throw err;
+    running = await startServer(config, { logger, outbound }).catch(async (err: unknown) => {
+      throw await explainListenError(err, config.host, config.port, 'dev');
     });
     await running.ready;
     const mcpUrl = `http://localhost:${new URL(running.url).port}/mcp`;
     const tools = running.tools().map((t) => t.name);
-    const info = { mcpUrl, signInUrl: platform.browserUrl, sampleData: true, users: platform.users.map((u) => ({ name: u.displayName, username: u.userPrincipalName })), tools, packs: config.tools.packs, modules: config.tools.modules };
-    if (opts.json) ctx.stdout.write(JSON.stringify({ ok: true, ...info }) + '\n');
-    else ctx.stdout.write(banner(info));
+    const info = { mcpUrl, signInUrl: platform.browserUrl, sampleData: true as const, users: platform.users.map((u) => ({ name: u.displayName, username: u.userPrincipalName })), tools, packs: config.tools.packs, modules: config.tools.modules };
+    createOutput(ctx, { json: opts.json, stream: false }).result(info satisfies DevResult, (i) => ctx.stdout.write(banner(i)));
     const loadFailure = running.ready.then(() => new Promise<never>(() => {}));
     await Promise.race([shutdown, loadFailure]);
   } finally {

@@ -5,7 +5,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { signInToDev, startDev, type DevProcess } from '../helpers/dev.ts';
+import { createServer } from 'node:net';
+import { bareEnv, signInToDev, startDev, type DevProcess } from '../helpers/dev.ts';
+import { assertContract } from '../helpers/contract.ts';
+import { runCli } from '../helpers/serve.ts';
 
 const running: DevProcess[] = [];
 after(async () => {
@@ -53,4 +56,19 @@ test('dev --without-consent: that tool says which permission and what to run; th
 test('dev refuses a bad --without-consent and an unknown pack before starting (exit 2)', async () => {
   await assert.rejects(startDev(['--without-consent', 'Mail.Read']), /exited with 2[\s\S]*graph\/<permission>/);
   await assert.rejects(startDev(['--packs', 'mail,weather']), /exited with 2[\s\S]*unknown pack "weather"/);
+});
+
+test('dev on a port in use: which port, how to find the process, the flag; --json says so in the contract (exit 1)', async () => {
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const port = (busy.address() as { port: number }).port;
+  try {
+    const r = await runCli(['dev', '--port', String(port), '--json'], bareEnv());
+    assert.equal(r.code, 1, r.stderr);
+    const doc = assertContract('dev', r.stdout, { ok: false });
+    assert.match(doc.error.message, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
+    assert.match(doc.error.advice, new RegExp(`lsof -nP -iTCP:${port} -sTCP:LISTEN[\\s\\S]*mcp-obo dev --port ${port + 1}`));
+  } finally {
+    busy.close();
+  }
 });

@@ -11,6 +11,7 @@ import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { runCli } from '../helpers/serve.ts';
 import { cliEnv, deploymentFile, init, scratch } from '../helpers/cli.ts';
 import { trustCa } from '../helpers/trust.ts';
+import { assertContract } from '../helpers/contract.ts';
 import { FIRST_PARTY } from '../emulator/core/wellKnown.ts';
 
 const GRAPH = '00000003-0000-0000-c000-000000000000';
@@ -80,7 +81,8 @@ test('enabling mail and devops-work adds exactly their permissions; an administr
   assert.deepEqual(await grantScopes(GRAPH), ['Mail.Read', 'Mail.Send', 'User.Read', 'email', 'offline_access', 'openid', 'profile']);
   assert.deepEqual(await grantScopes(DEVOPS), ['vso.profile', 'vso.work', 'vso.work_write']);
 
-  const list = JSON.parse((await cli(['tools', 'list', '--json'])).stdout) as { tools: { name: string; scopes: Record<string, string[]> }[]; permissions: { resource: string; permission: string; status: string }[] };
+  const list = assertContract('tools', (await cli(['tools', 'list', '--json'])).stdout, { ok: true }) as { mode: string; tools: { name: string; scopes: Record<string, string[]> }[]; permissions: { resource: string; permission: string; status: string }[] };
+  assert.equal(list.mode, 'list');
   assert.deepEqual(list.tools.find((t) => t.name === 'mail_send')!.scopes, { graph: ['Mail.Send'] });
   assert.ok(list.permissions.length > 0 && list.permissions.every((p) => p.status === 'granted'), JSON.stringify(list.permissions));
   const human = (await cli(['tools', 'list'])).stdout;
@@ -88,7 +90,12 @@ test('enabling mail and devops-work adds exactly their permissions; an administr
 });
 
 test('disabling mail: kept and named without an answer; --prune-permissions takes off only what mail needed; consent follows', async () => {
-  await cli(['tools', 'disable', 'mail']);
+  const disabled = assertContract('tools', (await cli(['tools', 'disable', 'mail', '--json'])).stdout, { ok: true });
+  assert.deepEqual([disabled.mode, disabled.changed, disabled.packs.includes('mail')], ['packs', true, false]);
+  // An unknown pack is a usage error (exit 2), in the contract too, and changes nothing.
+  const bad = await runCli(['tools', 'enable', 'weather', '--json'], cliEnv(emu, 'deployer'), { cwd });
+  assert.equal(bad.code, 2);
+  assert.equal(assertContract('tools', bad.stdout, { ok: false, code: 'usage' }).error.message, 'unknown pack "weather"');
   const kept = await cli(['provision', '--no-secret']);
   assert.match(kept.stderr, /kept Microsoft Graph Mail\.(Read|Send), Microsoft Graph Mail\.(Read|Send) on the app registration.*--prune-permissions/);
   const still = await permissionSet();

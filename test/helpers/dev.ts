@@ -1,4 +1,5 @@
 /** Running `mcp-obo dev` as a subprocess and signing in to it as a stock MCP client and a browser would. */
+import { schemaValidator } from './contract.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -41,7 +42,11 @@ export async function startDev(args: string[] = [], opts: { cwd?: string; env?: 
       const line = out.split('\n').find((l) => l.startsWith('{"ok":true'));
       if (line) {
         clearTimeout(timer);
-        resolve(JSON.parse(line) as DevInfo);
+        // The ready document is the contract's (templates/schemas/dev.schema.json), for every test that starts dev.
+        const doc = JSON.parse(line) as DevInfo;
+        const validate = schemaValidator('dev');
+        if (validate(doc)) resolve(doc);
+        else reject(new Error(`dev --json does not match its schema: ${JSON.stringify(validate.errors)}\n${line}`));
       }
     });
     proc.once('exit', (code) => {
