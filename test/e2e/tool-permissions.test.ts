@@ -97,7 +97,7 @@ test('disabling mail: kept and named without an answer; --prune-permissions take
   assert.equal(bad.code, 2);
   assert.equal(assertContract('tools', bad.stdout, { ok: false, code: 'usage' }).error.message, 'unknown pack "weather"');
   const kept = await cli(['provision', '--no-secret']);
-  assert.match(kept.stderr, /kept Microsoft Graph Mail\.(Read|Send), Microsoft Graph Mail\.(Read|Send) on the app registration.*--prune-permissions/);
+  assert.match(kept.stdout, /kept Microsoft Graph Mail\.(Read|Send), Microsoft Graph Mail\.(Read|Send) on the app registration.*--prune-permissions/);
   const still = await permissionSet();
   assert.ok(mail.every((m) => still.has(m)), 'nothing taken off without agreement');
 
