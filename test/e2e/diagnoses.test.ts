@@ -28,12 +28,13 @@ before(async () => {
 after(() => emu?.close());
 
 test('a client secret Entra does not accept yet: `test` says so and retries briefly, instead of calling it wrong', async () => {
-  // Entra takes a while to accept a new secret (AADSTS7000215 meanwhile); here 25 s from its creation.
-  emu.setPropagation({ secretMs: 25_000 });
+  // Entra takes a while to accept a new secret (AADSTS7000215 meanwhile): here 12 s from when `test` starts,
+  // however long provision took on this machine.
   try {
     const p = await runCli(['provision', '--consent'], env, { cwd, timeoutMs: 120_000 });
     assert.equal(p.code, 0, p.stderr);
     const s = await startServe(serveEnv(), [], { cwd });
+    emu.holdSecrets(12_000);
     try {
       const r = await runCli(['test', '--url', s.url.replace('127.0.0.1', 'localhost')], env, { cwd, timeoutMs: 120_000 });
       assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -63,7 +64,7 @@ test('a client secret Entra does not accept yet: `test` says so and retries brie
       await s.stop();
     }
   } finally {
-    emu.setPropagation({ secretMs: 0 });
+    emu.holdSecrets(0);
   }
 });
 

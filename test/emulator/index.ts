@@ -127,6 +127,11 @@ export interface Emulator {
   /** Propagation windows in ms (default 0): Graph objects by id, new MI principals in ARM, new secrets at the token endpoint. */
   setPropagation(p: Propagation): void;
   /**
+   * Every client secret made so far replicates for `ms` more from now (AADSTS7000215 until then): a secret just
+   * made, whatever time the run that made it took on a busy machine.
+   */
+  holdSecrets(ms: number): void;
+  /**
    * Per ARM resource type (e.g. 'Microsoft.App/managedEnvironments') or 'graph': sync writes answer after it, LROs stay InProgress
    * for it. 'Microsoft.ContainerRegistry/registries/runs' is a build's duration (default 200 ms).
    */
@@ -285,6 +290,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     github,
     conditionalAccess: { block: (id) => void dir.blockedByConditionalAccess.add(id.toLowerCase()), unblock: (id) => void dir.blockedByConditionalAccess.delete(id.toLowerCase()) },
     setPropagation: (p) => timing.setPropagation(p),
+    holdSecrets: (ms) => store.holdSecrets(ms),
     setLatency: (l) => timing.setLatency(l),
     state,
     info,

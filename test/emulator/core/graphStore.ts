@@ -109,6 +109,13 @@ export class GraphStore {
     return cred;
   }
 
+  /** Every secret made so far is usable `ms` from now (still replicating, as a just-made one is); 0: usable now. */
+  holdSecrets(ms: number): void {
+    const until = Date.now() + ms;
+    for (const rec of this.apps.values()) for (const keyId of rec.secrets.keys()) rec.secretUsableAt.set(keyId, until);
+    this.sync();
+  }
+
   /** addPassword: returns the credential with its secretText (the only time it is shown). */
   addPassword(rec: AppRec, o: JsonObject): JsonObject {
     const secret = `${randomBytes(3).toString('base64url')}8Q~${randomBytes(27).toString('base64url')}`;
