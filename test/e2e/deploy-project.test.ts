@@ -10,8 +10,9 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { ROOT, runCli } from '../helpers/serve.ts';
-import { cliEnv, deploymentFile, init, ndjson, scratch } from '../helpers/cli.ts';
+import { cliEnv, deploymentFile, init, scratch } from '../helpers/cli.ts';
 import { trustCa } from '../helpers/trust.ts';
+import { assertContract } from '../helpers/contract.ts';
 import { MemoryOAuthProvider } from '../helpers/browser.ts';
 import { connectThroughFacade } from '../helpers/facade.ts';
 
@@ -47,8 +48,9 @@ test('deploy builds the project into the image and runs its tools; the SDK clien
   emu.requests.length = 0;
   const r = await runCli(['deploy', '--json'], env, { cwd, timeoutMs: 240_000 });
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  const summary = ndjson(r.stdout).find((e) => e.event === 'summary') as { excluded?: string[] };
-  assert.ok(summary.excluded?.includes('.env.local'), 'the local secret never goes into the build context');
+  const summary = assertContract('deploy', r.stdout, { ok: true }) as { excluded: string[] | null };
+  const d0 = await deploymentFile(cwd);
+  assert.ok(summary.excluded?.includes(`.env.${d0.prefix}-${d0.env}.local`), `the local secret never goes into the build context: ${JSON.stringify(summary.excluded)}`);
 
   // The image: built from the project's generated Dockerfile.
   const image = (emu.state().acr as Record<string, { repository: string; config: { entrypoint: string[] } }[]>)['acre2edevdj01']!.at(-1)!;
