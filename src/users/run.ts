@@ -100,6 +100,7 @@ function refused(err: unknown, t: Target, what: string): McpOboError {
   const e = explain(err, { tenantId: t.d.tenantId, action: what });
   if (codeOf(err) !== 'Authorization_RequestDenied') return e;
   return new McpOboError(e.message, {
+    code: e.code,
     suggestion: `Changing who may use the server needs an owner of the group "${t.group.name}" (provision made you one if you ran it), or a Groups / Cloud Application Administrator; assigning a group to the app needs Microsoft Entra ID P1/P2.`,
     cause: err,
   });
