@@ -192,7 +192,8 @@ test('serve --json: log lines, then one result when it stops; a configuration er
   const s = await startServe(serverEnv(emu), ['--json']);
   assert.equal(await s.stop(), 0);
   assertContract('serve', s.output().split('\n').filter((l) => l.startsWith('{')).join('\n'), { ok: true });
-  const r = await runCli(['serve', '--json'], serverEnv(emu, { AZURE_TENANT_ID: 'not-a-guid' }), { cwd });
+  // Outside the deployment's folder: there, its env file's MCP_OBO_TENANT_ID is the server's and AZURE_TENANT_ID only a warning.
+  const r = await runCli(['serve', '--json'], serverEnv(emu, { AZURE_TENANT_ID: 'not-a-guid' }), { cwd: await scratch() });
   assert.equal(r.code, 2);
   assertContract('serve', r.stdout, { ok: false, code: 'config' });
 });
