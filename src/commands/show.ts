@@ -15,11 +15,10 @@ export function registerShow(program: Command, ctx: CliContext): void {
     .option('--json', 'print it as JSON')
     .addHelpText('after', '\nExamples:\n  mcp-obo show\n  mcp-obo show --deployment contoso-prd --json')
     .action(async (opts: { deployment?: string; json?: boolean }) => {
-      const [{ showDeployment, printShown }, { DeploymentStore, locateDeployment }] = await Promise.all([import('../overview/show.ts'), import('../state/store.ts')]);
+      const [{ showDeployment, printShown }, { DeploymentStore, locateDeployment }, { createOutput }] = await Promise.all([import('../overview/show.ts'), import('../state/store.ts'), import('../cli/output.ts')]);
       const store = await DeploymentStore.open(await locateDeployment(ctx.cwd, opts.deployment));
       const shown = await showDeployment(store.deployment, store.path, Date.now());
-      if (opts.json) ctx.stdout.write(JSON.stringify(shown) + '\n');
-      else printShown(shown, ctx, Date.now());
+      createOutput(ctx, { json: opts.json, stream: false }).result(shown, (s) => printShown(s, ctx, Date.now()));
     });
 
   program
@@ -37,9 +36,8 @@ export function registerShow(program: Command, ctx: CliContext): void {
     .option('--json', 'print the list as JSON')
     .addHelpText('after', '\nExamples:\n  mcp-obo list\n  mcp-obo list --all\n  mcp-obo list --all --tenant $TENANT --subscription $SUB --json')
     .action(async (opts: { all?: boolean; tenant?: string; subscription?: string; json?: boolean }) => {
-      const { runList, printListed } = await import('../overview/list.ts');
+      const [{ runList, printListed }, { createOutput }] = await Promise.all([import('../overview/list.ts'), import('../cli/output.ts')]);
       const listed = await runList(opts, ctx);
-      if (opts.json) ctx.stdout.write(JSON.stringify(listed) + '\n');
-      else printListed(listed, ctx);
+      createOutput(ctx, { json: opts.json, stream: false }).result(listed, (l) => printListed(l, ctx));
     });
 }

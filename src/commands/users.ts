@@ -21,27 +21,21 @@ export function registerUsers(program: Command, ctx: CliContext): void {
   common(users.command('list').summary('the users group (by its name), its members, and who else is assigned to the app'))
     .addHelpText('after', '\nExamples:\n  mcp-obo users list\n  mcp-obo users list --deployment contoso-prd --json')
     .action(async (opts: { deployment?: string; json?: boolean }) => {
-      const { listAccess, printAccess } = await import('../users/run.ts');
-      const access = await listAccess(opts, ctx);
-      if (opts.json) ctx.stdout.write(JSON.stringify(access) + '\n');
-      else printAccess(access, ctx);
+      const { runUsersList } = await import('../users/run.ts');
+      await runUsersList(opts, ctx);
     });
 
   common(users.command('add').summary('let users or groups sign in to the server').argument(WHO, WHO_HELP))
     .addHelpText('after', '\nExamples:\n  mcp-obo users add ada@contoso.com grace@contoso.com\n  mcp-obo users add "MCP pilot users" --deployment contoso-prd')
     .action(async (who: string[], opts: { deployment?: string; json?: boolean }) => {
-      const { addUsers, printChanges } = await import('../users/run.ts');
-      const r = await addUsers(who, opts, ctx);
-      if (opts.json) ctx.stdout.write(JSON.stringify(r) + '\n');
-      else printChanges(r, ctx);
+      const { runUsersChange } = await import('../users/run.ts');
+      await runUsersChange('add', who, opts, ctx);
     });
 
   common(users.command('remove').summary('take users or groups out again').argument(WHO, WHO_HELP))
     .addHelpText('after', '\nExamples:\n  mcp-obo users remove ada@contoso.com')
     .action(async (who: string[], opts: { deployment?: string; json?: boolean }) => {
-      const { removeUsers, printChanges } = await import('../users/run.ts');
-      const r = await removeUsers(who, opts, ctx);
-      if (opts.json) ctx.stdout.write(JSON.stringify(r) + '\n');
-      else printChanges(r, ctx);
+      const { runUsersChange } = await import('../users/run.ts');
+      await runUsersChange('remove', who, opts, ctx);
     });
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { InstallInfo } from '../state/deployment.ts';
+import { CLOUD_NAMES } from '../cloud.ts';
 import { documentOf, ErrorInfo, linesOf, resultOf, RetryEvent, SLUG, StatusEvent } from './common.ts';
 
 /** What a command hands to its output: the result without `ok` (and `event`), which the output adds. */
@@ -204,6 +205,103 @@ export const pipeline = resultOf({
 });
 export type PipelineResult = Data<z.infer<typeof pipeline.success>>;
 
+// ---- show ----------------------------------------------------------------------------------
+export const show = documentOf({
+  name: z.string().describe('{prefix}-{env}, what --deployment takes'),
+  slug: z.string().describe('{prefix}-{env}-{id}, the suffix of every resource name'),
+  id: z.string(),
+  file: z.string().describe('the deployment file'),
+  tenantId: z.string(),
+  subscriptionId: z.string(),
+  location: z.string(),
+  cloud: z.enum(CLOUD_NAMES),
+  mcpUrl: nullable(z.string()).describe('null until deployed'),
+  appId: nullable(z.string()),
+  scope: nullable(z.string()),
+  usersGroup: nullable(z.strictObject({ id: z.string(), name: z.string() })),
+  envFile: z.strictObject({
+    path: z.string(),
+    exists: z.boolean(),
+    clientSecretExpires: nullable(z.string()).describe('when the local client secret expires (ISO 8601), null without one'),
+    facadeKey: z.boolean(),
+  }),
+  steps: z.array(
+    z.strictObject({
+      id: z.string().regex(SLUG).describe("the provisioning step's id, as provision --json names it"),
+      title: z.string(),
+      state: z.enum(['done', 'missing', 'skipped']).describe('as recorded in the deployment file'),
+      detail: nullable(z.string()),
+    }),
+  ),
+  deployed: nullable(z.strictObject({ containerApp: z.string(), revision: z.string(), image: z.string() })),
+  portal: z
+    .strictObject({
+      resourceGroup: z.string().optional(),
+      appRegistration: z.string().optional(),
+      usersAndGroups: z.string().optional(),
+      usersGroup: z.string().optional(),
+      containerApp: z.string().optional(),
+    })
+    .describe('Azure portal links to what exists'),
+  next: nullable(z.string()).describe('the command to run next, null when nothing is due'),
+});
+export type ShowResult = Data<z.infer<typeof show.success>>;
+
+// ---- list ----------------------------------------------------------------------------------
+const LocalDeployment = z.strictObject({
+  name: z.string(),
+  id: z.string(),
+  file: z.string(),
+  tenantId: z.string(),
+  subscriptionId: z.string(),
+  location: z.string(),
+  state: z.enum(['not-provisioned', 'provisioned-in-part', 'provisioned', 'deployed']),
+  mcpUrl: nullable(z.string()),
+});
+export const list = documentOf({
+  all: z.boolean().describe('whether Azure and Entra were searched (--all)'),
+  folder: nullable(z.string()).describe('the folder holding the deployment files, null when none was found'),
+  local: z.array(LocalDeployment),
+  azure: nullable(z.array(Listed.extend({ here: nullable(z.string()).describe('the name of its deployment file here, if any') }))).describe('with --all: what Azure and Entra hold; null without --all'),
+  notes: z.array(z.string()).describe('what could not be searched (an identity without directory rights)'),
+});
+export type ListResult = Data<z.infer<typeof list.success>>;
+
+// ---- users list|add|remove -----------------------------------------------------------------
+const PrincipalKind = z.enum(['user', 'group', 'servicePrincipal']);
+const Principal = z.strictObject({ kind: PrincipalKind, id: z.string(), name: z.string().describe('Ada Lovelace <ada@contoso.com>, or a group\'s name') });
+const UsersGroup = z.strictObject({ id: z.string(), name: z.string().describe("the group's name as Entra has it now") });
+export const UsersChange = z.strictObject({
+  principal: Principal,
+  outcome: z.enum(['added-to-group', 'assigned', 'already-member', 'already-assigned', 'removed-from-group', 'assignment-removed', 'had-no-access']),
+});
+const usersShapes = {
+  list: {
+    mode: z.literal('list'),
+    deployment: z.string(),
+    group: UsersGroup.extend({ assigned: z.boolean().describe('assigned to the app: its direct members may sign in') }),
+    members: z.array(Principal.extend({ nested: z.boolean().describe('a group nested in the users group: its members get no access') })),
+    assigned: z.array(Principal).describe('users and groups assigned to the app besides the users group'),
+  },
+  change: {
+    mode: z.enum(['add', 'remove']),
+    deployment: z.string(),
+    group: UsersGroup,
+    changes: z.array(UsersChange).describe('one per principal named, in order; on failure, what was done before it'),
+  },
+};
+const usersVariants = [documentOf(usersShapes.list), documentOf(usersShapes.change)];
+export const users = {
+  success: z.union(usersVariants.map((v) => v.success)),
+  schema: z.union([
+    ...usersVariants.map((v) => v.success),
+    z.strictObject({ ok: z.literal(false), error: ErrorInfo, ...z.object(usersShapes.change).partial().shape, mode: z.enum(['list', 'add', 'remove']).optional() }),
+  ]),
+};
+export type UsersResult = Data<z.infer<typeof users.success>>;
+export type UsersListResult = Extract<UsersResult, { mode: 'list' }>;
+export type UsersChangeResult = Extract<UsersResult, { mode: 'add' | 'remove' }>;
+
 // ---- tools list | new | enable | disable ---------------------------------------------------------
 const ToolRow = z.strictObject({
   name: z.string(),
@@ -257,6 +355,9 @@ export const COMMANDS = {
   serve: { stream: true, description: 'mcp-obo serve --json (NDJSON: log lines, then the result when it stops)', schema: linesOf([LogLine], serve.schema) },
   cleanup: { stream: true, description: 'mcp-obo cleanup --json (NDJSON)', schema: linesOf([FoundEvent, StatusEvent], cleanup.schema) },
   pipeline: { stream: true, description: 'mcp-obo pipeline github --json (NDJSON)', schema: linesOf([StepEvent, RetryEvent], pipeline.schema) },
+  show: { stream: false, description: 'mcp-obo show --json', schema: show.schema },
+  list: { stream: false, description: 'mcp-obo list [--all] --json', schema: list.schema },
+  users: { stream: false, description: 'mcp-obo users list|add|remove --json', schema: users.schema },
   tools: { stream: false, description: 'mcp-obo tools list|new|enable|disable --json', schema: tools.schema },
   dev: { stream: false, description: 'mcp-obo dev --json (one document when the server is ready)', schema: dev.schema },
 } as const satisfies Record<string, { stream: boolean; description: string; schema: z.ZodType }>;

@@ -6,8 +6,9 @@
  */
 import { join } from 'node:path';
 import type { CliContext } from '../cli/context.ts';
+import type { ListResult } from '../contract/commands.ts';
 import { UsageError } from '../errors.ts';
-import { listDeployments, type ListedDeployment } from '../cleanup/list.ts';
+import { listDeployments } from '../cleanup/list.ts';
 import { connect } from '../provision/connect.ts';
 import { DeploymentSchema, type Deployment } from '../state/deployment.ts';
 import { deploymentName, findDeploymentFolder } from '../state/locate.ts';
@@ -22,29 +23,17 @@ export interface ListOptions {
   json?: boolean;
 }
 
-export interface LocalDeployment {
-  name: string;
-  id: string;
-  file: string;
-  tenantId: string;
-  subscriptionId: string;
-  location: string;
-  state: 'not provisioned' | 'provisioned in part' | 'provisioned' | 'deployed';
-  mcpUrl: string | null;
-}
+export type LocalDeployment = ListResult['local'][number];
+/** What `list` reports: the contract's `list` result (src/contract/commands.ts). */
+export type Listed = ListResult;
 
-export interface Listed {
-  folder: string | null;
-  local: LocalDeployment[];
-  /** With --all: what Azure and Entra hold, `here` when its file is in the folder. */
-  azure?: (ListedDeployment & { here: string | null })[];
-}
+const STATE_LABEL: Record<LocalDeployment['state'], string> = { 'not-provisioned': 'not provisioned', 'provisioned-in-part': 'provisioned in part', provisioned: 'provisioned', deployed: 'deployed' };
 
 function stateOf(d: Deployment): LocalDeployment['state'] {
   const r = d.resources;
   if (r.containerApp) return 'deployed';
-  if (!Object.keys(r).length) return 'not provisioned';
-  return r.federatedCredential && r.acrPull && r.groupAssignment ? 'provisioned' : 'provisioned in part';
+  if (!Object.keys(r).length) return 'not-provisioned';
+  return r.federatedCredential && r.acrPull && r.groupAssignment ? 'provisioned' : 'provisioned-in-part';
 }
 
 export async function localDeployments(cwd: string): Promise<{ folder: string | null; local: LocalDeployment[] }> {
@@ -74,10 +63,15 @@ function scope(o: ListOptions, ctx: CliContext, local: LocalDeployment[]): { ten
 
 export async function runList(o: ListOptions, ctx: CliContext): Promise<Listed> {
   const { folder, local } = await localDeployments(ctx.cwd);
-  if (!o.all) return { folder, local };
+  if (!o.all) return { all: false, folder, local, azure: null, notes: [] };
   const conn = await connect(scope(o, ctx, local), ctx);
-  const found = await listDeployments(conn.azure, conn.graph);
-  return { folder, local, azure: found.map((f) => ({ ...f, here: local.find((l) => l.id === f.id)?.name ?? null })) };
+  // What it could not search goes to stderr as it happens (as `cleanup --list` says it) and into the result.
+  const notes: string[] = [];
+  const found = await listDeployments(conn.azure, conn.graph, (n) => {
+    notes.push(n);
+    ctx.stderr.write(`note: ${n}\n`);
+  });
+  return { all: true, folder, local, azure: found.map((f) => ({ ...f, here: local.find((l) => l.id === f.id)?.name ?? null })), notes };
 }
 
 export function printListed(l: Listed, ctx: Pick<CliContext, 'stdout' | 'stderr'>): void {
@@ -91,7 +85,7 @@ export function printListed(l: Listed, ctx: Pick<CliContext, 'stdout' | 'stderr'
     out(`Deployments in ${l.folder}:`);
     const w = Math.max(4, ...l.local.map((d) => d.name.length));
     out(`  ${'NAME'.padEnd(w)}  ${'ID'.padEnd(8)}  ${'REGION'.padEnd(14)}  ${'STATE'.padEnd(19)}  MCP URL`);
-    for (const d of l.local) out(`  ${d.name.padEnd(w)}  ${d.id.padEnd(8)}  ${d.location.padEnd(14)}  ${d.state.padEnd(19)}  ${d.mcpUrl ?? '-'}`);
+    for (const d of l.local) out(`  ${d.name.padEnd(w)}  ${d.id.padEnd(8)}  ${d.location.padEnd(14)}  ${STATE_LABEL[d.state].padEnd(19)}  ${d.mcpUrl ?? '-'}`);
     ctx.stderr.write('Details: `mcp-obo show --deployment <name>`.\n');
     return;
   }

@@ -7,6 +7,7 @@
 import { lstat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { CliContext } from '../cli/context.ts';
+import type { ShowResult } from '../contract/commands.ts';
 import { PROVISION_STEPS } from '../plan/steps/index.ts';
 import { portal } from '../portal.ts';
 import type { Deployment } from '../state/deployment.ts';
@@ -16,26 +17,8 @@ import { names } from '../state/naming.ts';
 
 export type StepState = 'done' | 'missing' | 'skipped';
 
-export interface Shown {
-  name: string;
-  slug: string;
-  id: string;
-  file: string;
-  tenantId: string;
-  subscriptionId: string;
-  location: string;
-  cloud: Deployment['cloud'];
-  mcpUrl: string | null;
-  appId: string | null;
-  scope: string | null;
-  usersGroup: { id: string; name: string } | null;
-  envFile: { path: string; exists: boolean; clientSecretExpires: string | null; facadeKey: boolean };
-  steps: { id: string; title: string; state: StepState; detail: string | null }[];
-  deployed: { containerApp: string; revision: string; image: string } | null;
-  portal: Record<string, string>;
-  /** The command to run next, or null when everything is done. */
-  next: string | null;
-}
+/** What `show` reports: the contract's `show` result (src/contract/commands.ts). */
+export type Shown = ShowResult;
 
 function stepState(id: string, d: Deployment, env: Record<string, string>): { state: StepState; detail?: string } {
   const r = d.resources as Record<string, { name?: string; displayName?: string; userObjectId?: string | null } | undefined>;
@@ -68,7 +51,7 @@ export async function showDeployment(d: Deployment, path: string, now: number): 
     return { id: s.id, title: s.title, state: st.state, detail: st.detail ?? null };
   });
   const t = { cloud: d.cloud, tenantId: d.tenantId };
-  const links: Record<string, string> = {};
+  const links: Shown['portal'] = {};
   if (r.resourceGroup) links.resourceGroup = portal.resource(t, r.resourceGroup.id);
   if (r.application) links.appRegistration = portal.appRegistration(t, r.application.appId);
   if (r.servicePrincipal && r.application) links.usersAndGroups = portal.assignments(t, r.servicePrincipal.objectId, r.application.appId);
@@ -101,7 +84,7 @@ export async function showDeployment(d: Deployment, path: string, now: number): 
 }
 
 const MARK: Record<StepState, string> = { done: '✔', missing: '·', skipped: '○' };
-const LINK_LABELS: Record<string, string> = { resourceGroup: 'resource group', appRegistration: 'app registration', usersAndGroups: 'users and groups', usersGroup: 'users group', containerApp: 'container app' };
+const LINK_LABELS: Record<keyof Shown['portal'], string> = { resourceGroup: 'resource group', appRegistration: 'app registration', usersAndGroups: 'users and groups', usersGroup: 'users group', containerApp: 'container app' };
 
 export function printShown(s: Shown, ctx: Pick<CliContext, 'stdout' | 'stderr'>, now: number): void {
   const out = (line = '') => ctx.stdout.write(line + '\n');
@@ -127,7 +110,7 @@ export function printShown(s: Shown, ctx: Pick<CliContext, 'stdout' | 'stderr'>,
   if (Object.keys(s.portal).length) {
     out();
     out('Azure portal:');
-    const label = (k: string) => LINK_LABELS[k] ?? k;
+    const label = (k: string) => LINK_LABELS[k as keyof Shown['portal']] ?? k;
     const pw = Math.max(...Object.keys(s.portal).map((k) => label(k).length));
     for (const [k, v] of Object.entries(s.portal)) out(`  ${label(k).padEnd(pw)}  ${v}`);
   }

@@ -8,11 +8,13 @@
  * someone made by hand is listed with that warning.
  */
 import type { CliContext } from '../cli/context.ts';
+import { createOutput } from '../cli/output.ts';
 import { codeOf, explain } from '../azure/errors.ts';
 import { McpOboError, UsageError } from '../errors.ts';
 import type { GraphApi } from '../graph/client.ts';
 import { connect } from '../provision/connect.ts';
 import type { Deployment } from '../state/deployment.ts';
+import type { UsersChangeResult, UsersListResult } from '../contract/commands.ts';
 import { deploymentName } from '../state/locate.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import { resolvePrincipal, userName, type Principal } from './principals.ts';
@@ -33,20 +35,23 @@ interface Member {
   userPrincipalName?: string;
 }
 
-export interface Access {
-  deployment: string;
-  group: { id: string; name: string; assigned: boolean };
-  /** Direct members of the users group; `nested` groups give their members nothing. */
-  members: { kind: Principal['kind']; id: string; name: string; nested?: boolean }[];
-  /** Users and groups assigned to the app besides the users group. */
-  assigned: { kind: Principal['kind']; id: string; name: string }[];
-}
+export type Access = UsersListResult;
+export type UsersChange = UsersChangeResult['changes'][number];
+/**
+ * An add or remove as it goes: the deployment and group once known, each change as it is made, so a
+ * failure half-way still says what was done (`--json` prints it with the error).
+ */
+export type UsersRun = Omit<UsersChangeResult, 'deployment' | 'group'> & Partial<Pick<UsersChangeResult, 'deployment' | 'group'>>;
 
-export interface UsersChange {
-  principal: Principal;
-  /** What was done, or found already so. */
-  outcome: 'added to the users group' | 'assigned to the app' | 'already a member' | 'already assigned' | 'removed from the users group' | 'assignment removed' | 'had no access';
-}
+const OUTCOME_TEXT: Record<UsersChange['outcome'], string> = {
+  'added-to-group': 'added to the users group',
+  assigned: 'assigned to the app',
+  'already-member': 'already a member',
+  'already-assigned': 'already assigned',
+  'removed-from-group': 'removed from the users group',
+  'assignment-removed': 'assignment removed',
+  'had-no-access': 'had no access',
+};
 
 interface Target {
   d: Deployment;
@@ -80,11 +85,12 @@ export async function listAccess(o: { deployment?: string }, ctx: CliContext): P
   const t = await target(o, ctx);
   const [assignments, members] = await Promise.all([assignmentsOf(t), membersOf(t)]);
   return {
+    mode: 'list',
     deployment: t.name,
     group: { ...t.group, assigned: assignments.some((a) => a.principalId === t.group.id) },
     members: members.map((m) => {
       const kind = kindOf(m['@odata.type']);
-      return { kind, id: m.id, name: kind === 'user' ? userName(m) : (m.displayName ?? m.id), ...(kind === 'group' ? { nested: true } : {}) };
+      return { kind, id: m.id, name: kind === 'user' ? userName(m) : (m.displayName ?? m.id), nested: kind === 'group' };
     }),
     assigned: assignments.filter((a) => a.principalId !== t.group.id).map((a) => ({ kind: kindOf(a.principalType), id: a.principalId, name: a.principalDisplayName ?? a.principalId })),
   };
@@ -94,70 +100,96 @@ function refused(err: unknown, t: Target, what: string): McpOboError {
   const e = explain(err, { tenantId: t.d.tenantId, action: what });
   if (codeOf(err) !== 'Authorization_RequestDenied') return e;
   return new McpOboError(e.message, {
+    code: e.code,
     suggestion: `Changing who may use the server needs an owner of the group "${t.group.name}" (provision made you one if you ran it), or a Groups / Cloud Application Administrator; assigning a group to the app needs Microsoft Entra ID P1/P2.`,
     cause: err,
   });
 }
 
-export async function addUsers(who: string[], o: { deployment?: string }, ctx: CliContext): Promise<{ deployment: string; group: string; changes: UsersChange[] }> {
+/** Adds `who`, recording into `run` as it goes. */
+export async function addUsers(who: string[], o: { deployment?: string }, ctx: CliContext, run: UsersRun): Promise<UsersChangeResult> {
   const t = await target(o, ctx);
+  Object.assign(run, { deployment: t.name, group: t.group });
   const principals = [];
-  for (const w of who) principals.push(await resolvePrincipal(t.graph, w)); // all resolved before any change
+  for (const w of who) principals.push(await resolvePrincipal(t.graph, w)); // all resolved and checked before any change
+  const app = principals.find((p) => p.kind === 'servicePrincipal');
+  if (app) throw new UsageError(`${app.name} is an application, not a user or group`);
   const assignments = await assignmentsOf(t);
   const groupAssigned = assignments.some((a) => a.principalId === t.group.id);
-  const changes: UsersChange[] = [];
+  const changes = run.changes;
   for (const p of principals) {
-    if (p.kind === 'servicePrincipal') throw new UsageError(`${p.name} is an application, not a user or group`);
     // A user goes into the users group; a group (nested, it would give its members nothing) and, without P1/P2, a user are assigned to the app.
     if (p.kind === 'user' && groupAssigned) {
       try {
         await t.graph.post(`/groups/${t.group.id}/members/$ref`, { '@odata.id': `${t.graphEndpoint}/v1.0/directoryObjects/${p.id}` });
-        changes.push({ principal: p, outcome: 'added to the users group' });
+        changes.push({ principal: p, outcome: 'added-to-group' });
       } catch (err) {
-        if (codeOf(err) === 'Request_BadRequest' && /already exist/i.test((err as Error).message)) changes.push({ principal: p, outcome: 'already a member' });
+        if (codeOf(err) === 'Request_BadRequest' && /already exist/i.test((err as Error).message)) changes.push({ principal: p, outcome: 'already-member' });
         else throw refused(err, t, `adding ${p.name} to ${t.group.name}`);
       }
       continue;
     }
     if (assignments.some((a) => a.principalId === p.id)) {
-      changes.push({ principal: p, outcome: 'already assigned' });
+      changes.push({ principal: p, outcome: 'already-assigned' });
       continue;
     }
     try {
       await t.graph.post(`/servicePrincipals/${t.spId}/appRoleAssignedTo`, { principalId: p.id, resourceId: t.spId, appRoleId: DEFAULT_ROLE });
-      changes.push({ principal: p, outcome: 'assigned to the app' });
+      changes.push({ principal: p, outcome: 'assigned' });
     } catch (err) {
       throw refused(err, t, `assigning ${p.name} to the app`);
     }
   }
-  return { deployment: t.name, group: t.group.name, changes };
+  return { mode: run.mode, deployment: t.name, group: t.group, changes };
 }
 
-export async function removeUsers(who: string[], o: { deployment?: string }, ctx: CliContext): Promise<{ deployment: string; group: string; changes: UsersChange[] }> {
+/** Removes `who`, recording into `run` as it goes. */
+export async function removeUsers(who: string[], o: { deployment?: string }, ctx: CliContext, run: UsersRun): Promise<UsersChangeResult> {
   const t = await target(o, ctx);
+  Object.assign(run, { deployment: t.name, group: t.group });
   const principals = [];
   for (const w of who) principals.push(await resolvePrincipal(t.graph, w));
   if (principals.some((p) => p.id === t.group.id)) throw new UsageError(`"${t.group.name}" is the deployment's users group itself: remove its members instead`);
   const [assignments, members] = await Promise.all([assignmentsOf(t), membersOf(t)]);
-  const changes: UsersChange[] = [];
+  const changes = run.changes;
   for (const p of principals) {
-    let outcome: UsersChange['outcome'] = 'had no access';
+    let outcome: UsersChange['outcome'] = 'had-no-access';
     try {
       if (members.some((m) => m.id === p.id)) {
         await t.graph.delete(`/groups/${t.group.id}/members/${p.id}/$ref`);
-        outcome = 'removed from the users group';
+        outcome = 'removed-from-group';
       }
       const direct = assignments.find((a) => a.principalId === p.id);
       if (direct) {
         await t.graph.delete(`/servicePrincipals/${t.spId}/appRoleAssignedTo/${direct.id}`);
-        outcome = 'assignment removed';
+        outcome = 'assignment-removed';
       }
     } catch (err) {
       throw refused(err, t, `removing ${p.name}`);
     }
     changes.push({ principal: p, outcome });
   }
-  return { deployment: t.name, group: t.group.name, changes };
+  return { mode: run.mode, deployment: t.name, group: t.group, changes };
+}
+
+/** `users list`, through the --json contract. */
+export async function runUsersList(o: { deployment?: string; json?: boolean }, ctx: CliContext): Promise<void> {
+  const access = await listAccess(o, ctx);
+  createOutput(ctx, { json: o.json, stream: false }).result(access, (a) => printAccess(a, ctx));
+}
+
+/** `users add` / `users remove`, through the --json contract: a failure still reports what was done before it. */
+export async function runUsersChange(mode: 'add' | 'remove', who: string[], o: { deployment?: string; json?: boolean }, ctx: CliContext): Promise<void> {
+  const out = createOutput(ctx, { json: o.json, stream: false });
+  const run: UsersRun = { mode, changes: [] };
+  let result: UsersChangeResult;
+  try {
+    result = await (mode === 'add' ? addUsers : removeUsers)(who, o, ctx, run);
+  } catch (err) {
+    if (err instanceof McpOboError) throw out.failed(run, err, (r) => printChanges(r, ctx));
+    throw err;
+  }
+  out.result(result, (r) => printChanges(r, ctx));
 }
 
 export function printAccess(a: Access, ctx: Pick<CliContext, 'stdout' | 'stderr'>): void {
@@ -174,13 +206,13 @@ export function printAccess(a: Access, ctx: Pick<CliContext, 'stdout' | 'stderr'
   }
 }
 
-export function printChanges(r: { deployment: string; group: string; changes: UsersChange[] }, ctx: Pick<CliContext, 'stdout' | 'stderr'>): void {
+export function printChanges(r: UsersRun, ctx: Pick<CliContext, 'stdout' | 'stderr'>): void {
   for (const c of r.changes) {
-    const where = c.outcome === 'added to the users group' || c.outcome === 'already a member' || c.outcome === 'removed from the users group' ? ` "${r.group}"` : '';
-    ctx.stdout.write(`${c.principal.name}: ${c.outcome}${where}\n`);
-    if (c.principal.kind === 'group' && c.outcome === 'assigned to the app') {
+    const where = r.group && (c.outcome === 'added-to-group' || c.outcome === 'already-member' || c.outcome === 'removed-from-group') ? ` "${r.group.name}"` : '';
+    ctx.stdout.write(`${c.principal.name}: ${OUTCOME_TEXT[c.outcome]}${where}\n`);
+    if (c.principal.kind === 'group' && c.outcome === 'assigned') {
       ctx.stderr.write(`  ${c.principal.name}'s direct members may now sign in (Entra does not pass an app assignment on to nested groups).\n`);
     }
   }
-  if (r.changes.some((c) => /added|assigned to/.test(c.outcome))) ctx.stderr.write(`A new member's next sign-in picks it up; check with \`mcp-obo test --deployment ${r.deployment}\` signed in as them.\n`);
+  if (r.deployment && r.changes.some((c) => c.outcome === 'added-to-group' || c.outcome === 'assigned')) ctx.stderr.write(`A new member's next sign-in picks it up; check with \`mcp-obo test --deployment ${r.deployment}\` signed in as them.\n`);
 }

@@ -93,6 +93,85 @@ test('consent --verify and token (the token, --decode, --curl) after provisionin
   assert.match(curl.commands, /TOKEN=\$\(mcp-obo token --deployment e2e-dev\)/);
 });
 
+test('show: the deployment at a glance as one document; a wrong --deployment is a usage error document', async () => {
+  const r = await runCli(['show', '--json'], cliEnv(emu, 'nobody'), { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  const doc = assertContract('show', r.stdout, { ok: true });
+  assert.deepEqual([doc.name, doc.id, doc.cloud, doc.next], ['e2e-dev', 'js01', 'AzureCloud', 'mcp-obo deploy --deployment e2e-dev']);
+  assert.ok(doc.steps.every((s: { state: string }) => s.state === 'done' || s.state === 'skipped'), JSON.stringify(doc.steps));
+  const wrong = await runCli(['show', '--deployment', 'nope', '--json'], env, { cwd });
+  assert.equal(wrong.code, 2);
+  assert.match(assertContract('show', wrong.stdout, { ok: false, code: 'usage' }).error.advice, /e2e-dev/);
+});
+
+test('list: here and --all as documents; an identity that may not read app registrations gets a note, in the document and on stderr', async () => {
+  const here = await runCli(['list', '--json'], env, { cwd });
+  assert.equal(here.code, 0, here.stderr);
+  const doc = assertContract('list', here.stdout, { ok: true });
+  assert.deepEqual([doc.all, doc.azure, doc.local.map((d: { name: string; state: string }) => [d.name, d.state])], [false, null, [['e2e-dev', 'provisioned']]]);
+
+  const all = assertContract('list', (await runCli(['list', '--all', '--json'], env, { cwd, timeoutMs: 60_000 })).stdout, { ok: true });
+  const mine = all.azure.find((d: { id: string }) => d.id === 'js01');
+  assert.deepEqual([mine.here, mine.resources.length, all.notes], ['e2e-dev', 2, []]);
+
+  // A pipeline's identity: Owner in Azure, but no Microsoft Graph permission to read app registrations.
+  emu.graph.setDeployerRoles([]);
+  try {
+    const blind = await runCli(['list', '--all', '--json'], cliEnv(emu, 'deployer'), { cwd, timeoutMs: 60_000 });
+    assert.equal(blind.code, 0, blind.stderr);
+    const partial = assertContract('list', blind.stdout, { ok: true });
+    assert.deepEqual(partial.azure.find((d: { id: string }) => d.id === 'js01').resources, ['resource group rg-e2e-dev-js01'], 'what Azure holds is still listed');
+    assert.equal(partial.notes.length, 1);
+    assert.match(partial.notes[0], /app registrations were not searched: this identity may not read them \(Microsoft Graph Application\.Read\.All/);
+    assert.ok(blind.stderr.includes(`note: ${partial.notes[0]}`), blind.stderr);
+  } finally {
+    emu.graph.setDeployerRoles(['Application.ReadWrite.All', 'Group.ReadWrite.All', 'DelegatedPermissionGrant.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All']);
+  }
+
+  const unscoped = await runCli(['list', '--all', '--json'], env, { cwd: await scratch() });
+  assert.equal(unscoped.code, 2);
+  assert.match(assertContract('list', unscoped.stdout, { ok: false, code: 'usage' }).error.advice, /--tenant/);
+});
+
+test('users list|add|remove: documents with machine outcomes; bad names are usage errors that change nothing; a refusal half-way reports what was done', async () => {
+  const ada = emu.addUser({ displayName: 'Ada Lovelace', userPrincipalName: 'ada@contoso.example' });
+  const grace = emu.addUser({ displayName: 'Grace Hopper', userPrincipalName: 'grace@contoso.example' });
+  const users = async (args: string[], as = env) => runCli(['users', ...args, '--json'], as, { cwd, timeoutMs: 60_000 });
+
+  const list = assertContract('users', (await users(['list'])).stdout, { ok: true });
+  assert.equal(list.mode, 'list');
+  assert.equal(list.group.assigned, true);
+  assert.ok(list.members.some((m: { kind: string; id: string; nested: boolean }) => m.kind === 'user' && m.id === emu.cliUser.oid && !m.nested), JSON.stringify(list.members));
+
+  const add = await users(['add', 'ada@contoso.example']);
+  assert.equal(add.code, 0, add.stderr);
+  const added = assertContract('users', add.stdout, { ok: true });
+  assert.deepEqual([added.mode, added.deployment, added.group.id, added.changes.map((c: { principal: { id: string }; outcome: string }) => [c.principal.id, c.outcome])], ['add', 'e2e-dev', list.group.id, [[ada.oid, 'added-to-group']]]);
+
+  const unknown = await users(['add', 'grace@contoso.example', 'nobody@contoso.example']);
+  assert.equal(unknown.code, 2);
+  const refusedName = assertContract('users', unknown.stdout, { ok: false, code: 'usage' });
+  assert.deepEqual([refusedName.mode, refusedName.changes], ['add', []], 'nothing changed, and the document says so');
+
+  // Grace has no access (nothing to write); removing Ada is then refused: the failure still reports Grace's outcome.
+  emu.graph.denyWrites(emu.cliUser.oid);
+  try {
+    const half = await users(['remove', 'grace@contoso.example', 'ada@contoso.example']);
+    assert.equal(half.code, 1, half.stderr);
+    const doc = assertContract('users', half.stdout, { ok: false, code: 'authorization-denied' });
+    assert.deepEqual(doc.changes.map((c: { principal: { id: string }; outcome: string }) => [c.principal.id, c.outcome]), [[grace.oid, 'had-no-access']]);
+    assert.match(doc.error.advice, /owner of the group/);
+  } finally {
+    emu.graph.allowWrites(emu.cliUser.oid);
+  }
+  const removed = assertContract('users', (await users(['remove', 'ada@contoso.example'])).stdout, { ok: true });
+  assert.deepEqual(removed.changes.map((c: { outcome: string }) => c.outcome), ['removed-from-group']);
+
+  const none = await users(['list'], cliEnv(emu, 'nobody'));
+  assert.equal(none.code, 1);
+  assert.equal(assertContract('users', none.stdout, { ok: false }).error.code, 'not-signed-in');
+});
+
 test('test: checks with stable ids; a dead server is checks-failed with the failing ids', async () => {
   const serve = await startServe(serverEnv(emu, { MCP_OBO_AUTH: 'entra' }));
   try {
@@ -113,7 +192,8 @@ test('serve --json: log lines, then one result when it stops; a configuration er
   const s = await startServe(serverEnv(emu), ['--json']);
   assert.equal(await s.stop(), 0);
   assertContract('serve', s.output().split('\n').filter((l) => l.startsWith('{')).join('\n'), { ok: true });
-  const r = await runCli(['serve', '--json'], serverEnv(emu, { AZURE_TENANT_ID: 'not-a-guid' }), { cwd });
+  // Outside the deployment's folder: there, its env file's MCP_OBO_TENANT_ID is the server's and AZURE_TENANT_ID only a warning.
+  const r = await runCli(['serve', '--json'], serverEnv(emu, { AZURE_TENANT_ID: 'not-a-guid' }), { cwd: await scratch() });
   assert.equal(r.code, 2);
   assertContract('serve', r.stdout, { ok: false, code: 'config' });
 });

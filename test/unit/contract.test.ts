@@ -8,6 +8,9 @@ import { jsonSchema, schemaFile } from '../../src/contract/json-schema.ts';
 import { errorInfo, jsonRequest } from '../../src/cli/output.ts';
 import { McpOboError, UsageError } from '../../src/errors.ts';
 import { schemaValidator } from '../helpers/contract.ts';
+import type { Command } from 'commander';
+import { buildProgram } from '../../src/cli/main.ts';
+import { processContext } from '../../src/cli/context.ts';
 
 const DIR = fileURLToPath(new URL('../../templates/schemas/', import.meta.url));
 
@@ -22,6 +25,20 @@ test('every schema accepts the generic failure document and refuses display labe
   for (const n of Object.keys(COMMANDS)) assert.ok(schemaValidator(n)(failure(n)), n);
   assert.equal(schemaValidator('consent')({ ok: true, granted: true, permissions: [], adminConsentUrl: 'u', 'App (client) ID': 'x' }), false);
   assert.equal(schemaValidator('test')({ ok: false, url: 'u', checks: [] }), false, 'a failure needs its error');
+});
+
+test('every command that takes --json is in the contract: a COMMANDS entry (and so a shipped schema) under its name', () => {
+  const outside: string[] = [];
+  const walk = (c: Command, path: string[]) => {
+    for (const sub of c.commands) {
+      const here = [...path, sub.name()];
+      // --json output is validated against the schema of the top-level command (`users add` -> users.schema.json).
+      if (sub.options.some((o) => o.long === '--json') && !(here[0]! in COMMANDS)) outside.push(here.join(' '));
+      walk(sub, here);
+    }
+  };
+  walk(buildProgram(processContext()), []);
+  assert.deepEqual(outside, [], 'commands printing --json outside the contract: add their schema to src/contract/commands.ts and print through createOutput');
 });
 
 test('errors become {code, message, advice}; unexpected ones are `internal`', () => {
