@@ -32,7 +32,8 @@ export function bareEnv(extra: Record<string, string> = {}): Record<string, stri
 export async function startDev(args: string[] = [], opts: { cwd?: string; env?: Record<string, string>; command?: [string, string[]] } = {}): Promise<DevProcess> {
   const started = performance.now();
   const [file, pre] = opts.command ?? [process.execPath, [BIN]];
-  const proc = spawn(file, [...pre, 'dev', '--port', '0', '--json', ...args], { cwd: opts.cwd ?? ROOT, env: opts.env ?? bareEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: through `npx` the server is a grandchild, and stop() must reach it too (else its pipes keep the test alive).
+  const proc = spawn(file, [...pre, 'dev', '--port', '0', '--json', ...args], { cwd: opts.cwd ?? ROOT, env: opts.env ?? bareEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -60,9 +61,13 @@ export async function startDev(args: string[] = [], opts: { cwd?: string; env?: 
     readyMs: performance.now() - started,
     output: () => out,
     async stop() {
-      if (proc.exitCode !== null) return proc.exitCode;
-      proc.kill('SIGTERM');
-      const [code] = (await once(proc, 'exit')) as [number | null];
+      const exited = proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve([proc.exitCode]) : once(proc, 'exit');
+      try {
+        process.kill(-proc.pid!, 'SIGTERM');
+      } catch {
+        // the group is gone already
+      }
+      const [code] = (await exited) as [number | null];
       return code;
     },
   };
