@@ -29,6 +29,19 @@ export interface DevPlatform {
   close(): Promise<void>;
 }
 
+/** The server settings that point it at the platform: its tenant, its app and secret, its endpoints. */
+export function platformServerEnv(p: DevPlatform): Record<string, string> {
+  return {
+    AZURE_TENANT_ID: p.tenantId,
+    AZURE_CLIENT_ID: p.app.clientId,
+    AZURE_CLIENT_SECRET: p.app.clientSecret,
+    AZURE_AUTHORITY_HOST: p.endpoints.authorityHost,
+    MCP_OBO_GRAPH_ENDPOINT: p.endpoints.graph,
+    MCP_OBO_DEVOPS_ENDPOINT: p.endpoints.devopsProfile,
+    MCP_OBO_DEVOPS_API_ENDPOINT: p.endpoints.devopsApi,
+  };
+}
+
 export interface PlatformOptions {
   /** Listener port (default: any free one). */
   port?: number;

@@ -15,7 +15,7 @@ import type { DevResult } from '../contract/commands.ts';
 import { startServer, type RunningServer } from '../server/start.ts';
 import { PACK_NAMES } from '../tools/packs/names.ts';
 import { devConnector } from './outbound.ts';
-import { startPlatform } from './platform.ts';
+import { platformServerEnv, startPlatform } from './platform.ts';
 
 export interface DevOptions {
   port?: string;
@@ -36,13 +36,7 @@ export async function runDev(opts: DevOptions, ctx: CliContext): Promise<void> {
   let running: RunningServer | undefined;
   try {
     const env = {
-      AZURE_TENANT_ID: platform.tenantId,
-      AZURE_CLIENT_ID: platform.app.clientId,
-      AZURE_CLIENT_SECRET: platform.app.clientSecret,
-      AZURE_AUTHORITY_HOST: platform.endpoints.authorityHost,
-      MCP_OBO_GRAPH_ENDPOINT: platform.endpoints.graph,
-      MCP_OBO_DEVOPS_ENDPOINT: platform.endpoints.devopsProfile,
-      MCP_OBO_DEVOPS_API_ENDPOINT: platform.endpoints.devopsApi,
+      ...platformServerEnv(platform),
       MCP_OBO_FACADE_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: ctx.env.LOG_LEVEL ?? 'warn',
       // Browser clients (MCP Inspector's web UI) and hosted redirect URIs work as with serve.

@@ -14,7 +14,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { systemClock } from '../clock.ts';
-import { startPlatform } from '../dev/platform.ts';
+import { platformServerEnv, startPlatform } from '../dev/platform.ts';
 import { devConnector } from '../dev/outbound.ts';
 import type { SampleTenant } from '../dev/sample/tenant.ts';
 import { parseServerConfig } from '../server/config.ts';
@@ -64,13 +64,7 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestSe
   try {
     const config = parseServerConfig(
       {
-        AZURE_TENANT_ID: platform.tenantId,
-        AZURE_CLIENT_ID: platform.app.clientId,
-        AZURE_CLIENT_SECRET: platform.app.clientSecret,
-        AZURE_AUTHORITY_HOST: platform.endpoints.authorityHost,
-        MCP_OBO_GRAPH_ENDPOINT: platform.endpoints.graph,
-        MCP_OBO_DEVOPS_ENDPOINT: platform.endpoints.devopsProfile,
-        MCP_OBO_DEVOPS_API_ENDPOINT: platform.endpoints.devopsApi,
+        ...platformServerEnv(platform),
         // Tests call with tokens from the platform directly; the sign-in facade is for browsers (see `mcp-obo dev`).
         MCP_OBO_AUTH: 'entra',
         MCP_OBO_RATE_LIMIT: '0',

@@ -11,30 +11,23 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startEmulator, type Emulator } from '../emulator/index.ts';
-import { BIN, runCli, startServe, type ServeProcess } from '../helpers/serve.ts';
-import { cliEnv, deploymentFile, init, runSuggested, scratch, suggestedCommands } from '../helpers/cli.ts';
-import { trustCa } from '../helpers/trust.ts';
+import type { Emulator } from '../emulator/index.ts';
+import { BIN, type ServeProcess } from '../helpers/serve.ts';
+import { deploymentFile, init, runSuggested, scratch, suggestedCommands } from '../helpers/cli.ts';
+import { provisioned, type Provisioned } from '../helpers/provisioned.ts';
 
 let emu: Emulator;
 let cwd: string;
 let env: Record<string, string>;
 let serve: ServeProcess;
 
+let setup: Provisioned;
 before(async () => {
-  emu = await startEmulator();
-  trustCa(emu.caPem);
-  cwd = await scratch();
-  env = cliEnv(emu, 'user');
-  await init(emu, cwd, { id: 'pt01' }, env);
-  const p = await runCli(['provision', '--consent'], env, { cwd, timeoutMs: 120_000 });
-  assert.equal(p.code, 0, p.stderr);
-  serve = await startServe({ PATH: env.PATH!, HOME: env.HOME!, NODE_EXTRA_CA_CERTS: emu.caCertPath, MCP_OBO_DEVOPS_ENDPOINT: `${emu.url}/devops` }, [], { cwd });
+  setup = await provisioned({ id: 'pt01', serve: true });
+  ({ emu, cwd, env } = setup);
+  serve = setup.serve!;
 });
-after(async () => {
-  await serve?.stop();
-  await emu?.close();
-});
+after(() => setup?.close());
 
 const plain = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, ''); // eslint-disable-line no-control-regex -- ANSI from the prompts
 

@@ -6,10 +6,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, type Emulator } from '../emulator/index.ts';
-import { runCli, startServe, type ServeProcess } from '../helpers/serve.ts';
-import { cliEnv, deploymentFile, init, runSuggested, scratch, suggestedCommands, writes } from '../helpers/cli.ts';
-import { trustCa } from '../helpers/trust.ts';
+import type { Emulator } from '../emulator/index.ts';
+import { runCli, type ServeProcess } from '../helpers/serve.ts';
+import { deploymentFile, runSuggested, suggestedCommands, writes } from '../helpers/cli.ts';
+import { provisioned, type Provisioned } from '../helpers/provisioned.ts';
 
 let emu: Emulator;
 let cwd: string;
@@ -17,21 +17,14 @@ let env: Record<string, string>;
 let serve: ServeProcess;
 let group: { objectId: string; displayName: string };
 
+let setup: Provisioned;
 before(async () => {
-  emu = await startEmulator();
-  trustCa(emu.caPem);
-  cwd = await scratch();
-  env = cliEnv(emu, 'user');
-  await init(emu, cwd, { id: 'us01' }, env);
-  const p = await runCli(['provision', '--consent'], env, { cwd, timeoutMs: 120_000 });
-  assert.equal(p.code, 0, p.stderr);
+  setup = await provisioned({ id: 'us01', serve: true });
+  ({ emu, cwd, env } = setup);
+  serve = setup.serve!;
   group = (await deploymentFile(cwd)).resources.group;
-  serve = await startServe({ PATH: env.PATH!, HOME: env.HOME!, NODE_EXTRA_CA_CERTS: emu.caCertPath, MCP_OBO_DEVOPS_ENDPOINT: `${emu.url}/devops` }, [], { cwd });
 });
-after(async () => {
-  await serve?.stop();
-  await emu?.close();
-});
+after(() => setup?.close());
 
 const testAs = (oid: string) => runCli(['test', '--url', serve.url.replace('127.0.0.1', 'localhost'), '--json'], { ...env, MCP_OBO_FAKE_AZ_USER: oid }, { cwd, timeoutMs: 60_000 });
 type Checks = { checks: { name: string; ok: boolean; detail: string; advice?: string }[] };

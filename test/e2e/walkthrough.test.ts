@@ -7,31 +7,23 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startEmulator, type Emulator } from '../emulator/index.ts';
+import type { Emulator } from '../emulator/index.ts';
 import { BIN, runCli, serverEnv, startServe, type ServeProcess } from '../helpers/serve.ts';
-import { cliEnv, deploymentFile, init, scratch } from '../helpers/cli.ts';
-import { trustCa } from '../helpers/trust.ts';
+import { cliEnv, deploymentFile, scratch } from '../helpers/cli.ts';
+import { provisioned, type Provisioned } from '../helpers/provisioned.ts';
 
 let emu: Emulator;
 let cwd: string;
 let serve: ServeProcess;
 let env: Record<string, string>;
 
+let setup: Provisioned;
 before(async () => {
-  emu = await startEmulator();
-  trustCa(emu.caPem);
-  cwd = await scratch();
-  env = cliEnv(emu, 'user');
-  await init(emu, cwd, { id: 'wk01' }, env);
-  const p = await runCli(['provision', '--consent'], env, { cwd, timeoutMs: 120_000 });
-  assert.equal(p.code, 0, p.stderr);
-  // serve reads the deployment's .env.e2e-dev.local from its folder; only the DevOps endpoint is not part of it.
-  serve = await startServe({ PATH: env.PATH!, HOME: env.HOME!, NODE_EXTRA_CA_CERTS: emu.caCertPath, MCP_OBO_DEVOPS_ENDPOINT: `${emu.url}/devops` }, [], { cwd });
+  setup = await provisioned({ id: 'wk01', serve: true });
+  ({ emu, cwd, env } = setup);
+  serve = setup.serve!;
 });
-after(async () => {
-  await serve?.stop();
-  await emu?.close();
-});
+after(() => setup?.close());
 
 test('mcp-obo test passes against the locally served, freshly provisioned app', async () => {
   const r = await runCli(['test', '--url', serve.url.replace('127.0.0.1', 'localhost'), '--json'], env, { cwd, timeoutMs: 60_000 });
