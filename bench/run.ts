@@ -10,6 +10,7 @@
  *   4. a burst of 500 new users: outbound connections <= the cap, /health p99 <= 150 ms, 0 errors
  *   5. RSS after 10,000 and 20,000 distinct users with the image's settings   (<= 250 MiB, flat)
  *   6. provisioning wall time against the longest dependency chain and one step at a time
+ *   7. `mcp-obo dev`: spawn to the first tool answered, sign-in included                (<= 2000 ms median)
  * BENCH_USERS changes the user count of 5 (default 20000); BENCH_SECONDS the length of a round (3).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -24,6 +25,7 @@ import { trustCa } from '../test/helpers/trust.ts';
 import { freePort, median, pool, rssMiB, timeCommand } from './lib.ts';
 import { cpuMs, load, outboundConnections, percentile, readProbe } from './measure.ts';
 import { benchProvision } from './provision.ts';
+import { benchDevStart } from './dev-start.ts';
 import { memoryCgroup, type MemoryCgroup } from './cgroup.ts';
 
 const BIN = fileURLToPath(new URL('../bin/mcp-obo', import.meta.url));
@@ -31,7 +33,7 @@ const PROBE = fileURLToPath(new URL('./probe.ts', import.meta.url));
 // Run the server as the image does: the Dockerfile's NODE_OPTIONS included.
 const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS="?([^"\n]*)"?$/m.exec(readFileSync(fileURLToPath(new URL('../Dockerfile', import.meta.url)), 'utf8'))?.[1] ?? '';
 const USERS = Number(process.env.BENCH_USERS ?? 20_000);
-// BENCH_ONLY=burst,memory runs only those sections (cli, cold, throughput, burst, memory, provision).
+// BENCH_ONLY=burst,memory runs only those sections (cli, cold, throughput, burst, memory, provision, dev).
 const only = process.env.BENCH_ONLY?.split(',');
 const runs = (section: string) => !only || only.includes(section);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -265,6 +267,13 @@ try {
       await s.stop();
       cg.remove();
     }
+  }
+
+  // 7. `mcp-obo dev`: spawn to the first tool answered as a signed-in sample user.
+  if (runs('dev')) {
+    const d = await benchDevStart(5);
+    row('dev: spawn to ready', `${d.readyMs.toFixed(0)} ms`, `node -e 0: ${nodeBase.toFixed(0)} ms`, d.readyMs / nodeBase, '(information)', true);
+    row('dev: spawn to first tool answered (incl. sign-in)', `${d.firstCallMs.toFixed(0)} ms`, `node -e 0: ${nodeBase.toFixed(0)} ms`, d.firstCallMs / nodeBase, '<= 2000 ms median', d.firstCallMs <= 2000);
   }
 
   // 6. Provisioning: the parallel plan against the same steps one after another.
