@@ -7,6 +7,7 @@ import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import { connect } from './connect.ts';
 import { adminConsentUrl, grantConsent, verifyConsent } from './consent.ts';
 import { azureRetry } from './run.ts';
+import { nextAfter, printNext } from '../overview/next.ts';
 
 export async function runConsent(opts: { deployment?: string; verify?: boolean; json?: boolean }, ctx: CliContext): Promise<void> {
   const store = await DeploymentStore.open(await locateDeployment(ctx.cwd, opts.deployment));
@@ -30,5 +31,8 @@ export async function runConsent(opts: { deployment?: string; verify?: boolean; 
     });
     throw out.failed(result, err, human);
   }
-  out.result(result, human);
+  out.result(result, (r) => {
+    human(r);
+    if (!opts.verify || !store.deployment.resources.containerApp) printNext(nextAfter('consent', store.deployment, store.path), ctx.stderr);
+  });
 }

@@ -24,6 +24,7 @@ import { missingRights } from './rights.ts';
 import { grantConsent, type PermissionStatus } from './consent.ts';
 import { renderSummary, summaryOf } from './summary.ts';
 import { createOutput } from '../cli/output.ts';
+import { nextAfter, printNext } from '../overview/next.ts';
 
 export interface ProvisionOptions {
   deployment?: string;
@@ -127,7 +128,10 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
   const human = (r: typeof result) => renderSummary(r, store.deployment, ctx.stdout);
   const error = failed.length ? failure(failed, opts.dryRun ?? false) : (lacking ?? consentError);
   if (error) throw out.failed(result, error, human);
-  out.result(result, human);
+  out.result(result, (r) => {
+    human(r);
+    if (!r.dryRun) printNext(nextAfter('provision', store.deployment, store.path, { consented: Boolean(consent?.every((p) => p.status === 'granted')) }), ctx.stderr);
+  });
 }
 
 function failure(failed: StepResult[], dryRun: boolean): McpOboError {
