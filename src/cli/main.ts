@@ -4,9 +4,10 @@
  * into the contract's `{ok: false, error}` document on stdout.
  */
 import { Command, CommanderError } from 'commander';
-import { McpOboError } from '../errors.ts';
+import { CancelledError, McpOboError } from '../errors.ts';
 import { VERSION } from '../version.ts';
-import { processContext, type CliContext } from './context.ts';
+import { processContext, shutdownClaimed, type CliContext } from './context.ts';
+import { interruptedMessage } from './interrupt.ts';
 import { errorInfo, jsonRequest, STREAMING } from './output.ts';
 import { registerServe } from '../commands/serve.ts';
 import { registerCleanup } from '../commands/cleanup.ts';
@@ -65,6 +66,11 @@ function report(err: unknown, ctx: CliContext): number {
     // Commander has already printed its message (or the help / version).
     return err.exitCode === 0 ? 0 : 2;
   }
+  if (err instanceof CancelledError) {
+    ctx.stderr.write(`${err.message}\n`);
+    if (err.suggestion) ctx.stderr.write(`  ${err.suggestion}\n`);
+    return err.exitCode;
+  }
   if (err instanceof McpOboError) {
     ctx.stderr.write(`error: ${err.message}\n`);
     if (err.suggestion) ctx.stderr.write(`  ${err.suggestion}\n`);
@@ -88,6 +94,13 @@ export async function main(): Promise<void> {
       throw err;
     });
   }
+  // Ctrl-C: say what is saved and exit 130, unless the command stops gracefully itself (serve, logs --follow).
+  process.on('SIGINT', () => {
+    if (shutdownClaimed()) return;
+    process.stderr.write(`\n${interruptedMessage()}\n`);
+    if (jsonRequest(process.argv).json) process.stdout.write(JSON.stringify({ ...(STREAMING.has(jsonRequest(process.argv).command ?? '') ? { event: 'result' } : {}), ok: false, error: { code: 'cancelled', message: 'interrupted (Ctrl-C)', advice: interruptedMessage() } }) + '\n');
+    process.exit(130);
+  });
   const code = await run(process.argv);
   process.exitCode = code;
   // Commands that finished must not be held open by idle keep-alive sockets or timers.

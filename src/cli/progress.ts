@@ -14,8 +14,8 @@ export interface Progress {
   stop(): void;
 }
 
-/** A skipped step is not a success: it has its own mark, never the tick. */
-export const ICON = { wait: '·', run: '…', done: '✔', skip: '-', fail: '✖', blocked: '⊘', planned: '○' } as const;
+/** A skipped step is not a success: it has its own mark (as in `test` and `show`), never the tick. */
+export const ICON = { wait: '·', run: '…', done: '✔', skip: '○', fail: '✖', blocked: '⊘', planned: '○' } as const;
 
 function iconOf(e: StepEvent): string {
   if (e.type === 'done') return e.planned.action === 'skip' ? ICON.skip : ICON.done;

@@ -31,5 +31,5 @@ export function nextAfter(step: 'provision' | 'consent' | 'deploy', d: Deploymen
 }
 
 export function printNext(h: NextHint, stderr: NodeJS.WritableStream): void {
-  stderr.write(`\nNext: ${h.next}  (${h.why})\n${h.portal ? `Azure portal: ${h.portal}\n` : ''}`);
+  stderr.write(`\nNext: ${h.next}\n      ${h.why}\n${h.portal ? `Azure portal: ${h.portal}\n` : ''}`);
 }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, open, readFile, readlink, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.ts';
+import { recordSaved } from './saved.ts';
 import { DeploymentSchema, deploymentFileName, type Deployment, type ResourceKey, type Resources } from './deployment.ts';
 
 /**
@@ -27,6 +28,7 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o64
       await handle.close();
     }
     await rename(tmp, path);
+    recordSaved(path);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;

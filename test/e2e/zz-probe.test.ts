@@ -1,0 +1,22 @@
+import { test } from 'node:test';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { startEmulator } from '../emulator/index.ts';
+import { BIN } from '../helpers/serve.ts';
+import { cliEnv, init, scratch, REPLICATION } from '../helpers/cli.ts';
+import { trustCa } from '../helpers/trust.ts';
+test('probe', async () => {
+  const emu = await startEmulator({ propagation: REPLICATION });
+  trustCa(emu.caPem);
+  const cwd = await scratch();
+  const env = cliEnv(emu, 'user');
+  await init(emu, cwd, { id: 'pr01' }, env);
+  const command = `stty cols 80 rows 50; exec '${process.execPath}' '${BIN}' provision`;
+  const proc = spawn('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...env, TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  await once(proc, 'exit');
+  writeFileSync('/tmp/cli-output-probe.txt', out);
+  await emu.close();
+});
