@@ -24,7 +24,8 @@ import { registerUsers } from '../commands/users.ts';
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('mcp-obo')
     .description('Put a secure, remote MCP server on Azure: Entra ID sign-in, On-Behalf-Of tokens per downstream API.')
-    .version(VERSION, '-v, --version')
+    // -V as git, npm and commander have it: -v is --verbose where a command has one (deploy).
+    .version(VERSION, '-V, --version')
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({
@@ -42,8 +43,19 @@ export function buildProgram(ctx: CliContext): Command {
   registerServe(program, ctx);
   registerCleanup(program, ctx);
   registerPipeline(program, ctx);
+  program.addHelpText('after', GETTING_STARTED);
   return program;
 }
+
+const GETTING_STARTED = `
+Getting started (in the folder of your project; each command says the next one when it ends):
+  1. mcp-obo init         choose tenant, subscription, region, names; writes mcp-obo.<prefix>-<env>.json
+  2. mcp-obo provision    create the Azure and Entra resources (rerun any time: it changes only what differs)
+  3. mcp-obo consent      an administrator grants the API permissions for all users, once
+  4. mcp-obo deploy       build the server and run it in Azure Container Apps
+  5. mcp-obo test         sign in and check the deployed server end to end
+Run locally instead of step 4 with \`mcp-obo serve\`. Every command's --help has examples; -V prints the version.
+`;
 
 export async function run(argv: string[], ctx: CliContext = processContext()): Promise<number> {
   try {

@@ -7,14 +7,31 @@ import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import { connect } from './connect.ts';
 import { adminConsentUrl, grantConsent, verifyConsent } from './consent.ts';
 import { azureRetry } from './run.ts';
+import { nonInteractive, type Prompter } from '../cli/prompts.ts';
 import { nextAfter, printNext } from '../overview/next.ts';
 
-export async function runConsent(opts: { deployment?: string; verify?: boolean; json?: boolean }, ctx: CliContext): Promise<void> {
+export interface ConsentOptions {
+  deployment?: string;
+  verify?: boolean;
+  json?: boolean;
+  /** Grant without asking: consent is tenant-wide, so off a terminal it must be given on the command line. */
+  yes?: boolean;
+}
+
+export async function runConsent(opts: ConsentOptions, ctx: CliContext, deps: { prompter: Prompter } = { prompter: nonInteractive }): Promise<void> {
   const store = await DeploymentStore.open(await locateDeployment(ctx.cwd, opts.deployment));
   const d = store.deployment;
   const sp = d.resources.servicePrincipal;
   const app = d.resources.application;
   if (!sp || !app) throw new UsageError('the app registration is not provisioned yet', { suggestion: 'Run `mcp-obo provision` first.' });
+  if (!opts.verify && !opts.yes) {
+    const ok = await deps.prompter.confirm({
+      message: `Grant ${app.appId} (deployment ${d.prefix}-${d.env}) User.Read, openid, profile, email and vso.profile on behalf of every user in tenant ${d.tenantId}?`,
+      default: false,
+      flag: '--yes',
+    });
+    if (!ok) throw new McpOboError('nothing was granted: you declined', { code: 'declined', suggestion: 'Check what is granted with `mcp-obo consent --verify`; grant it with `mcp-obo consent --yes`.' });
+  }
   const conn = await connect(d, ctx);
   const input = { graph: conn.graph, clientSpId: sp.objectId, appId: app.appId, tenantId: d.tenantId, authorityHost: conn.cloud.authorityHost, retry: azureRetry(conn.clock) };
   const statuses = opts.verify ? await verifyConsent(input) : await grantConsent(input);

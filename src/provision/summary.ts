@@ -81,7 +81,11 @@ export function renderSummary(r: ProvisionResult, d: Deployment, out: NodeJS.Wri
   out.write('\nValues (also saved in ' + r.deployment + '):\n');
   const values = (Object.entries(r.values) as [keyof Values, string | null][]).filter(([, v]) => v);
   const kw = Math.max(...values.map(([k]) => LABELS[k].length));
-  for (const [k, v] of values) out.write(`  ${LABELS[k].padEnd(kw)}  ${v}\n`);
+  // A value is copied whole, never cut: one too wide for the terminal goes on a line of its own.
+  for (const [k, v] of values) {
+    const row = `  ${LABELS[k].padEnd(kw)}  ${v}`;
+    out.write(columns && row.length >= columns ? `  ${LABELS[k]}:\n    ${v}\n` : `${row}\n`);
+  }
   if (r.consent) {
     out.write('\nAdmin consent:\n');
     for (const p of r.consent) out.write(`  ${p.status === 'granted' ? '✔' : '✖'} ${p.resource} ${p.permission}: ${p.status}\n`);

@@ -6,7 +6,7 @@
  */
 export interface Screen {
   rows: string[];
-  /** The text of each row that output ran past the right edge of (so it wrapped onto the next). */
+  /** Each line that ran past the right edge (so it wrapped onto the next row), from its first row. */
   wrapped: string[];
 }
 
@@ -16,6 +16,7 @@ export function render(output: string, columns: number): Screen {
   let col = 0;
   let pending = false; // the cursor sits past the last column: the next character wraps
   const wrapped: string[] = [];
+  let start = 0; // the row the current line began on
   const line = () => (rows[row] ??= []);
   for (let i = 0; i < output.length; ) {
     const ch = output[i]!;
@@ -26,7 +27,7 @@ export function render(output: string, columns: number): Screen {
         continue;
       }
       const n = Number(m[1] || '1');
-      if (m[2] === 'A') row = Math.max(0, row - n);
+      if (m[2] === 'A') start = row = Math.max(0, row - n);
       else if (m[2] === 'K' && m[1] === '2') rows[row] = [];
       else if (m[2] === 'K') line().length = Math.min(line().length, col);
       else if (m[2] === 'G') col = n - 1;
@@ -44,10 +45,11 @@ export function render(output: string, columns: number): Screen {
       row++;
       col = 0; // the pty's onlcr turns LF into CR LF
       pending = false;
+      start = row;
       line();
     } else if (cp >= 0x20) {
       if (pending) {
-        wrapped.push(line().join(''));
+        if (wrapped.at(-1) !== (rows[start] ?? []).join('')) wrapped.push((rows[start] ?? []).join(''));
         row++;
         col = 0;
         pending = false;
