@@ -55,8 +55,8 @@ test('provision on an 80-column terminal: no wrapped or duplicated line, past te
   // Only a link may run past the edge (it must stay whole to be followed).
   assert.deepEqual(screen.wrapped.filter((line) => !/^Azure portal: https:\/\//.test(line)), [], shown);
   for (const s of PROVISION_STEPS) {
-    const live = screen.rows.filter((row) => new RegExp(`^. ${s.title.replace(/[()]/g, '\\$&')}( {2,}|$)`).test(row));
-    const summary = screen.rows.filter((row) => new RegExp(`^ {2}. ${s.title.replace(/[()]/g, '\\$&')}( {2,}|$)`).test(row));
+    const live = screen.rows.filter((row) => new RegExp(`^\\S ${s.title.replace(/[()]/g, '\\$&')}( {2,}|$)`).test(row));
+    const summary = screen.rows.filter((row) => new RegExp(`^ {2}\\S ${s.title.replace(/[()]/g, '\\$&')}( {2,}|$)`).test(row));
     assert.equal(live.length, 1, `one live line for ${s.title}:\n${shown}`);
     assert.equal(summary.length, 1, `one summary line for ${s.title}:\n${shown}`);
   }
@@ -126,4 +126,28 @@ test('--help shows the getting-started order; every command has examples; -V is 
   assert.equal(version.code, 0);
   assert.match(version.stdout, /^\d+\.\d+\.\d+/);
   assert.match((await runCli(['deploy', '--help'], env, { cwd })).stdout, /-v, --verbose/);
+});
+
+test('Ctrl-C stops serve gracefully and exits 130 (SIGTERM, a platform stopping it, exits 0)', async () => {
+  const stop = async (signal: NodeJS.Signals, json: boolean) => {
+    const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...(json ? ['--json'] : [])], { cwd, env: { ...env, MCP_OBO_DEVOPS_ENDPOINT: `${emu.url}/devops` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    proc.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const started = Date.now();
+    while (!out.includes('"server.listening"') && proc.exitCode === null && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 20));
+    proc.kill(signal);
+    const [code] = (await once(proc, 'exit')) as [number | null];
+    return { code, out, err };
+  };
+  const int = await stop('SIGINT', false);
+  assert.equal(int.code, 130, int.err);
+  assert.match(int.out, /"server.stopping".*"signal":"SIGINT"/);
+  assert.match(int.err, /stopped \(Ctrl-C\)/);
+  const json = await stop('SIGINT', true);
+  assert.equal(json.code, 130, json.err);
+  assert.match(json.out, /\{"event":"result","ok":true,"signal":"SIGINT"\}\n$/);
+  const term = await stop('SIGTERM', false);
+  assert.equal(term.code, 0, term.err);
 });
