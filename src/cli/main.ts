@@ -54,7 +54,7 @@ Getting started (in the folder of your project; each command says the next one w
   3. mcp-obo consent      an administrator grants the API permissions for all users, once
   4. mcp-obo deploy       build the server and run it in Azure Container Apps
   5. mcp-obo test         sign in and check the deployed server end to end
-Run locally instead of step 4 with \`mcp-obo serve\`. Every command's --help has examples; -V prints the version.
+To run the server on your machine instead of step 4: mcp-obo serve. Every command's --help has examples; -V prints the version.
 `;
 
 export async function run(argv: string[], ctx: CliContext = processContext()): Promise<number> {
