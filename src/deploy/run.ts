@@ -17,6 +17,7 @@ import { buildContext } from './context.ts';
 import { containerAppBody, validateShape, type AppShape } from './container-app.ts';
 import type { Exec } from './local-build.ts';
 import { planImage, provideImage } from './image-step.ts';
+import { keptKey } from './unchanged.ts';
 import { printDeployPlan } from './dry-run.ts';
 import { nextAfter, printNext } from '../overview/next.ts';
 import { rollOut } from './rollout.ts';
@@ -142,7 +143,7 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
     }
     image = await provideImage(image0, imagePlan);
   }
-  const built = imagePlan?.key;
+  const built = imagePlan?.key ?? (o.image ? await keptKey(conn.azure, n.resourceGroup, n.containerApp, o.image) : undefined);
 
   let auth: DeployAuth = { mode: 'entra' };
   if (authMode === 'facade') {

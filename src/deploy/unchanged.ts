@@ -3,7 +3,8 @@
  * arguments) is recorded as a tag on the Container App in the same PUT that sets the image built from
  * it. Tags are not revision-scope, so recording it makes no revision of its own
  * (https://learn.microsoft.com/azure/container-apps/revisions#revision-scope-changes), and a later
- * deploy of an image from elsewhere (--image) replaces the tags and so forgets the key.
+ * deploy of an image from elsewhere (--image) replaces the tags and so forgets the key; `--image`
+ * naming the running image keeps it (keptKey).
  */
 import { createHash } from 'node:crypto';
 import type { AzureClients } from '../azure/clients.ts';
@@ -38,4 +39,11 @@ export async function runningBuild(azure: AzureClients, resourceGroup: string, a
   if (!current || !image || !revision || current.tags?.[BUILD_TAG] !== key) return undefined;
   if (current.latestReadyRevisionName !== revision || !image.startsWith(`${loginServer}/`)) return undefined;
   return { image, revision };
+}
+
+/** The build key of the running image when `image` is that image (deploy --image of what runs), else undefined. */
+export async function keptKey(azure: AzureClients, resourceGroup: string, app: string, image: string): Promise<string | undefined> {
+  const client = await azure.containerApps();
+  const current = await client.containerApps.get(resourceGroup, app).catch(() => undefined);
+  return current?.template?.containers?.[0]?.image === image ? current.tags?.[BUILD_TAG] : undefined;
 }

@@ -352,9 +352,10 @@ test('an identity without AcrPull: the failed revision is explained, with the fi
   assert.match(r.stderr, /mcp-obo provision/);
   // provision puts the role back; the next deploy is healthy again, once Azure applies the new assignment.
   assert.equal((await runCli(['provision'], env, { cwd, timeoutMs: 120_000 })).code, 0);
-  // The assignment applies 4 s from now (provision made it a while ago, while it did the rest).
+  // The assignment applies 15 s from now (provision made it a while ago, while it did the rest): long
+  // enough for the CLI to start and reach its PUT on a loaded machine (4 s was not), short enough to wait out.
   const made = (emu.state().arm as Obj[]).find((x) => x.id.toLowerCase() === d.resources.acrPull.id.toLowerCase())!.properties.createdOn;
-  emu.aca.acrPullPropagation(Date.now() - Date.parse(made) + 4000);
+  emu.aca.acrPullPropagation(Date.now() - Date.parse(made) + 15_000);
   try {
     const again = await runCli(['deploy', '--image', d.resources.containerApp.image], env, { cwd, timeoutMs: 180_000 });
     assert.equal(again.code, 0, again.stderr);
