@@ -122,7 +122,11 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
     throw err instanceof McpOboError ? err : explain(err, { subscriptionId: d.subscriptionId, action: 'reading the container registry' });
   });
   const image0 = o.image ? undefined : { conn, ctx, exec: deps.exec, context: await contextPromise!, build, buildArgs, resourceGroup: n.resourceGroup, registry: n.registry, containerApp: n.containerApp, tenantId: d.tenantId, loginServer, force: o.force === true, verbose: o.verbose === true, json: o.json === true, status };
-  const imagePlan = image0 ? await planImage(image0) : undefined;
+  const imagePlan = image0
+    ? await planImage(image0).catch((err: unknown) => {
+        throw err instanceof McpOboError ? err : explain(err, { subscriptionId: d.subscriptionId, action: 'reading the container app' });
+      })
+    : undefined;
   if (o.dryRun) return printDeployPlan(ctx, { app: n.containerApp, exists: Boolean(store.deployment.resources.containerApp), given: o.image, plan: imagePlan, context: image0?.context, build, domain: requestedDomain ?? d.domain });
   if (d.resources.registry!.loginServer !== loginServer) {
     status(`the deployment file says the registry is ${JSON.stringify(d.resources.registry!.loginServer)}, Azure says ${loginServer}: using and saving Azure's`);
