@@ -26,7 +26,7 @@ export async function runConsent(opts: ConsentOptions, ctx: CliContext, deps: { 
   if (!sp || !app) throw new UsageError('the app registration is not provisioned yet', { suggestion: 'Run `mcp-obo provision` first.' });
   if (!opts.verify && !opts.yes) {
     const ok = await deps.prompter.confirm({
-      message: `Grant ${app.appId} (deployment ${d.prefix}-${d.env}) User.Read, openid, profile, email and vso.profile on behalf of every user in tenant ${d.tenantId}?`,
+      message: `Grant the API permissions of app ${app.appId} (deployment ${d.prefix}-${d.env}) on behalf of every user in tenant ${d.tenantId}? (consent --verify lists them)`,
       default: false,
       flag: '--yes',
     });
