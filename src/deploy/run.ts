@@ -151,7 +151,10 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
 
   let auth: DeployAuth = { mode: 'entra' };
   if (authMode === 'facade') {
-    const keys = await facadeKeys(conn.azure, n.resourceGroup, n.containerApp, o.rotateFacadeKey === true);
+    // With nothing to build, this is the deploy's first call that needs write rights: a refusal is explained here.
+    const keys = await facadeKeys(conn.azure, n.resourceGroup, n.containerApp, o.rotateFacadeKey === true).catch((err: unknown) => {
+      throw err instanceof McpOboError ? err : explain(err, { subscriptionId: d.subscriptionId, action: "reading the container app's secrets" });
+    });
     if (keys.origin !== 'kept') status(keys.origin === 'new' ? 'made a sign-in key for the authorization facade (a Container Apps secret)' : 'rotated the authorization facade key; the previous one still opens existing sessions');
     auth = { mode: 'facade', keys };
   }
