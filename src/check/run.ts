@@ -195,4 +195,14 @@ export function renderResults(r: Pick<TestResult, 'checks'>, ctx: CliContext): v
     ctx.stdout.write(`${c.skipped ? '○' : c.warning ? '!' : c.ok ? '✔' : '✖'} ${c.name.padEnd(w)}  ${c.detail}\n`);
     if ((!c.ok || c.warning) && c.advice) ctx.stdout.write(`  ${' '.repeat(w)}  → ${c.advice}\n`);
   }
+  ctx.stdout.write(`\n${countLine(r.checks)}\n`);
+}
+
+/** One line that says how it went: "12 passed, 1 skipped, 0 failed" (warnings are passes, counted apart). */
+export function countLine(checks: Pick<TestResult['checks'][number], 'ok' | 'skipped' | 'warning'>[]): string {
+  const skipped = checks.filter((c) => c.skipped).length;
+  const failed = checks.filter((c) => !c.ok).length;
+  const warnings = checks.filter((c) => c.ok && !c.skipped && c.warning).length;
+  const passed = checks.length - skipped - failed;
+  return `${passed} passed${warnings ? ` (${warnings} with a warning)` : ''}, ${skipped} skipped, ${failed} failed`;
 }

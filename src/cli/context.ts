@@ -12,6 +12,13 @@ export interface CliContext {
   waitForShutdown(): Promise<string>;
 }
 
+let claims = 0;
+
+/** Whether a command is waiting for SIGINT / SIGTERM itself (serve, logs --follow) to stop gracefully. */
+export function shutdownClaimed(): boolean {
+  return claims > 0;
+}
+
 export function processContext(): CliContext {
   return {
     env: process.env,
@@ -21,9 +28,11 @@ export function processContext(): CliContext {
     isTTY: Boolean(process.stdin.isTTY && process.stderr.isTTY),
     waitForShutdown: () =>
       new Promise((resolve) => {
+        claims++;
         const on = (signal: NodeJS.Signals) => {
           process.off('SIGINT', on);
           process.off('SIGTERM', on);
+          claims--;
           resolve(signal);
         };
         process.once('SIGINT', on);

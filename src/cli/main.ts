@@ -4,9 +4,10 @@
  * into the contract's `{ok: false, error}` document on stdout.
  */
 import { Command, CommanderError } from 'commander';
-import { McpOboError } from '../errors.ts';
+import { CancelledError, McpOboError } from '../errors.ts';
 import { VERSION } from '../version.ts';
-import { processContext, type CliContext } from './context.ts';
+import { processContext, shutdownClaimed, type CliContext } from './context.ts';
+import { interruptedMessage } from './interrupt.ts';
 import { errorInfo, jsonRequest, STREAMING } from './output.ts';
 import { registerServe } from '../commands/serve.ts';
 import { registerCleanup } from '../commands/cleanup.ts';
@@ -25,7 +26,8 @@ import { registerTools } from '../commands/tools.ts';
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('mcp-obo')
     .description('Put a secure, remote MCP server on Azure: Entra ID sign-in, On-Behalf-Of tokens per downstream API.')
-    .version(VERSION, '-v, --version')
+    // -V as git, npm and commander have it: -v is --verbose where a command has one (deploy).
+    .version(VERSION, '-V, --version')
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({
@@ -45,8 +47,22 @@ export function buildProgram(ctx: CliContext): Command {
   registerTools(program, ctx);
   registerCleanup(program, ctx);
   registerPipeline(program, ctx);
+  program.addHelpText('after', GETTING_STARTED);
   return program;
 }
+
+const GETTING_STARTED = `
+Try it first without Azure: mcp-obo dev (sample users and data; add your tools with --tools ./tools).
+
+Getting started (in the folder of your project; each command says the next one when it ends):
+  1. mcp-obo init         choose tenant, subscription, region, names; writes mcp-obo.<prefix>-<env>.json
+  2. mcp-obo provision    create the Azure and Entra resources (rerun any time: it changes only what differs)
+  3. mcp-obo consent      an administrator grants the API permissions for all users, once
+  4. mcp-obo deploy       build the server and run it in Azure Container Apps
+  5. mcp-obo test         sign in and check the deployed server end to end
+To run the server on your machine instead of step 4: mcp-obo serve. Your own tools: mcp-obo tools new <name>, then
+mcp-obo tools list. Every command's --help has examples; -V prints the version.
+`;
 
 export async function run(argv: string[], ctx: CliContext = processContext()): Promise<number> {
   try {
@@ -68,6 +84,11 @@ function report(err: unknown, ctx: CliContext): number {
   if (err instanceof CommanderError) {
     // Commander has already printed its message (or the help / version).
     return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof CancelledError) {
+    ctx.stderr.write(`${err.message}\n`);
+    if (err.suggestion) ctx.stderr.write(`  ${err.suggestion}\n`);
+    return err.exitCode;
   }
   if (err instanceof McpOboError) {
     ctx.stderr.write(`error: ${err.message}\n`);
@@ -92,6 +113,13 @@ export async function main(): Promise<void> {
       throw err;
     });
   }
+  // Ctrl-C: say what is saved and exit 130, unless the command stops gracefully itself (serve, logs --follow).
+  process.on('SIGINT', () => {
+    if (shutdownClaimed()) return;
+    process.stderr.write(`\n${interruptedMessage()}\n`);
+    if (jsonRequest(process.argv).json) process.stdout.write(JSON.stringify({ ...(STREAMING.has(jsonRequest(process.argv).command ?? '') ? { event: 'result' } : {}), ok: false, error: { code: 'cancelled', message: 'interrupted (Ctrl-C)', advice: interruptedMessage() } }) + '\n');
+    process.exit(130);
+  });
   const code = await run(process.argv);
   process.exitCode = code;
   // Commands that finished must not be held open by idle keep-alive sockets or timers.

@@ -3,6 +3,7 @@
  * and NDJSON events on stdout for pipelines (--json). Progress goes to stderr otherwise.
  */
 import type { StepEvent } from '../plan/types.ts';
+import { columnsOf, fit } from './width.ts';
 
 export type ProgressMode = 'tty' | 'plain' | 'json' | 'silent';
 
@@ -13,7 +14,13 @@ export interface Progress {
   stop(): void;
 }
 
-const ICON = { wait: '·', run: '…', done: '✔', fail: '✖', blocked: '⊘', planned: '○' } as const;
+/** A skipped step is not a success: it has its own mark (as in `test` and `show`), never the tick. */
+export const ICON = { wait: '·', run: '…', done: '✔', skip: '○', fail: '✖', blocked: '⊘', planned: '○' } as const;
+
+function iconOf(e: StepEvent): string {
+  if (e.type === 'done') return e.planned.action === 'skip' ? ICON.skip : ICON.done;
+  return e.type === 'failed' ? ICON.fail : e.type === 'blocked' ? ICON.blocked : e.type === 'planned' ? ICON.planned : ICON.run;
+}
 
 function describe(e: StepEvent): string {
   switch (e.type) {
@@ -30,7 +37,8 @@ function describe(e: StepEvent): string {
   }
 }
 
-function past(action: string): string {
+/** What happened, after the fact. */
+export function past(action: string): string {
   return { create: 'created', update: 'updated', unchanged: 'unchanged', skip: 'skipped' }[action] ?? action;
 }
 
@@ -54,8 +62,7 @@ export function createProgress(mode: ProgressMode, out: NodeJS.WritableStream, t
     return {
       onEvent(e) {
         if (e.type === 'start' && e.planned.action === 'unchanged') return;
-        const icon = e.type === 'done' ? ICON.done : e.type === 'failed' ? ICON.fail : e.type === 'blocked' ? ICON.blocked : e.type === 'planned' ? ICON.planned : ICON.run;
-        out.write(`${icon} ${e.step.title}: ${describe(e)}\n`);
+        out.write(`${iconOf(e)} ${e.step.title}: ${describe(e)}\n`);
       },
       onRetry(label, attempt, waitMs, reason) {
         out.write(`  ${label}: ${reason}; retry ${attempt} in ${(waitMs / 1000).toFixed(1)} s\n`);
@@ -63,20 +70,22 @@ export function createProgress(mode: ProgressMode, out: NodeJS.WritableStream, t
       stop() {},
     };
   }
-  // Live: one line per step, redrawn in place.
+  // Live: one line per step, redrawn in place, each cut to the terminal's width (read at every
+  // redraw, as it may be resized): a wrapped line would make the next redraw land on the wrong rows.
   const lines = new Map(titles.map((t) => [t.id, `${ICON.wait} ${t.title}`]));
   const width = Math.max(...titles.map((t) => t.title.length));
   let drawn = 0;
   const draw = () => {
-    if (drawn) out.write(`\x1b[${drawn}A`);
-    for (const line of lines.values()) out.write(`\x1b[2K${line}\n`);
+    const columns = columnsOf(out);
+    let frame = drawn ? `\x1b[${drawn}A` : '';
+    for (const line of lines.values()) frame += `\x1b[2K${fit(line, columns)}\n`;
+    out.write(frame);
     drawn = lines.size;
   };
-  draw();
+  // The first frame waits for the first event: whatever is printed before it stays above it.
   return {
     onEvent(e) {
-      const icon = e.type === 'done' ? ICON.done : e.type === 'failed' ? ICON.fail : e.type === 'blocked' ? ICON.blocked : e.type === 'planned' ? ICON.planned : ICON.run;
-      lines.set(e.step.id, `${icon} ${e.step.title.padEnd(width)}  ${describe(e)}`);
+      lines.set(e.step.id, `${iconOf(e)} ${e.step.title.padEnd(width)}  ${describe(e)}`);
       draw();
     },
     onRetry() {

@@ -13,10 +13,12 @@ export function registerConsent(program: Command, ctx: CliContext): void {
     )
     .option('--deployment <name|file>', 'which deployment (default: the only mcp-obo.*.json here)')
     .option('--verify', 'only check and print each permission as granted or missing')
+    .option('-y, --yes', 'grant without asking (it is tenant-wide: on a terminal you are asked; without one --yes is required)')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExamples:\n  mcp-obo consent\n  mcp-obo consent --verify --json')
-    .action(async (opts: { deployment?: string; verify?: boolean; json?: boolean }) => {
-      const { runConsent } = await import('../provision/consent-command.ts');
-      await runConsent(opts, ctx);
+    .addHelpText('after', '\nExamples:\n  mcp-obo consent\n  mcp-obo consent --yes --deployment contoso-prd\n  mcp-obo consent --verify --json')
+    .action(async (opts: { deployment?: string; verify?: boolean; json?: boolean; yes?: boolean }) => {
+      const [{ runConsent }, { inquirerPrompter, nonInteractive }] = await Promise.all([import('../provision/consent-command.ts'), import('../cli/prompts.ts')]);
+      const prompter = ctx.isTTY && !opts.json ? inquirerPrompter({ input: process.stdin, output: ctx.stderr }) : nonInteractive;
+      await runConsent(opts, ctx, { prompter });
     });
 }

@@ -28,8 +28,11 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .option('--rotate-facade-key', 'make a new facade sealing key; the previous one keeps existing sessions working')
     .option('--timeout <duration>', 'how long to wait for the revision, the certificate and AcrPull to apply, e.g. 90s, 20m (default 15m)')
     .option('--vscode', 'add the server to .vscode/mcp.json without asking')
+    .option('--force', 'build and roll out even when the running image was built from this context')
+    .option('--dry-run', 'print what would be built and rolled out, and change nothing')
+    .option('-v, --verbose', 'show the build log as it runs (otherwise: a progress line, and its end on failure)')
     .option('--json', 'JSON status lines and a JSON summary on stdout')
-    .addHelpText('after', '\nExamples:\n  mcp-obo deploy --vscode\n  mcp-obo deploy --build local\n  mcp-obo deploy --image myacr.azurecr.io/mcp-obo:1.2.3 --min-replicas 1\n  mcp-obo deploy --domain mcp.contoso.com --dns-zone contoso.com')
+    .addHelpText('after', '\nExamples:\n  mcp-obo deploy --vscode\n  mcp-obo deploy --dry-run\n  mcp-obo deploy --force --verbose\n  mcp-obo deploy --build local\n  mcp-obo deploy --image myacr.azurecr.io/mcp-obo:1.2.3 --min-replicas 1\n  mcp-obo deploy --domain mcp.contoso.com --dns-zone contoso.com')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const [{ runDeploy }, { inquirerPrompter, nonInteractive }, { execaExec }] = await Promise.all([import('../deploy/run.ts'), import('../cli/prompts.ts'), import('../cli/exec.ts')]);
       const prompter = ctx.isTTY && !opts.json ? inquirerPrompter({ input: process.stdin, output: ctx.stderr }) : nonInteractive;

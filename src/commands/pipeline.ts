@@ -5,7 +5,8 @@ import type { CliContext } from '../cli/context.ts';
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function registerPipeline(program: Command, ctx: CliContext): void {
-  const pipeline = program.command('pipeline').summary('set up CI/CD that deploys the server (GitHub Actions)').description('Sets up a CI/CD pipeline that deploys this deployment with no stored secret.');
+  const pipeline = program.command('pipeline').summary('set up CI/CD that deploys the server (GitHub Actions)').description('Sets up a CI/CD pipeline that deploys this deployment with no stored secret.')
+    .addHelpText('after', '\nExamples:\n  mcp-obo pipeline github --dry-run\n  mcp-obo pipeline github --environment production');
   pipeline
     .command('github')
     .summary('GitHub Actions: an identity with federated credentials, its least roles, the workflow and its repository variable')

@@ -14,7 +14,8 @@ export function registerUsers(program: Command, ctx: CliContext): void {
         '`mcp-obo provision`) get tokens for it; others get AADSTS50105. Entra counts only the direct members of an assigned ' +
         'group, so `users add <group>` assigns the group to the app itself rather than nesting it. In a tenant without ' +
         'Entra ID P1/P2 (no group assignment), users are assigned to the app directly.',
-    );
+    )
+    .addHelpText('after', '\nExamples:\n  mcp-obo users list\n  mcp-obo users add ada@contoso.com\n  mcp-obo users remove ada@contoso.com --deployment contoso-prd');
   const common = (c: Command) =>
     c.option('--deployment <name|file>', 'which deployment (default: the only mcp-obo.*.json here)').option('--json', 'print the result as JSON');
 

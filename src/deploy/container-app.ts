@@ -12,6 +12,7 @@ import { resolveCloud } from '../cloud.ts';
 import type { Deployment } from '../state/deployment.ts';
 import { names } from '../state/naming.ts';
 import { UsageError } from '../errors.ts';
+import { BUILD_TAG } from './unchanged.ts';
 import { FACADE_KEY_PREVIOUS_SECRET, FACADE_KEY_SECRET, type FacadeKeys } from './facade-key.ts';
 
 /** How clients sign in to the deployed server: through its authorization facade (with its keys), or at Entra. */
@@ -24,6 +25,8 @@ export interface AppShape {
   minReplicas: number;
   maxReplicas: number;
   logLevel: string;
+  /** The key of the build the image came from (unchanged.ts), recorded as a tag; none for --image. */
+  build?: string;
 }
 
 /** CPU / memory pairs Container Apps accepts on the consumption plan. */
@@ -90,7 +93,7 @@ export function containerAppBody(d: Deployment, shape: AppShape, auth: DeployAut
   const probe = (type: 'Liveness' | 'Readiness' | 'Startup', extra: object) => ({ type, httpGet: { path: '/health', port: 8000, scheme: 'HTTP' as const }, ...extra });
   return {
     location: d.location,
-    tags: { [n.tagKey]: d.id, 'mcp-obo-deployment': `${d.prefix}-${d.env}`, 'managed-by': 'mcp-obo' },
+    tags: { [n.tagKey]: d.id, 'mcp-obo-deployment': `${d.prefix}-${d.env}`, 'managed-by': 'mcp-obo', ...(shape.build ? { [BUILD_TAG]: shape.build } : {}) },
     identity: { type: 'UserAssigned', userAssignedIdentities: { [mi.id]: {} } },
     managedEnvironmentId: r.environment!.id,
     configuration: {

@@ -36,7 +36,7 @@ async function docker(i: LocalBuildInput, args: string[], input?: Buffer | strin
     });
   }
   if (r.exitCode !== 0) {
-    const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-15).join('\n');
+    const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-30).join('\n');
     throw new McpOboError(`docker ${args[0]} failed (exit ${r.exitCode}):\n${tail}`, { suggestion: args[0] === 'version' ? 'Start the Docker engine and retry.' : 'Fix the cause above and rerun `mcp-obo deploy --build local`.' });
   }
   return r;

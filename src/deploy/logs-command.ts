@@ -2,7 +2,7 @@
 import type { CliContext } from '../cli/context.ts';
 import { createOutput } from '../cli/output.ts';
 import type { LogsResult } from '../contract/commands.ts';
-import { UsageError } from '../errors.ts';
+import { CancelledError, UsageError } from '../errors.ts';
 import { connect } from '../provision/connect.ts';
 import { names } from '../state/naming.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
@@ -21,7 +21,8 @@ export async function runLogs(o: { deployment?: string; tail?: string; follow?: 
   const app = d.resources.containerApp.name;
   const revision = o.revision ?? (await notLatest(conn.azure, resourceGroup, app, d.prefix, d.env, ctx));
   const abort = new AbortController();
-  if (o.follow) void ctx.waitForShutdown().then(() => abort.abort());
+  let interrupted = false;
+  if (o.follow) void ctx.waitForShutdown().then((signal) => ((interrupted = signal === 'SIGINT'), abort.abort()));
   const out = createOutput(ctx, { json: o.json, stream: true });
   let lines = 0;
   const onLine = (line: string) => {
@@ -29,8 +30,12 @@ export async function runLogs(o: { deployment?: string; tail?: string; follow?: 
     if (out.json) out.event({ event: 'log', line });
     else ctx.stdout.write(line + '\n');
   };
-  const served = await streamLogs({ azure: conn.azure, resourceGroup, app, revision, tail, follow: Boolean(o.follow), onLine, signal: abort.signal });
+  // The banner is progress, for people: stderr; stdout carries only the container's own lines.
+  const onBanner = (line: string) => void ctx.stderr.write(`${line}\n`);
+  const served = await streamLogs({ azure: conn.azure, resourceGroup, app, revision, tail, follow: Boolean(o.follow), onLine, onBanner, signal: abort.signal });
   out.result({ app, revision: served.revision, lines } satisfies LogsResult, () => {});
+  // Ctrl-C ends --follow as it ends any program: exit 130 (the lines shown are the result; nothing is saved).
+  if (interrupted) throw Object.assign(new CancelledError(`stopped (Ctrl-C) after ${lines} line${lines === 1 ? '' : 's'}; logs saves nothing`), { reported: Boolean(o.json) });
 }
 
 /** The serving revision; when a newer one never became ready, says so (with its state) and how to see its logs. */

@@ -16,6 +16,8 @@ export interface LogsInput {
   follow: boolean;
   /** Called with each log line (the app's own output). */
   onLine: (line: string) => void;
+  /** The stream's own banner ("Connecting to the container…"), which is not the container's output. */
+  onBanner?: (line: string) => void;
   signal?: AbortSignal;
   fetch?: typeof fetch;
 }
@@ -29,6 +31,9 @@ export interface LogsInput {
 export function servingRevision(app: { latestReadyRevisionName?: string; latestRevisionName?: string }): string | undefined {
   return app.latestReadyRevisionName ?? app.latestRevisionName;
 }
+
+/** The status lines the log stream host writes before the container's lines (as `az containerapp logs show` shows them). */
+const BANNER = /^(Connecting to the container '[^']*'\.\.\.|Successfully Connected to container: .*)$/;
 
 export async function streamLogs(i: LogsInput): Promise<{ revision: string }> {
   const client = await i.azure.containerApps();
@@ -50,7 +55,8 @@ export async function streamLogs(i: LogsInput): Promise<{ revision: string }> {
     if (!raw.trim()) return;
     try {
       const entry = JSON.parse(raw) as { Log?: string };
-      i.onLine(entry.Log ?? raw);
+      if (entry.Log !== undefined && BANNER.test(entry.Log)) i.onBanner?.(entry.Log);
+      else i.onLine(entry.Log ?? raw);
     } catch {
       i.onLine(raw);
     }

@@ -91,7 +91,7 @@ export async function remoteBuild(i: RemoteBuildInput): Promise<string> {
     if (log) i.onLog(log);
   }
   if (status !== 'Succeeded') {
-    const tail = log.trimEnd().split('\n').slice(-15).join('\n');
+    const tail = log.trimEnd().split('\n').slice(-30).join('\n');
     throw new McpOboError(`the image build ${status.toLowerCase()} (run ${runId})${tail ? `; the end of its log:\n${tail}` : ''}`, { suggestion: buildAdvice(log) });
   }
   return `${i.loginServer}/${i.imageName}`;

@@ -13,12 +13,15 @@ import { explain } from '../azure/errors.ts';
 import { connect } from '../provision/connect.ts';
 import { names } from '../state/naming.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
-import { buildContext, imageTag } from './context.ts';
+import { buildContext } from './context.ts';
 import { projectContext } from './project.ts';
 import { projectTools } from '../tools/project.ts';
 import { containerAppBody, validateShape, type AppShape } from './container-app.ts';
-import { remoteBuild } from './remote-build.ts';
-import { localBuild, type Exec } from './local-build.ts';
+import type { Exec } from './local-build.ts';
+import { planImage, provideImage } from './image-step.ts';
+import { keptKey } from './unchanged.ts';
+import { printDeployPlan } from './dry-run.ts';
+import { nextAfter, printNext } from '../overview/next.ts';
 import { rollOut } from './rollout.ts';
 import { addToVscode } from './vscode.ts';
 import { trustedLoginServer } from './trusted.ts';
@@ -47,6 +50,12 @@ export interface DeployOptions {
   rotateFacadeKey?: boolean;
   timeout?: string;
   baseImage?: string;
+  /** Show the build log as it runs (otherwise: a progress line, and its end on failure). */
+  verbose?: boolean;
+  /** Build and roll out even when the running image was built from this context. */
+  force?: boolean;
+  /** Say what would be built and rolled out; change nothing. */
+  dryRun?: boolean;
 }
 
 /** `--timeout`: 90s, 15m, 1h, or minutes. Bounds each wait: the revision, the managed certificate, AcrPull. */
@@ -81,7 +90,7 @@ function shapeOf(o: DeployOptions): Omit<AppShape, 'image'> {
 
 export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { prompter: Prompter; exec: Exec }): Promise<void> {
   // Everything that can be wrong with the input is checked before any call.
-  const build = o.build ?? 'remote';
+  const build = (o.build ?? 'remote') as 'remote' | 'local';
   if (!['remote', 'local'].includes(build)) throw new UsageError(`--build must be remote or local (got "${build}")`);
   if (o.image && (o.context || o.build)) throw new UsageError('--image deploys an existing image: it cannot be combined with --build or --context');
   if (o.image && !IMAGE_REF.test(o.image)) throw new UsageError(`--image "${o.image}" is not an image reference like myregistry.azurecr.io/mcp-obo:1.2.3`);
@@ -99,6 +108,8 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   if (authMode !== 'facade' && authMode !== 'entra') throw new UsageError(`--auth must be facade or entra (got "${o.auth}")`);
   if (o.rotateFacadeKey && authMode !== 'facade') throw new UsageError('--rotate-facade-key needs --auth facade');
   const requestedDomain = o.domain === undefined ? undefined : validateDomain(o.domain);
+  if (o.dryRun && o.json) throw new UsageError('--dry-run prints a plan for people; it cannot be combined with --json');
+  if (o.force && o.image) throw new UsageError('--force rebuilds the image: it cannot be combined with --image');
   const store = await DeploymentStore.open(await locateDeployment(ctx.cwd, o.deployment));
   const d = store.deployment;
   const missing = (['environment', 'registry', 'identity', 'acrPull', 'application', 'federatedCredential'] as const).filter((k) => !d.resources[k]);
@@ -116,6 +127,13 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
   const loginServer = await trustedLoginServer(conn.azure, conn.cloud, d).catch((err: unknown) => {
     throw err instanceof McpOboError ? err : explain(err, { subscriptionId: d.subscriptionId, action: 'reading the container registry' });
   });
+  const image0 = o.image ? undefined : { conn, ctx, exec: deps.exec, context: await contextPromise!, build, buildArgs, resourceGroup: n.resourceGroup, registry: n.registry, containerApp: n.containerApp, tenantId: d.tenantId, loginServer, force: o.force === true, verbose: o.verbose === true, json: o.json === true, status };
+  const imagePlan = image0
+    ? await planImage(image0).catch((err: unknown) => {
+        throw err instanceof McpOboError ? err : explain(err, { subscriptionId: d.subscriptionId, action: 'reading the container app' });
+      })
+    : undefined;
+  if (o.dryRun) return printDeployPlan(ctx, { app: n.containerApp, exists: Boolean(store.deployment.resources.containerApp), given: o.image, plan: imagePlan, context: image0?.context, build, domain: requestedDomain ?? d.domain });
   if (d.resources.registry!.loginServer !== loginServer) {
     status(`the deployment file says the registry is ${JSON.stringify(d.resources.registry!.loginServer)}, Azure says ${loginServer}: using and saving Azure's`);
     await store.setResource('registry', { ...d.resources.registry!, name: n.registry, loginServer });
@@ -127,36 +145,29 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
 
   let image = o.image;
   let excluded: string[] | undefined;
-  if (!image) {
-    const context = await contextPromise!;
-    excluded = [...(project?.excluded ?? []), ...context.excluded];
+  if (image0 && imagePlan) {
+    excluded = [...(project?.excluded ?? []), ...image0.context.excluded];
     if (excluded.length) {
       const shown = excluded.length > 20 ? `${excluded.slice(0, 20).join(', ')} and ${excluded.length - 20} more` : excluded.join(', ');
       status(`not uploaded, as they may hold secrets: ${shown}`);
     }
-    const imageName = `mcp-obo:${imageTag(context.digest, new Date(conn.clock.now()))}`;
-    status(`building ${loginServer}/${imageName} (${context.files.length} files, ${(context.archive.length / 1024).toFixed(0)} KiB context, ${build === 'remote' ? 'in the registry' : 'with local Docker'})`);
-    const onLog = (text: string) => (o.json ? undefined : ctx.stderr.write(text));
-    try {
-      image =
-        build === 'remote'
-          ? await remoteBuild({ azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, registry: n.registry, loginServer, imageName, context, buildArgs, onLog })
-          : await localBuild({ exec: deps.exec, credential: conn.azure.credential, cloud: conn.cloud, tenantId: d.tenantId, loginServer, imageName, context, buildArgs, onLog });
-    } catch (err) {
-      throw err instanceof McpOboError ? err : explain(err, { action: 'building the image' });
-    }
+    image = await provideImage(image0, imagePlan);
   }
+  const built = imagePlan?.key ?? (o.image ? await keptKey(conn.azure, n.resourceGroup, n.containerApp, o.image) : undefined);
 
   let auth: DeployAuth = { mode: 'entra' };
   if (authMode === 'facade') {
-    const keys = await facadeKeys(conn.azure, n.resourceGroup, n.containerApp, o.rotateFacadeKey === true);
+    // With nothing to build, this is the deploy's first call that needs write rights: a refusal is explained here.
+    const keys = await facadeKeys(conn.azure, n.resourceGroup, n.containerApp, o.rotateFacadeKey === true).catch((err: unknown) => {
+      throw err instanceof McpOboError ? err : explain(err, { subscriptionId: d.subscriptionId, action: "reading the container app's secrets" });
+    });
     if (keys.origin !== 'kept') status(keys.origin === 'new' ? 'made a sign-in key for the authorization facade (a Container Apps secret)' : 'rotated the authorization facade key; the previous one still opens existing sessions');
     auth = { mode: 'facade', keys };
   }
   const roll = async (binding?: DomainBinding) => {
     try {
       return await rollOut({
-        azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, name: n.containerApp, body: containerAppBody(store.deployment, { ...shape, image: image! }, auth, binding),
+        azure: conn.azure, clock: conn.clock, resourceGroup: n.resourceGroup, name: n.containerApp, body: containerAppBody(store.deployment, { ...shape, image: image!, build: built }, auth, binding),
         onStatus: status, timeoutMs, acrPullId: store.deployment.resources.acrPull?.id,
       });
     } catch (err) {
@@ -173,10 +184,13 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
       const first = await roll();
       await saveApp(first, `https://${first.fqdn}/mcp`);
     }
-    binding = await bindDomain(conn, store, { ...shape, image }, auth, domainOpts);
+    binding = await bindDomain(conn, store, { ...shape, image: image!, build: built }, auth, domainOpts);
   }
+  const previous = store.deployment.resources.containerApp?.revision;
   status(`deploying ${image} to ${n.containerApp}`);
   const rolled = await roll(binding);
+  // Container Apps makes a revision only when the template changes: an unchanged image with the same settings keeps the old one.
+  if (rolled.revision === previous) status(`unchanged: revision ${rolled.revision} keeps serving (no new revision: nothing in its template changed)`);
   const mcpUrl = binding ? `https://${binding.name}/mcp` : `https://${rolled.fqdn}/mcp`;
   await saveApp(rolled, mcpUrl);
   if (auth.mode === 'facade') await ensureCallback(conn, store, new URL(mcpUrl).host, status);
@@ -198,7 +212,8 @@ export async function runDeploy(o: DeployOptions, ctx: CliContext, deps: { promp
     ctx.stdout.write(`${r.mcpUrl}\n`);
     if (vscode && !vscode.written) ctx.stderr.write(`${vscode.path} is not plain JSON; add this entry yourself:\n${vscode.snippet}\n`);
     else if (vscode) ctx.stderr.write(`added to ${vscode.path}\n`);
-    else ctx.stderr.write('Add it to VS Code with `mcp-obo deploy --vscode`, then check it with `mcp-obo test`.\n');
+    else ctx.stderr.write('Add it to VS Code with `mcp-obo deploy --vscode`.\n');
     if (r.warning) ctx.stderr.write(`${r.warning}\n`);
+    printNext(nextAfter('deploy', store.deployment, store.path), ctx.stderr);
   });
 }

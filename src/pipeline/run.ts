@@ -15,6 +15,7 @@ import { explain } from '../azure/errors.ts';
 import { runPlan } from '../plan/runner.ts';
 import { connect } from '../provision/connect.ts';
 import { stepContext } from '../provision/run.ts';
+import { stepRow } from '../provision/summary.ts';
 import { deploymentFileName } from '../state/deployment.ts';
 import { DeploymentStore, locateDeployment } from '../state/store.ts';
 import type { Run } from '../token/acquire.ts';
@@ -111,7 +112,7 @@ export async function runPipelineGithub(o: PipelineOptions, ctx: CliContext, run
 function render(r: PipelineResult, ctx: CliContext): void {
   const w = Math.max(...r.steps.map((s) => s.title.length));
   ctx.stdout.write(`\n${r.dryRun ? 'Plan (nothing was changed)' : 'Pipeline'} for ${r.repository}:\n`);
-  for (const s of r.steps) ctx.stdout.write(`  ${s.title.padEnd(w)}  ${s.status === 'failed' ? `FAILED: ${s.error?.split('\n')[0]}` : s.status === 'blocked' ? 'not started' : `${s.action}${s.detail ? ` (${s.detail})` : ''}`}\n`);
+  for (const s of r.steps) ctx.stdout.write(`${stepRow(s, r.dryRun, w)}\n`);
   ctx.stdout.write(`\nIdentity: ${r.identity.name}${r.identity.clientId ? ` (client id ${r.identity.clientId})` : ''}\nTrusted subjects:\n${r.subjects.map((s) => `  ${s.subject}`).join('\n')}\nRoles: ${r.roles.map((x) => `${x.role} on ${x.scope.split('/').pop()}`).join(', ')}\n`);
   if (r.graphPermissions.length) ctx.stdout.write(`Microsoft Graph: ${r.graphPermissions.map((p) => `${p.permission} (${p.status})`).join(', ')}\n`);
   if (r.variable.command) ctx.stdout.write(`Set the repository variable yourself:\n  ${r.variable.command}\n`);

@@ -8,13 +8,31 @@ import { connect } from './connect.ts';
 import { adminConsentUrl, grantConsent, verifyConsent } from './consent.ts';
 import { azureRetry } from './run.ts';
 import { consentPlan } from './tool-consent.ts';
+import { nonInteractive, type Prompter } from '../cli/prompts.ts';
+import { nextAfter, printNext } from '../overview/next.ts';
 
-export async function runConsent(opts: { deployment?: string; verify?: boolean; json?: boolean }, ctx: CliContext): Promise<void> {
+export interface ConsentOptions {
+  deployment?: string;
+  verify?: boolean;
+  json?: boolean;
+  /** Grant without asking: consent is tenant-wide, so off a terminal it must be given on the command line. */
+  yes?: boolean;
+}
+
+export async function runConsent(opts: ConsentOptions, ctx: CliContext, deps: { prompter: Prompter } = { prompter: nonInteractive }): Promise<void> {
   const store = await DeploymentStore.open(await locateDeployment(ctx.cwd, opts.deployment));
   const d = store.deployment;
   const sp = d.resources.servicePrincipal;
   const app = d.resources.application;
   if (!sp || !app) throw new UsageError('the app registration is not provisioned yet', { suggestion: 'Run `mcp-obo provision` first.' });
+  if (!opts.verify && !opts.yes) {
+    const ok = await deps.prompter.confirm({
+      message: `Grant the API permissions of app ${app.appId} (deployment ${d.prefix}-${d.env}) on behalf of every user in tenant ${d.tenantId}? (consent --verify lists them)`,
+      default: false,
+      flag: '--yes',
+    });
+    if (!ok) throw new McpOboError('nothing was granted: you declined', { code: 'declined', suggestion: 'Check what is granted with `mcp-obo consent --verify`; grant it with `mcp-obo consent --yes`.' });
+  }
   const conn = await connect(d, ctx);
   const retry = azureRetry(conn.clock);
   // The permissions follow the tools (resolved by name); verifying creates nothing.
@@ -34,5 +52,8 @@ export async function runConsent(opts: { deployment?: string; verify?: boolean; 
     });
     throw out.failed(result, err, human);
   }
-  out.result(result, human);
+  out.result(result, (r) => {
+    human(r);
+    if (!opts.verify || !store.deployment.resources.containerApp) printNext(nextAfter('consent', store.deployment, store.path), ctx.stderr);
+  });
 }

@@ -27,6 +27,7 @@ import { createOutput } from '../cli/output.ts';
 import { nonInteractive, type Prompter } from '../cli/prompts.ts';
 import { planToolPermissions } from './tool-permissions.ts';
 import { consentPlan } from './tool-consent.ts';
+import { nextAfter, printNext } from '../overview/next.ts';
 
 export interface ProvisionOptions {
   deployment?: string;
@@ -142,7 +143,10 @@ export async function runProvision(opts: ProvisionOptions, ctx: CliContext): Pro
   const human = (r: typeof result) => renderSummary(r, store.deployment, ctx.stdout);
   const error = failed.length ? failure(failed, opts.dryRun ?? false) : (lacking ?? consentError);
   if (error) throw out.failed(result, error, human);
-  out.result(result, human);
+  out.result(result, (r) => {
+    human(r);
+    if (!r.dryRun) printNext(nextAfter('provision', store.deployment, store.path, { consented: Boolean(consent?.every((p) => p.status === 'granted')) }), ctx.stderr);
+  });
 }
 
 function failure(failed: StepResult[], dryRun: boolean): McpOboError {

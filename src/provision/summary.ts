@@ -3,6 +3,8 @@ import type { StepResult } from '../plan/runner.ts';
 import type { ProvisionResult } from '../contract/commands.ts';
 import type { Deployment } from '../state/deployment.ts';
 import type { PermissionStatus } from './consent.ts';
+import { ICON, past } from '../cli/progress.ts';
+import { columnsOf, fit } from '../cli/width.ts';
 
 export interface SummaryInput {
   results: StepResult[];
@@ -61,19 +63,29 @@ export function summaryOf(s: SummaryInput): ProvisionResult {
   };
 }
 
+/** One row of the step table: a mark, the title, and what was done (past tense) or planned. */
+export function stepRow(x: ProvisionResult['steps'][number], dryRun: boolean, w: number): string {
+  const mark = x.status === 'failed' ? ICON.fail : x.status === 'blocked' ? ICON.blocked : dryRun ? ICON.planned : x.action === 'skip' ? ICON.skip : ICON.done;
+  const detail = x.detail ? ` (${x.detail})` : '';
+  const what = x.status === 'failed' ? `FAILED: ${x.error?.split('\n')[0]}` : x.status === 'blocked' ? 'not started' : `${dryRun ? x.action : past(x.action ?? '')}${detail}`;
+  return `  ${mark} ${x.title.padEnd(w)}  ${what}`;
+}
+
 export function renderSummary(r: ProvisionResult, d: Deployment, out: NodeJS.WritableStream): void {
   const w = Math.max(...r.steps.map((x) => x.title.length));
+  const columns = columnsOf(out);
   out.write(`\n${r.dryRun ? 'Plan (nothing was changed)' : 'Summary'} for deployment ${d.prefix}-${d.env}-${d.id}:\n`);
-  for (const x of r.steps) {
-    const what = x.status === 'failed' ? `FAILED: ${x.error?.split('\n')[0]}` : x.status === 'blocked' ? 'not started' : `${x.action}${x.detail ? ` (${x.detail})` : ''}`;
-    out.write(`  ${x.title.padEnd(w)}  ${what}\n`);
-  }
+  for (const x of r.steps) out.write(`${fit(stepRow(x, r.dryRun, w), columns)}\n`);
   for (const n of r.notes) out.write(`\nNote: ${n}\n`);
   if (r.dryRun) return;
   out.write('\nValues (also saved in ' + r.deployment + '):\n');
   const values = (Object.entries(r.values) as [keyof Values, string | null][]).filter(([, v]) => v);
   const kw = Math.max(...values.map(([k]) => LABELS[k].length));
-  for (const [k, v] of values) out.write(`  ${LABELS[k].padEnd(kw)}  ${v}\n`);
+  // A value is copied whole, never cut: one too wide for the terminal goes on a line of its own.
+  for (const [k, v] of values) {
+    const row = `  ${LABELS[k].padEnd(kw)}  ${v}`;
+    out.write(columns && row.length >= columns ? `  ${LABELS[k]}:\n    ${v}\n` : `${row}\n`);
+  }
   if (r.consent) {
     out.write('\nAdmin consent:\n');
     for (const p of r.consent) out.write(`  ${p.status === 'granted' ? '✔' : '✖'} ${p.resource} ${p.permission}: ${p.status}\n`);

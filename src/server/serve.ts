@@ -1,5 +1,6 @@
 /** `mcp-obo serve`: configuration, then the server until a signal asks it to stop. */
 import type { CliContext } from '../cli/context.ts';
+import { CancelledError } from '../errors.ts';
 import { parseServerConfig, type ServeFlags } from './config.ts';
 import { chooseEnvFile, loadEnvFile } from './env-file.ts';
 import { identitySources, overrideWarnings } from './env-sources.ts';
@@ -62,4 +63,6 @@ export async function runServe(opts: ServeOptions, ctx: CliContext): Promise<voi
     await running.close();
   }
   if (opts.json) ctx.stdout.write(JSON.stringify({ event: 'result', ok: true, signal }) + '\n');
+  // Ctrl-C exits 130, as shells expect of an interrupted program; SIGTERM (a platform stopping it) is a clean stop.
+  if (signal === 'SIGINT') throw Object.assign(new CancelledError('stopped (Ctrl-C); serve saves nothing, so nothing is lost'), { reported: Boolean(opts.json) });
 }

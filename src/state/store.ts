@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, open, readFile, readlink, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.ts';
+import { recordSaved } from './saved.ts';
 import { DeploymentSchema, deploymentFileName, type Deployment, type ResourceKey, type Resources } from './deployment.ts';
 
 /**
@@ -27,6 +28,7 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o64
       await handle.close();
     }
     await rename(tmp, path);
+    recordSaved(path);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
@@ -99,8 +101,14 @@ export class DeploymentStore {
     return this.current;
   }
 
+  /**
+   * Saves a change. A change that changes nothing leaves the file alone (bytes and mtime): it is
+   * committed to git, and a no-op provision or deploy must not show up as a diff.
+   */
   async update(mutate: (d: Deployment) => Deployment): Promise<void> {
-    this.current = DeploymentSchema.parse({ ...mutate(this.current), updatedAt: new Date().toISOString() });
+    const next = DeploymentSchema.parse(mutate(this.current));
+    if (sameContent(next, this.current)) return;
+    this.current = DeploymentSchema.parse({ ...next, updatedAt: new Date().toISOString() });
     const snapshot = JSON.stringify(this.current, null, 2) + '\n';
     const write = this.queue.then(() => writeFileAtomic(this.path, snapshot));
     this.queue = write.catch(() => {});
@@ -110,4 +118,16 @@ export class DeploymentStore {
   setResource<K extends ResourceKey>(key: K, value: Resources[K] | undefined): Promise<void> {
     return this.update((d) => ({ ...d, resources: { ...d.resources, [key]: value } }));
   }
+}
+
+/** Equal apart from when they were saved. */
+function sameContent(a: Deployment, b: Deployment): boolean {
+  return canonical({ ...a, updatedAt: undefined }) === canonical({ ...b, updatedAt: undefined });
+}
+
+/** JSON with keys sorted: the same content whatever order a step built its object in. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
 }

@@ -32,7 +32,7 @@ test('consent --verify before consent: every permission missing, exit 1 with the
 
 test('as an admin: AllPrincipals grants with exactly the required scopes, DevOps principal created, all granted', async () => {
   emu.graph.devopsServicePrincipal(false);
-  const r = await runCli(['consent'], cliEnv(emu, 'deployer'), { cwd });
+  const r = await runCli(['consent', '--yes'], cliEnv(emu, 'deployer'), { cwd });
   assert.equal(r.code, 0, r.stderr);
   for (const p of ['User.Read', 'openid', 'profile', 'email', 'offline_access', 'vso.profile', 'access_as_user']) assert.match(r.stdout, new RegExp(`✔ .* ${p.replace('.', '\\.')}: granted`));
   const d = await deploymentFile(cwd);
@@ -49,7 +49,7 @@ test('as an admin: AllPrincipals grants with exactly the required scopes, DevOps
 
   const again = await runCli(['consent', '--verify'], cliEnv(emu, 'deployer'), { cwd });
   assert.equal(again.code, 0);
-  const twice = await runCli(['consent'], cliEnv(emu, 'deployer'), { cwd });
+  const twice = await runCli(['consent', '--yes'], cliEnv(emu, 'deployer'), { cwd });
   assert.equal(twice.code, 0);
   assert.equal((emu.state().graph as unknown as { oauth2PermissionGrants: Grant[] }).oauth2PermissionGrants.filter((x) => x.clientId === d.resources.servicePrincipal.objectId).length, 3, 'idempotent');
 });
@@ -65,7 +65,7 @@ test('without admin rights: says so and prints the URL for an administrator', as
   assert.equal(del.status, 204);
   emu.graph.denyWrites(deployer);
   try {
-    const r = await runCli(['consent'], cliEnv(emu, 'deployer'), { cwd });
+    const r = await runCli(['consent', '--yes'], cliEnv(emu, 'deployer'), { cwd });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /granting admin consent needs an administrator/);
     assert.ok(r.stderr.includes(`${emu.url}/${emu.tenantId}/adminconsent?client_id=${d.resources.application.appId}`));

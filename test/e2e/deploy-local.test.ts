@@ -54,7 +54,7 @@ test('a registry that refuses the token exchange is reported with the rights nee
   emu.faults.add({ method: 'POST', path: '^/oauth2/exchange$', status: 401, body: { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] } });
   const before = (await deploymentFile(cwd)).resources.containerApp.revision;
   try {
-    const r = await runCli(['deploy', '--build', 'local'], env, { cwd, timeoutMs: 120_000 });
+    const r = await runCli(['deploy', '--build', 'local', '--force'], env, { cwd, timeoutMs: 120_000 });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /the registry refused the token exchange \(HTTP 401\)/);
     assert.match(r.stderr, /AcrPush or Contributor/);
@@ -67,7 +67,7 @@ test('a registry that refuses the token exchange is reported with the rights nee
 });
 
 test('Docker installed but its engine down: says so', async () => {
-  const r = await runCli(['deploy', '--build', 'local'], { ...env, MCP_OBO_FAKE_DOCKER: 'down' }, { cwd, timeoutMs: 60_000 });
+  const r = await runCli(['deploy', '--build', 'local', '--force'], { ...env, MCP_OBO_FAKE_DOCKER: 'down' }, { cwd, timeoutMs: 60_000 });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /docker version failed/);
   assert.match(r.stderr, /Start the Docker engine/);
@@ -95,7 +95,7 @@ test('the registry sign-in uses the registry service\'s own audience, so a regis
   });
   assert.ok(put.status < 300, `PUT registry: ${put.status}`);
   emu.requests.length = 0;
-  const r = await runCli(['deploy', '--build', 'local', '--json'], env, { cwd, timeoutMs: 180_000 });
+  const r = await runCli(['deploy', '--build', 'local', '--force', '--json'], env, { cwd, timeoutMs: 180_000 });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const [x] = exchanges();
   assert.ok(x, 'one token exchange');
@@ -109,7 +109,7 @@ test('a login server changed in the deployment file receives nothing: the regist
   const planted = new URL(emu.url).host; // any host the editor of the file controls
   await editDeployment((d) => (d.resources.registry.loginServer = planted));
   emu.requests.length = 0;
-  const r = await runCli(['deploy', '--build', 'local'], env, { cwd, timeoutMs: 180_000 });
+  const r = await runCli(['deploy', '--build', 'local', '--force'], env, { cwd, timeoutMs: 180_000 });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`the deployment file says the registry is "${planted}", Azure says ${real}: using and saving Azure's`));
   assert.deepEqual(exchanges().map((x) => x.headers.host), [real], 'the token went to the real registry only');
@@ -171,6 +171,6 @@ test('deploy --context DIR: secret-bearing files are not sent, whatever .dockeri
   assert.deepEqual(built.contextNames!.sort(), ['.dockerignore', 'Dockerfile', 'server.js']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(events.find((e) => e.event === 'result')?.excluded, excluded);
-  const text = await runCli(['deploy', '--build', 'local', '--context', dir], { ...env, MCP_OBO_FAKE_DOCKER: 'down' }, { cwd, timeoutMs: 60_000 });
+  const text = await runCli(['deploy', '--build', 'local', '--force', '--context', dir], { ...env, MCP_OBO_FAKE_DOCKER: 'down' }, { cwd, timeoutMs: 60_000 });
   assert.match(text.stderr, /not uploaded, as they may hold secrets: \.docker\/config\.json, \.env, \.npmrc, keys\/server\.pem, mcp-obo\.e2e-dev\.json\n/);
 });

@@ -11,7 +11,7 @@ import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { BIN, runCli } from '../helpers/serve.ts';
-import { cliEnv, deploymentFile, init, ndjson, scratch } from '../helpers/cli.ts';
+import { cliEnv, deploymentFile, init, ndjson, scratch, writes } from '../helpers/cli.ts';
 import { trustCa } from '../helpers/trust.ts';
 import { assertContract } from '../helpers/contract.ts';
 import { MemoryOAuthProvider } from '../helpers/browser.ts';
@@ -134,6 +134,10 @@ test('mcp-obo test passes against the deployed revision (managed identity + fede
   const out = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
   assert.equal(r.code, 0, JSON.stringify(out.checks, null, 1));
   assert.ok(out.checks.some((c) => c.name === 'tools/call get_user_context' && c.ok));
+  const people = await runCli(['test'], env, { cwd, timeoutMs: 60_000 });
+  assert.equal(people.code, 0, people.stdout);
+  const skipped = out.checks.filter((c) => (c as { skipped?: boolean }).skipped).length;
+  assert.match(people.stdout, new RegExp(`\\n${out.checks.length - skipped} passed(?: \\(\\d+ with a warning\\))?, ${skipped} skipped, 0 failed\\n$`), 'one line that says how it went');
   // The token exchange used the managed identity's token, not a secret.
   const exchanges = emu.requests.filter((q) => q.method === 'POST' && /oauth2\/v2.0\/token$/.test(q.path) && (q.body as Record<string, string>)?.requested_token_use === 'on_behalf_of');
   assert.ok(exchanges.length > 0);
@@ -149,6 +153,9 @@ test('mcp-obo logs shows the server\'s own log lines', async () => {
   assert.match(r.stdout, /"event":"server.listening"/);
   assert.match(r.stdout, /"credential":"managed-identity"/);
   assert.doesNotMatch(r.stdout, /eyJ[\w-]{10,}/, 'no token in the logs');
+  // The stream's banner is progress (stderr); stdout is only the container's own lines.
+  assert.doesNotMatch(r.stdout, /Connecting to the container|Successfully Connected/);
+  assert.match(r.stderr, /Successfully Connected to container: 'mcp-obo'/);
   const json = await runCli(['logs', '--tail', '100', '--json'], env, { cwd, timeoutMs: 60_000 });
   assert.equal(json.code, 0, json.stderr);
   const result = assertContract('logs', json.stdout, { ok: true });
@@ -157,13 +164,40 @@ test('mcp-obo logs shows the server\'s own log lines', async () => {
   assert.ok(lines.some((e) => String(e.line).includes('"event":"server.listening"')));
 });
 
-test('a second deploy makes a new revision with a new tag', async () => {
-  const before = await deploymentFile(cwd);
-  const r = await runCli(['deploy', '--json'], env, { cwd, timeoutMs: 180_000 });
+test('a redeploy of an unchanged context builds nothing and makes no revision; --dry-run says so and changes nothing', async () => {
+  const file = join(cwd, 'mcp-obo.e2e-dev.json');
+  const [bytes, before] = [await readFile(file), await deploymentFile(cwd)];
+  const revisions = () => (emu.state().arm as Obj[]).filter((x) => x.type === 'Microsoft.App/containerApps/revisions').length;
+  const count = revisions();
+  emu.requests.length = 0;
+  const plan = await runCli(['deploy', '--dry-run'], env, { cwd, timeoutMs: 60_000 });
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.match(plan.stdout, /image +unchanged: .*mcp-obo:\d{14}-[0-9a-f]{12} was built from this context \(--force rebuilds\)/);
+  assert.deepEqual(writes(emu.requests).map((w) => `${w.method} ${w.path}`), [], 'a dry run writes nothing');
+  emu.requests.length = 0;
+  const r = await runCli(['deploy'], env, { cwd, timeoutMs: 180_000 });
   assert.equal(r.code, 0, r.stderr);
+  assert.ok(!emu.requests.some((q) => /listBuildSourceUploadUrl|scheduleRun/i.test(q.path)), 'no build');
+  assert.equal(revisions(), count, 'no new revision');
+  assert.match(r.stderr, /unchanged: .* was built from this context; nothing to build/);
+  assert.match(r.stderr, new RegExp(`unchanged: revision ${before.resources.containerApp.revision} keeps serving`));
+  assert.deepEqual(await readFile(file), bytes, 'the deployment file is not rewritten');
+  assert.match(r.stderr, /^Next: mcp-obo test --deployment e2e-dev$/m);
+  assert.match(r.stderr, /^Azure portal: https:\/\/portal\.azure\.com\/#@[-\w]+\/resource\/subscriptions\/.*\/containerApps\/ca-e2e-dev-dp01$/m);
+});
+
+test('deploy --force rebuilds and rolls a new revision with a new tag; the build log only with --verbose', async () => {
+  const before = await deploymentFile(cwd);
+  const quiet = await runCli(['deploy', '--force'], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.match(quiet.stderr, /built .* in [\d.]+ s \(the build log: --verbose\)/);
+  assert.doesNotMatch(quiet.stderr, /Step \d|Run ID:|npm (ci|install)/i, 'no build log without --verbose');
   const after = await deploymentFile(cwd);
   assert.notEqual(after.resources.containerApp.revision, before.resources.containerApp.revision);
   assert.notEqual(after.resources.containerApp.image, before.resources.containerApp.image);
+  const verbose = await runCli(['deploy', '--force', '-v'], env, { cwd, timeoutMs: 180_000 });
+  assert.equal(verbose.code, 0, verbose.stderr);
+  assert.match(verbose.stderr, /Run ID: \w+/, 'the build log with --verbose');
 });
 
 test('--image deploys an existing image and builds nothing', async () => {
@@ -230,7 +264,7 @@ test('a failing build shows the end of its log and exits 1; nothing is rolled ou
 test('build output in any language streams intact: log offsets count bytes, not characters', async () => {
   const message = 'npm error Zugriff verweigert: «paquet» introuvable — 依存関係の解決に失敗しました ✗ 🚀';
   emu.acr.failNextBuild(message);
-  const r = await runCli(['deploy'], env, { cwd, timeoutMs: 180_000 });
+  const r = await runCli(['deploy', '--verbose'], env, { cwd, timeoutMs: 180_000 });
   assert.equal(r.code, 1);
   assert.ok(!r.stderr.includes('\uFFFD'), 'no character was cut in two');
   const shown = r.stderr.split('the end of its log:')[0]!;
@@ -242,7 +276,7 @@ test('a run whose log is kept in the registry (logArtifactLink) is shown as az a
   emu.acr.logsInRegistry(true);
   emu.acr.failNextBuild('npm error from the log in the registry');
   try {
-    const r = await runCli(['deploy'], env, { cwd, timeoutMs: 180_000 });
+    const r = await runCli(['deploy', '--verbose'], env, { cwd, timeoutMs: 180_000 });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /the build log is kept in the registry; it is shown when the run ends/);
     assert.match(r.stderr, /the end of its log:[\s\S]*npm error from the log in the registry/);
@@ -254,7 +288,7 @@ test('a run whose log is kept in the registry (logArtifactLink) is shown as az a
 test('Docker Hub refusing anonymous pulls does not matter: the image builds FROM the pinned mirror of the Node image', async () => {
   emu.acr.dockerHubRateLimited(true);
   try {
-    const r = await runCli(['deploy'], env, { cwd, timeoutMs: 180_000 });
+    const r = await runCli(['deploy', '--force', '--verbose'], env, { cwd, timeoutMs: 180_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Pulling from mirror\/docker\/library\/node\r?\n[\s\S]*Digest: sha256:[0-9a-f]{64}/);
     assert.match(r.stderr, /registry: mcr\.microsoft\.com/);
@@ -275,7 +309,7 @@ test('--base-image builds FROM a copy imported into the registry, pinned by dige
   const d = await deploymentFile(cwd);
   const imported = emu.acr.pushImage(d.resources.registry.name, 'library/node:24-bookworm-slim');
   const base = `${d.resources.registry.loginServer}/library/node@${imported.digest}`;
-  const r = await runCli(['deploy', '--base-image', base], env, { cwd, timeoutMs: 180_000 });
+  const r = await runCli(['deploy', '--base-image', base, '--verbose'], env, { cwd, timeoutMs: 180_000 });
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.stderr.includes(`Status: Downloaded newer image for ${base}`), r.stderr.slice(-1500));
   assert.ok(r.stderr.includes(`digest: ${imported.digest}`), 'the runtime dependency is the imported copy');
@@ -318,9 +352,10 @@ test('an identity without AcrPull: the failed revision is explained, with the fi
   assert.match(r.stderr, /mcp-obo provision/);
   // provision puts the role back; the next deploy is healthy again, once Azure applies the new assignment.
   assert.equal((await runCli(['provision'], env, { cwd, timeoutMs: 120_000 })).code, 0);
-  // The assignment applies 4 s from now (provision made it a while ago, while it did the rest).
+  // The assignment applies 15 s from now (provision made it a while ago, while it did the rest): long
+  // enough for the CLI to start and reach its PUT on a loaded machine (4 s was not), short enough to wait out.
   const made = (emu.state().arm as Obj[]).find((x) => x.id.toLowerCase() === d.resources.acrPull.id.toLowerCase())!.properties.createdOn;
-  emu.aca.acrPullPropagation(Date.now() - Date.parse(made) + 4000);
+  emu.aca.acrPullPropagation(Date.now() - Date.parse(made) + 15_000);
   try {
     const again = await runCli(['deploy', '--image', d.resources.containerApp.image], env, { cwd, timeoutMs: 180_000 });
     assert.equal(again.code, 0, again.stderr);
@@ -358,9 +393,12 @@ test('mcp-obo logs --follow streams new lines until Ctrl-C', async () => {
   await ping.body?.cancel();
   while (!out.includes(marker.slice(8)) && Date.now() - before < 30_000) await new Promise((r) => setTimeout(r, 50));
   assert.ok(out.includes(marker.slice(8)), `the new request was streamed:\n${out.slice(-500)}`);
+  let err = '';
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   proc.kill('SIGINT');
   const [code] = (await once(proc, 'exit')) as [number | null];
-  assert.equal(code, 0);
+  assert.equal(code, 130, 'Ctrl-C exits 130, as the README says');
+  assert.match(err, /stopped \(Ctrl-C\) after \d+ lines?; logs saves nothing/);
 });
 
 test('--context without a Dockerfile is a usage error, and nothing is built or changed', async () => {

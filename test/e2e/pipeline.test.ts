@@ -115,6 +115,12 @@ const runnerFor = async () => ({ root: cwd, env: cliEnv(emu, 'nobody', emu.githu
 
 test("the workflow's steps, as the identity: a deploy through 20 simulated minutes, with no directory call; the next step signs in afresh", async () => {
   const yml = await readFile(join(cwd, WORKFLOW), 'utf8');
+  // A deploy of the context the running image was built from builds nothing: run an image pushed by
+  // other means first, so the workflow's deploy has a build to do.
+  const registry = (await deploymentFile(cwd)).resources.registry;
+  emu.acr.pushImage(registry.name, 'mcp-obo:by-hand');
+  const byHand = await runCli(['deploy', '--image', `${registry.loginServer}/mcp-obo:by-hand`], env, { cwd, timeoutMs: 240_000 });
+  assert.equal(byHand.code, 0, byHand.stderr);
   const runner = await runnerFor();
   emu.setLatency({ 'Microsoft.ContainerRegistry/registries/runs': 1500 });
   const start = emu.requests.length;

@@ -323,7 +323,7 @@ test('a tenant without Entra ID P1/P2: the signed-in user is assigned directly, 
     await init(emu, cwd, { id: 'pp1a' }, cliEnv(emu, 'user'));
     const r = await runCli(['provision', '--no-secret'], cliEnv(emu, 'user'), { cwd, timeoutMs: 120_000 });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /group assigned to the app\s+create \(you directly: no Entra ID P1\/P2\)/);
+    assert.match(r.stdout, /✔ group assigned to the app\s+created \(you directly: no Entra ID P1\/P2\)/);
     assert.match(r.stdout, /Note: This tenant has no Microsoft Entra ID P1\/P2, so the users group cannot be assigned to the app: you were assigned directly\./);
     const d = await deploymentFile(cwd);
     assert.equal(d.resources.groupAssignment.principalType, 'User');
@@ -352,7 +352,7 @@ test('without P1/P2 and unable to read the tenant\'s plans: Graph\'s refusal of 
     await init(emu, ci, { id: 'pp1c' });
     const sp = await runCli(['provision', '--no-secret'], cliEnv(emu, 'deployer'), { cwd: ci, timeoutMs: 120_000 });
     assert.equal(sp.code, 0, sp.stderr);
-    assert.match(sp.stdout, /group assigned to the app\s+skip \(no Entra ID P1\/P2: assign users by hand\)/);
+    assert.match(sp.stdout, /○ group assigned to the app\s+skipped \(no Entra ID P1\/P2: assign users by hand\)/);
     assert.match(sp.stdout, /Note: .*assign each user to "MCP OAuth2 OBO Server \(e2e-dev-pp1c\)"/);
   } finally {
     emu.faults.clear();

@@ -77,7 +77,7 @@ test('enabling mail and devops-work adds exactly their permissions; an administr
   await cli(['provision', '--no-secret']);
   assert.deepEqual([...(await permissionSet())].sort(), [...signIn, ...profile, ...mail, ...work, adminAdded].sort());
 
-  await cli(['consent']);
+  await cli(['consent', '--yes']);
   assert.deepEqual(await grantScopes(GRAPH), ['Mail.Read', 'Mail.Send', 'User.Read', 'email', 'offline_access', 'openid', 'profile']);
   assert.deepEqual(await grantScopes(DEVOPS), ['vso.profile', 'vso.work', 'vso.work_write']);
 
@@ -103,7 +103,7 @@ test('disabling mail: kept and named without an answer; --prune-permissions take
 
   await cli(['provision', '--no-secret', '--prune-permissions']);
   assert.deepEqual([...(await permissionSet())].sort(), [...signIn, ...profile, ...work, adminAdded].sort());
-  await cli(['consent']);
+  await cli(['consent', '--yes']);
   assert.deepEqual(await grantScopes(GRAPH), ['User.Read', 'email', 'offline_access', 'openid', 'profile']);
   assert.deepEqual(await grantScopes(DEVOPS), ['vso.profile', 'vso.work', 'vso.work_write'], 'other APIs untouched');
   const again = await cli(['provision', '--no-secret', '--dry-run']);

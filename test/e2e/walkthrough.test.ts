@@ -96,7 +96,7 @@ test('mcp-obo test explains: consent missing, user not in the group, server down
   assert.equal(noConsent.code, 1);
   assert.match(noConsent.stdout, /✖ tools\/call graph_get_profile .*AADSTS65001/);
   assert.match(noConsent.stdout, /→ Admin consent is missing: run `mcp-obo consent`/);
-  assert.equal((await runCli(['consent'], env, { cwd })).code, 0);
+  assert.equal((await runCli(['consent', '--yes'], env, { cwd })).code, 0);
 
   const stranger = emu.addUser();
   const notAssigned = await runCli(['test', '--url', serve.url.replace('127.0.0.1', 'localhost')], { ...env, MCP_OBO_FAKE_AZ_USER: stranger.oid }, { cwd, timeoutMs: 60_000 });

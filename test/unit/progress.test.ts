@@ -34,10 +34,13 @@ test('plain: one line per event; json: one object per line', () => {
   assert.deepEqual(JSON.parse(json.text()), { event: 'step', step: 'registry', status: 'failed', error: 'AuthorizationFailed', ms: 20 });
 });
 
-test('tty: redraws its lines in place', () => {
+test('tty: redraws its lines in place, each cut to the terminal width', () => {
   const tty = capture();
+  Object.assign(tty.out, { isTTY: true, columns: 30 });
   const t = createProgress('tty', tty.out, [step]);
-  t.onEvent({ type: 'done', step, planned: { action: 'unchanged' }, ms: 10 });
+  t.onEvent({ type: 'start', step, planned: { action: 'create' } });
+  t.onEvent({ type: 'done', step, planned: { action: 'skip', detail: '--no-secret' }, ms: 10 });
   // eslint-disable-next-line no-control-regex -- the ANSI sequences are what is tested
-  assert.match(tty.text(), /\x1b\[1A\x1b\[2K✔ container registry {2}unchanged in 0\.0 s\n$/);
+  assert.match(tty.text(), /^\x1b\[2K… container registry {2}creati…\n\x1b\[1A\x1b\[2K○ container registry {2}skippe…\n$/);
+  for (const line of tty.text().split('\n')) assert.ok([...line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')].length < 30, line); // eslint-disable-line no-control-regex
 });
