@@ -10,10 +10,10 @@
  *   4. a burst of 500 new users: outbound connections <= the cap, /health p99 <= 150 ms, 0 errors
  *   5. RSS after 10,000 and 20,000 distinct users with the image's settings   (<= 250 MiB, flat)
  *   6. provisioning wall time against the longest dependency chain and one step at a time
- * BENCH_USERS changes the user count of 5 (default 20000); BENCH_SECONDS the length of a round (3).
+ * BENCH_USERS changes the user count of 5 (default 20000); BENCH_SECONDS the length of a round (3);
+ * BENCH_CPU_PROF=<dir> makes the measured servers write CPU profiles there (bench/profile-summary.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,15 +21,15 @@ import { startEmulator } from '../test/emulator/index.ts';
 import { serverEnv } from '../test/helpers/serve.ts';
 import { newFacadeKey } from '../test/helpers/facade.ts';
 import { trustCa } from '../test/helpers/trust.ts';
-import { freePort, median, pool, rssMiB, timeCommand } from './lib.ts';
+import { freePort, median, pool, rssMiB, rssParts, timeCommand } from './lib.ts';
 import { cpuMs, load, outboundConnections, percentile, readProbe } from './measure.ts';
 import { benchProvision } from './provision.ts';
+import { IMAGE_NODE_OPTIONS } from './image.ts';
 import { memoryCgroup, type MemoryCgroup } from './cgroup.ts';
 
 const BIN = fileURLToPath(new URL('../bin/mcp-obo', import.meta.url));
 const PROBE = fileURLToPath(new URL('./probe.ts', import.meta.url));
 // Run the server as the image does: the Dockerfile's NODE_OPTIONS included.
-const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS="?([^"\n]*)"?$/m.exec(readFileSync(fileURLToPath(new URL('../Dockerfile', import.meta.url)), 'utf8'))?.[1] ?? '';
 const USERS = Number(process.env.BENCH_USERS ?? 20_000);
 // BENCH_ONLY=burst,memory runs only those sections (cli, cold, throughput, burst, memory, provision).
 const only = process.env.BENCH_ONLY?.split(',');
@@ -59,7 +59,8 @@ interface Server {
 /** A server on CPU 1 with the probe loaded (optionally inside a memory cgroup); resolves once it logs server.listening. */
 function server(name: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}, cgroup?: MemoryCgroup): Promise<Server> {
   const probe = join(tmpdir(), `mcp-obo-bench-${name}-${process.pid}-${Date.now()}.json`);
-  const nodeOptions = `${extraEnv.NODE_OPTIONS ?? env.NODE_OPTIONS ?? ''} --import ${PROBE}`.trim();
+  const profile = process.env.BENCH_CPU_PROF ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` : '';
+  const nodeOptions = `${extraEnv.NODE_OPTIONS ?? env.NODE_OPTIONS ?? ''} ${profile} --import ${PROBE}`.trim();
   const command = ['taskset', '-c', '1', process.execPath, ...args];
   const [file, ...rest] = cgroup ? cgroup.wrap(command) : command;
   const proc = spawn(file!, rest, { env: { ...env, ...extraEnv, NODE_OPTIONS: nodeOptions, BENCH_PROBE_FILE: probe }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -206,6 +207,14 @@ try {
   if (runs('memory')) {
   const mem = await server('memory', [BIN, 'serve', '--port', '0']);
   const idle = rssMiB(mem.pid);
+  // Where the memory is: V8's heap (committed and live at the last report), malloc'd, buffers; plus the caches' own counts.
+  const breakdown = (label: string) => {
+    const m = readProbe(mem.probe).memory;
+    const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
+    const parts = rssParts(mem.pid);
+    console.error(`memory ${label}: rss ${mib(m.rss)} (anonymous ${parts.anon.toFixed(0)}, files ${parts.file.toFixed(0)}), heap ${mib(m.heapUsed)} used of ${mib(m.heapTotal)} (limit ${mib(m.heapLimit)}), external ${mib(m.external)} (array buffers ${mib(m.arrayBuffers)}), V8 malloc ${mib(m.malloced)} MiB`);
+  };
+  breakdown('idle');
   const runUsers = async (n: number) => {
     await pool(Array.from({ length: n }, (_, i) => i), 8, async () => postCall(mem.url, await emu.mintUserToken({ user: emu.addUser() })));
   };
@@ -213,8 +222,10 @@ try {
   const tm = performance.now();
   await runUsers(half);
   const atHalf = rssMiB(mem.pid);
+  breakdown(`after ${half} users`);
   await runUsers(USERS - half);
   const atFull = rssMiB(mem.pid);
+  breakdown(`after ${USERS} users`);
   const secs = ((performance.now() - tm) / 1000).toFixed(0);
   row(`RSS after ${half} users`, `${atHalf.toFixed(0)} MiB`, `idle: ${idle.toFixed(0)} MiB`, atHalf / idle, '<= 250 MiB', atHalf <= 250);
   row(`RSS after ${USERS} users (${secs} s)`, `${atFull.toFixed(0)} MiB`, `after ${half}: ${atHalf.toFixed(0)} MiB`, atFull / atHalf, 'flat (<= 1.1x), <= 250 MiB', atFull / atHalf <= 1.1 && atFull <= 250);
