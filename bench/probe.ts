@@ -4,7 +4,7 @@
  * malloc'd memory, buffers), written to BENCH_PROBE_FILE every 100 ms.
  * SIGUSR2 resets the event-loop histogram (start of a measured phase).
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 
@@ -22,13 +22,13 @@ if (file) {
   }).observe({ entryTypes: ['gc'] });
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
-  // Written whole and renamed into place, so a reader never sees half a report.
+  // Written in place (a rename every 100 ms took milliseconds on a busy disk, inside the process
+  // measured); a reader that catches it half-written retries (readProbe).
   const write = () => {
     const m = process.memoryUsage();
     const h = getHeapStatistics();
     const memory = { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, malloced: h.malloced_memory, heapLimit: h.heap_size_limit };
-    writeFileSync(`${file}.tmp`, JSON.stringify({ gcs, major, gcMs, loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6, memory }));
-    renameSync(`${file}.tmp`, file);
+    writeFileSync(file, JSON.stringify({ gcs, major, gcMs, loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6, memory }));
   };
   write();
   setInterval(write, 100).unref();
