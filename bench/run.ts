@@ -14,6 +14,7 @@
  * BENCH_CPU_PROF=<dir> makes the measured servers write CPU profiles there (bench/profile-summary.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +59,8 @@ interface Server {
 
 /** A server on CPU 1 with the probe loaded (optionally inside a memory cgroup); resolves once it logs server.listening. */
 function server(name: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}, cgroup?: MemoryCgroup): Promise<Server> {
-  const probe = join(tmpdir(), `mcp-obo-bench-${name}-${process.pid}-${Date.now()}.json`);
+  // In memory (tmpfs) where there is one: a write to a busy disk can stall the measured process.
+  const probe = join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `mcp-obo-bench-${name}-${process.pid}-${Date.now()}.json`);
   const profile = process.env.BENCH_CPU_PROF ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` : '';
   const nodeOptions = `${extraEnv.NODE_OPTIONS ?? env.NODE_OPTIONS ?? ''} ${profile} --import ${PROBE}`.trim();
   const command = ['taskset', '-c', '1', process.execPath, ...args];

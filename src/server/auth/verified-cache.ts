@@ -70,8 +70,9 @@ export class VerifiedTokenCache {
     this.lru = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (v, k) => entryBytes(k, v) });
   }
 
+  /** The token's SHA-256 as a one-byte string of 32 characters (not 43 base64url ones: there are thousands). */
   static key(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
+    return createHash('sha256').update(token).digest().toString('latin1');
   }
 
   /** The verification remembered for this token, if still valid now (epoch ms). */

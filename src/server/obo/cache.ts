@@ -19,13 +19,15 @@ export function defaultCacheBytes(): number {
   return Math.floor(getHeapStatistics().heap_size_limit * 0.16);
 }
 
-/** Bytes an entry costs: the packed token, the key, the user, and the objects and LRU bookkeeping around them. */
-export function tokenEntryBytes(key: string, e: { token: Packed | string; user?: string }): number {
-  return TokenPacker.size(e.token) + key.length + (e.user?.length ?? 0) + 150;
+/** Bytes an entry costs: the packed token, the key, the user, and the entry object and LRU bookkeeping around them. */
+export function tokenEntryBytes(key: string, e: Packed & { user?: string }): number {
+  return TokenPacker.size(e) + key.length + (e.user?.length ?? 0) + 180;
 }
 
-interface Entry {
-  token: Packed | string;
+/** One object an entry: the packed token's fields and the entry's own. */
+const DIGEST_CHARS = 32;
+
+interface Entry extends Packed {
   /** Epoch seconds (a small integer, stored unboxed). */
   expiresSec: number;
   user: string | undefined;
@@ -68,9 +70,12 @@ export class OboTokenCache {
     this.hot = new LRUCache<string, string>({ max: Math.max(1, opts.hot ?? 256) });
   }
 
-  /** `{sha256(assertion)}|{resource}|{scopes, sorted}`: the same user and API with another scope set is another token. */
+  /**
+   * `{sha256(assertion)}|{resource}|{scopes, sorted}`: the same user and API with another scope set is another token.
+   * The digest is its 32 bytes as a one-byte string (not 43 base64url characters: there are 40,000 of them).
+   */
   static key(assertion: string, resource: string, scopes: readonly string[] = []): string {
-    return `${createHash('sha256').update(assertion).digest('base64url')}|${encodeURIComponent(resource)}|${[...new Set(scopes)].sort().join(' ')}`;
+    return `${createHash('sha256').update(assertion).digest().toString('latin1')}|${encodeURIComponent(resource)}|${[...new Set(scopes)].sort().join(' ')}`;
   }
 
   get size(): number {
@@ -92,7 +97,7 @@ export class OboTokenCache {
     let n = 0;
     const part = `|${encodeURIComponent(resource)}|`;
     for (const [key, value] of this.lru.entries()) {
-      if (value.user === user && key.includes(part)) {
+      if (value.user === user && key.startsWith(part, DIGEST_CHARS)) {
         this.lru.delete(key);
         n++;
       }
@@ -103,8 +108,8 @@ export class OboTokenCache {
   private store(key: string, token: CachedToken): void {
     if (token.expiresOn - this.refreshBeforeMs <= this.clock.now()) return;
     // The API's part of the key: tokens of one API share a dictionary.
-    const family = key.split('|')[1] ?? '';
-    this.lru.set(key, { token: this.packer.pack(token.accessToken, family), expiresSec: Math.floor(token.expiresOn / 1000), user: token.user });
+    const family = key.slice(DIGEST_CHARS + 1, key.indexOf('|', DIGEST_CHARS + 1));
+    this.lru.set(key, { ...this.packer.pack(token.accessToken, family), expiresSec: Math.floor(token.expiresOn / 1000), user: token.user });
     this.hot.set(key, token.accessToken);
   }
 
@@ -117,7 +122,7 @@ export class OboTokenCache {
       return undefined;
     }
     let accessToken = this.hot.get(key);
-    if (accessToken === undefined) this.hot.set(key, (accessToken = TokenPacker.unpack(e.token)));
+    if (accessToken === undefined) this.hot.set(key, (accessToken = TokenPacker.unpack(e)));
     return { accessToken, expiresOn, ...(e.user !== undefined ? { user: e.user } : {}) };
   }
 
