@@ -34,6 +34,25 @@ export interface StartOptions {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** What the app and its first call need, largest first; our own modules come after, in one small stretch. */
+const LOAD_STEPS = [
+  () => import('express'),
+  () => import('@modelcontextprotocol/sdk/server/mcp.js'),
+  () => import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
+  () => import('undici'),
+  () => import('jose'),
+  () => import('@microsoft/microsoft-graph-client'),
+  () => import('@azure/msal-node'),
+];
+
+async function loadInSteps<T>(value: T): Promise<T> {
+  for (const step of LOAD_STEPS) {
+    await new Promise((resolve) => setImmediate(resolve));
+    await step();
+  }
+  return value;
+}
+
 export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
@@ -46,7 +65,10 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   let outbound: { close(): Promise<void> } | undefined;
   let watcher: { close(): void } | undefined;
   let current: readonly Tool[] = [];
-  const appPromise = Promise.all([import('./wire.ts'), import('./outbound.ts'), import('../tools/load.ts'), boundPort]).then(async ([{ wireApp }, { createOutbound, OUTBOUND_TIMEOUT_MS }, { loadTools }, port]) => {
+  // The app's modules (about a thousand) are evaluated in synchronous stretches: imported at once, they
+  // were one stretch of about a second, and /health waited behind it. So: listen, then load the big
+  // packages one at a time, and the probe is answered between them.
+  const appPromise = boundPort.then(loadInSteps).then(async (port) => Promise.all([import('./wire.ts'), import('./outbound.ts'), import('../tools/load.ts'), port])).then(async ([{ wireApp }, { createOutbound, OUTBOUND_TIMEOUT_MS }, { loadTools }, port]) => {
     const load = async (version?: number) => (await loadTools({ ...config.tools, cwd: process.cwd(), version, extra: opts.tools })).map((s) => s.tool);
     let tools: readonly Tool[] = (current = await load());
     logger.info('tools.loaded', { packs: config.tools.packs, tools: tools.map((t) => t.name) });
