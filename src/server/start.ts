@@ -45,9 +45,13 @@ const LOAD_STEPS = [
   () => import('@azure/msal-node'),
 ];
 
-async function loadInSteps<T>(value: T): Promise<T> {
+/** The server was closed while its app was still loading: the rest is not loaded, nothing more is logged. */
+class Closed extends Error {}
+
+async function loadInSteps<T>(value: T, closed: () => boolean): Promise<T> {
   for (const step of LOAD_STEPS) {
     await new Promise((resolve) => setImmediate(resolve));
+    if (closed()) throw new Closed();
     await step();
   }
   return value;
@@ -68,9 +72,11 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   // The app's modules (about a thousand) are evaluated in synchronous stretches: imported at once, they
   // were one stretch of about a second, and /health waited behind it. So: listen, then load the big
   // packages one at a time, and the probe is answered between them.
-  const appPromise = boundPort.then(loadInSteps).then(async (port) => Promise.all([import('./wire.ts'), import('./outbound.ts'), import('../tools/load.ts'), port])).then(async ([{ wireApp }, { createOutbound, OUTBOUND_TIMEOUT_MS }, { loadTools }, port]) => {
+  let closing = false;
+  const appPromise = boundPort.then((port) => loadInSteps(port, () => closing)).then(async (port) => Promise.all([import('./wire.ts'), import('./outbound.ts'), import('../tools/load.ts'), port])).then(async ([{ wireApp }, { createOutbound, OUTBOUND_TIMEOUT_MS }, { loadTools }, port]) => {
     const load = async (version?: number) => (await loadTools({ ...config.tools, cwd: process.cwd(), version, extra: opts.tools })).map((s) => s.tool);
     let tools: readonly Tool[] = (current = await load());
+    if (closing) throw new Closed();
     logger.info('tools.loaded', { packs: config.tools.packs, tools: tools.map((t) => t.name) });
     if (config.tools.watch) {
       const { watchTools } = await import('../tools/watch.ts');
@@ -89,7 +95,9 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     const wired = wireApp(effective(port), { clock, logger, outbound: out, tools: () => tools });
     app = wired.app as unknown as Handler;
     // After listening and loading, never before: /health is already answering.
-    setImmediate(() => void wired.warm());
+    setImmediate(() => {
+      if (!closing) void wired.warm();
+    });
     return app;
   });
 
@@ -131,13 +139,20 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   return {
     url,
     server,
-    ready: appPromise.then(() => undefined),
+    // Closed before it finished loading is not a failure to load.
+    ready: appPromise.then(
+      () => undefined,
+      (err: unknown) => (err instanceof Closed ? undefined : Promise.reject(err)),
+    ),
     tools: () => current,
     close: async () => {
+      closing = true;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      // A load still under way stops at its next step; what it made by then is closed below.
+      await appPromise.catch(() => {});
       watcher?.close();
       await outbound?.close().catch(() => {});
     },
