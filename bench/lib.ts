@@ -54,6 +54,13 @@ export function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
+/** RSS split into anonymous memory (heap, malloc) and file-backed pages (the node binary, shared libraries). */
+export function rssParts(pid: number): { anon: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
+  return { anon: kb('RssAnon'), file: kb('RssFile') };
+}
+
 /** Runs `work` from `concurrency` workers for `ms`; returns completed calls per second. */
 export async function throughput(work: () => Promise<void>, concurrency: number, ms: number): Promise<number> {
   let done = 0;

@@ -23,6 +23,8 @@ export interface Probe {
   gcMs: number;
   loopMaxMs: number;
   loopP99Ms: number;
+  /** Bytes: process.memoryUsage() and V8's malloc'd memory and heap limit. */
+  memory: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number; malloced: number; heapLimit: number };
 }
 
 /** The probe's last report (it rewrites the file every 100 ms: a read can catch it half-written, so retry). */

@@ -1,10 +1,12 @@
 /**
  * Loaded into a measured server with NODE_OPTIONS=--import (bench only, never shipped): counts
- * garbage collections and tracks event-loop delay, written to BENCH_PROBE_FILE every 100 ms.
+ * garbage collections, tracks event-loop delay and reports where the memory is (V8's heap, its
+ * malloc'd memory, buffers), written to BENCH_PROBE_FILE every 100 ms.
  * SIGUSR2 resets the event-loop histogram (start of a measured phase).
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 
 const file = process.env.BENCH_PROBE_FILE;
 if (file) {
@@ -20,10 +22,13 @@ if (file) {
   }).observe({ entryTypes: ['gc'] });
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
-  // Written whole and renamed into place, so a reader never sees half a report.
+  // Written in place (a rename every 100 ms took milliseconds on a busy disk, inside the process
+  // measured); a reader that catches it half-written retries (readProbe).
   const write = () => {
-    writeFileSync(`${file}.tmp`, JSON.stringify({ gcs, major, gcMs, loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6 }));
-    renameSync(`${file}.tmp`, file);
+    const m = process.memoryUsage();
+    const h = getHeapStatistics();
+    const memory = { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, malloced: h.malloced_memory, heapLimit: h.heap_size_limit };
+    writeFileSync(file, JSON.stringify({ gcs, major, gcMs, loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6, memory }));
   };
   write();
   setInterval(write, 100).unref();

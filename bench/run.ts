@@ -11,10 +11,11 @@
  *   5. RSS after 10,000 and 20,000 distinct users with the image's settings   (<= 250 MiB, flat)
  *   6. provisioning wall time against the longest dependency chain and one step at a time
  *   7. `mcp-obo dev`: spawn to the first tool answered, sign-in included                (<= 2000 ms median)
- * BENCH_USERS changes the user count of 5 (default 20000); BENCH_SECONDS the length of a round (3).
+ * BENCH_USERS changes the user count of 5 (default 20000); BENCH_SECONDS the length of a round (3);
+ * BENCH_CPU_PROF=<dir> makes the measured servers write CPU profiles there (bench/profile-summary.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,16 +23,16 @@ import { startEmulator } from '../test/emulator/index.ts';
 import { serverEnv } from '../test/helpers/serve.ts';
 import { newFacadeKey } from '../test/helpers/facade.ts';
 import { trustCa } from '../test/helpers/trust.ts';
-import { freePort, median, pool, rssMiB, timeCommand } from './lib.ts';
+import { freePort, median, pool, rssMiB, rssParts, timeCommand } from './lib.ts';
 import { cpuMs, load, outboundConnections, percentile, readProbe } from './measure.ts';
 import { benchProvision } from './provision.ts';
 import { benchDevStart } from './dev-start.ts';
+import { IMAGE_NODE_OPTIONS } from './image.ts';
 import { memoryCgroup, type MemoryCgroup } from './cgroup.ts';
 
 const BIN = fileURLToPath(new URL('../bin/mcp-obo', import.meta.url));
 const PROBE = fileURLToPath(new URL('./probe.ts', import.meta.url));
 // Run the server as the image does: the Dockerfile's NODE_OPTIONS included.
-const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS="?([^"\n]*)"?$/m.exec(readFileSync(fileURLToPath(new URL('../Dockerfile', import.meta.url)), 'utf8'))?.[1] ?? '';
 const USERS = Number(process.env.BENCH_USERS ?? 20_000);
 // BENCH_ONLY=burst,memory runs only those sections (cli, cold, throughput, burst, memory, provision, dev).
 const only = process.env.BENCH_ONLY?.split(',');
@@ -60,8 +61,10 @@ interface Server {
 
 /** A server on CPU 1 with the probe loaded (optionally inside a memory cgroup); resolves once it logs server.listening. */
 function server(name: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}, cgroup?: MemoryCgroup): Promise<Server> {
-  const probe = join(tmpdir(), `mcp-obo-bench-${name}-${process.pid}-${Date.now()}.json`);
-  const nodeOptions = `${extraEnv.NODE_OPTIONS ?? env.NODE_OPTIONS ?? ''} --import ${PROBE}`.trim();
+  // In memory (tmpfs) where there is one: a write to a busy disk can stall the measured process.
+  const probe = join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `mcp-obo-bench-${name}-${process.pid}-${Date.now()}.json`);
+  const profile = process.env.BENCH_CPU_PROF ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` : '';
+  const nodeOptions = `${extraEnv.NODE_OPTIONS ?? env.NODE_OPTIONS ?? ''} ${profile} --import ${PROBE}`.trim();
   const command = ['taskset', '-c', '1', process.execPath, ...args];
   const [file, ...rest] = cgroup ? cgroup.wrap(command) : command;
   const proc = spawn(file!, rest, { env: { ...env, ...extraEnv, NODE_OPTIONS: nodeOptions, BENCH_PROBE_FILE: probe }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -171,6 +174,8 @@ try {
   const burstUsers = await Promise.all(Array.from({ length: 500 }, async () => emu.mintUserToken({ user: emu.addUser({ devopsOrgs: ['contoso'] }) })));
   const context = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_user_context","arguments":{}}}';
   process.kill(burstServer.pid, 'SIGUSR2');
+  const burstCpu0 = cpuMs(burstServer.pid);
+  const burstProbe0 = readProbe(burstServer.probe);
   let maxConnections = 0;
   let burstDone = false;
   const healthMs: number[] = [];
@@ -197,8 +202,10 @@ try {
   const reasons = [...new Set(outcomes.flatMap((o) => (o.status === 'rejected' ? [String((o.reason as Error).message).slice(0, 160)] : [])))].slice(0, 3);
   if (reasons.length) console.error(`burst errors, e.g.:\n  ${reasons.join('\n  ')}`);
   const loop = readProbe(burstServer.probe);
+  // Counts that load on the machine does not distort much: CPU time and collections per new user.
+  const perUser = `${((cpuMs(burstServer.pid) - burstCpu0) / outcomes.length).toFixed(1)} ms CPU, ${((loop.gcs - burstProbe0.gcs) / outcomes.length).toFixed(2)} GCs (${loop.major - burstProbe0.major} major in all, ${(loop.gcMs - burstProbe0.gcMs).toFixed(0)} ms) per new user`;
   const cap = Number(env.MCP_OBO_MAX_CONNECTIONS ?? 16);
-  row('burst of 500 new users: errors', `${errors}`, `${outcomes.length} calls in ${(burstMs / 1000).toFixed(1)} s`, '-', '0', errors === 0);
+  row('burst of 500 new users: errors', `${errors}`, `${outcomes.length} calls in ${(burstMs / 1000).toFixed(1)} s; ${perUser}`, '-', '0', errors === 0);
   row('burst: open outbound connections (peak)', `${maxConnections}`, `cap per origin: ${cap}`, maxConnections / cap, '<= cap', maxConnections <= cap);
   row('burst: /health p99', `${percentile(healthMs, 99).toFixed(0)} ms`, `p50 ${percentile(healthMs, 50).toFixed(0)} ms, event loop max ${loop.loopMaxMs.toFixed(0)} ms`, '-', '<= 150 ms', percentile(healthMs, 99) <= 150);
   await burstServer.stop();
@@ -208,6 +215,14 @@ try {
   if (runs('memory')) {
   const mem = await server('memory', [BIN, 'serve', '--port', '0']);
   const idle = rssMiB(mem.pid);
+  // Where the memory is: V8's heap (committed and live at the last report), malloc'd, buffers; plus the caches' own counts.
+  const breakdown = (label: string) => {
+    const m = readProbe(mem.probe).memory;
+    const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
+    const parts = rssParts(mem.pid);
+    console.error(`memory ${label}: rss ${mib(m.rss)} (anonymous ${parts.anon.toFixed(0)}, files ${parts.file.toFixed(0)}), heap ${mib(m.heapUsed)} used of ${mib(m.heapTotal)} (limit ${mib(m.heapLimit)}), external ${mib(m.external)} (array buffers ${mib(m.arrayBuffers)}), V8 malloc ${mib(m.malloced)} MiB`);
+  };
+  breakdown('idle');
   const runUsers = async (n: number) => {
     await pool(Array.from({ length: n }, (_, i) => i), 8, async () => postCall(mem.url, await emu.mintUserToken({ user: emu.addUser() })));
   };
@@ -215,8 +230,10 @@ try {
   const tm = performance.now();
   await runUsers(half);
   const atHalf = rssMiB(mem.pid);
+  breakdown(`after ${half} users`);
   await runUsers(USERS - half);
   const atFull = rssMiB(mem.pid);
+  breakdown(`after ${USERS} users`);
   const secs = ((performance.now() - tm) / 1000).toFixed(0);
   row(`RSS after ${half} users`, `${atHalf.toFixed(0)} MiB`, `idle: ${idle.toFixed(0)} MiB`, atHalf / idle, '<= 250 MiB', atHalf <= 250);
   row(`RSS after ${USERS} users (${secs} s)`, `${atFull.toFixed(0)} MiB`, `after ${half}: ${atHalf.toFixed(0)} MiB`, atFull / atHalf, 'flat (<= 1.1x), <= 250 MiB', atFull / atHalf <= 1.1 && atFull <= 250);

@@ -18,7 +18,7 @@ import type { Logger } from './logger.ts';
 import { registerTools, type ToolDeps } from './tools/index.ts';
 import type { UserClaims } from './auth/verifier.ts';
 import { mcpCors } from './origin.ts';
-import { KeyedLimiter, requestLimits, type LimitSettings } from './limits.ts';
+import { admission, KeyedLimiter, requestLimits, type LimitSettings } from './limits.ts';
 import { HEALTH_BODY, healthHeaders } from './health.ts';
 
 export interface AppSettings {
@@ -74,7 +74,7 @@ export function createApp(settings: AppSettings, deps: AppDeps): express.Express
 
   const auth = requireBearerAuth({ verifier: deps.verifier, requiredScopes: [settings.scope], resourceMetadataUrl: settings.resourceMetadataUrl });
   const toolDeps: ToolDeps = { ...deps, limiter: new KeyedLimiter(settings.limits.userConcurrency) };
-  app.post('/mcp', auth, express.json({ limit: '1mb' }), requestLimits(settings.limits, deps.clock, deps.logger), handleMcp(toolDeps));
+  app.post('/mcp', admission(settings.limits.maxActive), auth, express.json({ limit: '1mb' }), requestLimits(settings.limits, deps.clock, deps.logger), handleMcp(toolDeps));
   // Stateless: no server-initiated stream and no session to delete.
   app.all('/mcp', auth, (_req, res) => {
     res.set('allow', 'POST').status(405).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this server is stateless; use POST.' }, id: null });

@@ -124,6 +124,8 @@ export function parseServerConfig(env: Env, flags: ServeFlags = {}): ServerConfi
       maxConnections: intIn(env, 'MCP_OBO_MAX_CONNECTIONS', 1, 1024, DEFAULT_LIMITS.maxConnections),
       maxExchanges: intIn(env, 'MCP_OBO_MAX_EXCHANGES', 1, 1024, DEFAULT_LIMITS.maxExchanges),
       cacheMiB: value(env, 'MCP_OBO_CACHE_MB') === undefined ? undefined : intIn(env, 'MCP_OBO_CACHE_MB', 1, 65_536, 0),
+      verifiedCacheMiB: value(env, 'MCP_OBO_VERIFIED_CACHE_MB') === undefined ? undefined : intIn(env, 'MCP_OBO_VERIFIED_CACHE_MB', 1, 65_536, 0),
+      maxActive: intIn(env, 'MCP_OBO_MAX_ACTIVE', 1, 100_000, DEFAULT_LIMITS.maxActive),
     },
     allowedOrigins: originList(env, 'MCP_OBO_ALLOWED_ORIGINS'),
     logLevel: logLevelRaw as LogLevel,

@@ -25,11 +25,15 @@ export interface LimitSettings {
   maxConnections: number;
   /** Token exchanges in flight at once, for all users; more wait in line. */
   maxExchanges: number;
-  /** MiB for cached downstream tokens; undefined: 35% of the V8 heap. */
+  /** MiB for cached downstream tokens; undefined: 16% of the V8 heap. */
   cacheMiB?: number;
+  /** MiB for remembered token verifications; undefined: 3% of the V8 heap. */
+  verifiedCacheMiB?: number;
+  /** MCP requests processed at once, for all users; more wait in line before any work is done for them. */
+  maxActive: number;
 }
 
-export const DEFAULT_LIMITS: LimitSettings = { maxBatch: 10, ratePerMinute: 240, burst: 60, userConcurrency: 4, maxConnections: 16, maxExchanges: 16 };
+export const DEFAULT_LIMITS: LimitSettings = { maxBatch: 10, ratePerMinute: 240, burst: 60, userConcurrency: 4, maxConnections: 16, maxExchanges: 16, maxActive: 64 };
 
 /** Protocol versions from this one on have no JSON-RPC batching (MCP 2025-06-18 changelog). */
 const NO_BATCH_FROM = '2025-06-18';
@@ -77,6 +81,27 @@ export function requestLimits(limits: LimitSettings, clock: Clock, logger: Logge
     b.tokens -= count;
     buckets.set(key, b);
     next();
+  };
+}
+
+/**
+ * At most `limit` MCP requests in progress; the rest wait in line, untouched (not authenticated, not
+ * parsed). Without it a burst of 500 new users is taken in whole: their token checks finish together
+ * and 500 requests' work runs in one turn of the event loop, so /health and everyone else wait behind
+ * it (and all 500 requests' objects are alive at once, which makes every garbage collection longer).
+ * In line, each finished request lets one more in, so every turn of the loop holds little work.
+ */
+export function admission(limit: number): RequestHandler {
+  const gate = new KeyedLimiter(limit);
+  return (req, res, next) => {
+    void gate.run('mcp', () => {
+      // A client that gave up while waiting costs nothing more.
+      if (res.closed || req.destroyed) return Promise.resolve();
+      return new Promise<void>((done) => {
+        res.once('close', done);
+        next();
+      });
+    });
   };
 }
 

@@ -34,6 +34,29 @@ export interface StartOptions {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** What the app and its first call need, largest first; our own modules come after, in one small stretch. */
+const LOAD_STEPS = [
+  () => import('express'),
+  () => import('@modelcontextprotocol/sdk/server/mcp.js'),
+  () => import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
+  () => import('undici'),
+  () => import('jose'),
+  () => import('@microsoft/microsoft-graph-client'),
+  () => import('@azure/msal-node'),
+];
+
+/** The server was closed while its app was still loading: the rest is not loaded, nothing more is logged. */
+class Closed extends Error {}
+
+async function loadInSteps<T>(value: T, closed: () => boolean): Promise<T> {
+  for (const step of LOAD_STEPS) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (closed()) throw new Closed();
+    await step();
+  }
+  return value;
+}
+
 export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
@@ -46,9 +69,14 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   let outbound: { close(): Promise<void> } | undefined;
   let watcher: { close(): void } | undefined;
   let current: readonly Tool[] = [];
-  const appPromise = Promise.all([import('./wire.ts'), import('./outbound.ts'), import('../tools/load.ts'), boundPort]).then(async ([{ wireApp }, { createOutbound, OUTBOUND_TIMEOUT_MS }, { loadTools }, port]) => {
+  // The app's modules (about a thousand) are evaluated in synchronous stretches: imported at once, they
+  // were one stretch of about a second, and /health waited behind it. So: listen, then load the big
+  // packages one at a time, and the probe is answered between them.
+  let closing = false;
+  const appPromise = boundPort.then((port) => loadInSteps(port, () => closing)).then(async (port) => Promise.all([import('./wire.ts'), import('./outbound.ts'), import('../tools/load.ts'), port])).then(async ([{ wireApp }, { createOutbound, OUTBOUND_TIMEOUT_MS }, { loadTools }, port]) => {
     const load = async (version?: number) => (await loadTools({ ...config.tools, cwd: process.cwd(), version, extra: opts.tools })).map((s) => s.tool);
     let tools: readonly Tool[] = (current = await load());
+    if (closing) throw new Closed();
     logger.info('tools.loaded', { packs: config.tools.packs, tools: tools.map((t) => t.name) });
     if (config.tools.watch) {
       const { watchTools } = await import('../tools/watch.ts');
@@ -67,7 +95,9 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     const wired = wireApp(effective(port), { clock, logger, outbound: out, tools: () => tools });
     app = wired.app as unknown as Handler;
     // After listening and loading, never before: /health is already answering.
-    setImmediate(() => void wired.warm());
+    setImmediate(() => {
+      if (!closing) void wired.warm();
+    });
     return app;
   });
 
@@ -109,13 +139,20 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   return {
     url,
     server,
-    ready: appPromise.then(() => undefined),
+    // Closed before it finished loading is not a failure to load.
+    ready: appPromise.then(
+      () => undefined,
+      (err: unknown) => (err instanceof Closed ? undefined : Promise.reject(err)),
+    ),
     tools: () => current,
     close: async () => {
+      closing = true;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      // A load still under way stops at its next step; what it made by then is closed below.
+      await appPromise.catch(() => {});
       watcher?.close();
       await outbound?.close().catch(() => {});
     },

@@ -53,7 +53,7 @@ export function wireApp(config: ServerConfig, { clock, logger, outbound, tools }
       { version: '2.0', issuer: async () => (await v2.get()).issuer, keys: v2Keys },
       { version: '1.0', issuer: async () => (await v1.get()).issuer, keys: keysFor(v1) },
     ],
-  }), clock);
+  }), clock, config.limits.verifiedCacheMiB ? { maxBytes: config.limits.verifiedCacheMiB * 1024 * 1024 } : {});
 
   // One credential for the OBO exchange and the facade's sign-in: both act as the server's app.
   const credential: ClientCredential =

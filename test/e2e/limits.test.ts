@@ -148,3 +148,28 @@ test('a burst of new users shares MCP_OBO_MAX_CONNECTIONS keep-alive connections
     emu.faults.remove(slowGraph);
   }
 });
+
+test('MCP_OBO_MAX_ACTIVE: a burst of new users is taken in a few at a time, the rest wait in line; nobody fails', async () => {
+  const s = await serve({ MCP_OBO_MAX_ACTIVE: '3', MCP_OBO_MAX_EXCHANGES: '64', MCP_OBO_MAX_CONNECTIONS: '64', MCP_OBO_RATE_LIMIT: '0' });
+  const slowToken = emu.faults.add({ path: '/oauth2/v2.0/token$', delayMs: 30 });
+  const slowGraph = emu.faults.add({ path: '^/v1.0/me', delayMs: 30 });
+  try {
+    const tokens = await Promise.all(Array.from({ length: 30 }, async () => emu.mintUserToken({ user: emu.addUser() })));
+    await post(s.url, tokens[0]!, { jsonrpc: '2.0', id: 0, method: 'tools/list' });
+    emu.requests.length = 0;
+    const profile = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'graph_get_profile', arguments: {} } };
+    const answers = await Promise.all(tokens.map(async (t) => (await post(s.url, t, profile)).json() as Promise<{ result?: { isError?: boolean } }>));
+    assert.equal(answers.filter((a) => !a.result || a.result.isError).length, 0, 'every new user got their profile');
+    const outbound = emu.requests.filter((r) => r.endedAt !== undefined);
+    assert.ok(outbound.length >= 60, `${outbound.length} requests (an exchange and a Graph call per user)`);
+    const events = outbound.flatMap((c) => [[c.startedAt, 1], [c.endedAt!, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let peak = 0;
+    let now = 0;
+    for (const [, delta] of events) peak = Math.max(peak, (now += delta));
+    // Each request makes its exchange, then its Graph call: 3 requests at a time are at most 3 outbound calls at a time.
+    assert.ok(peak <= 3, `peak ${peak} requests in flight to the emulator's origin`);
+  } finally {
+    emu.faults.remove(slowToken);
+    emu.faults.remove(slowGraph);
+  }
+});

@@ -162,3 +162,14 @@ test('tools: profile by default; packs from MCP_OBO_TOOL_PACKS or --packs (which
   assert.deepEqual(parseServerConfig(base, { tools: ['lib/tools'], cwd: '/p' }).tools.modules, ['/p/lib/tools'], '--tools');
   assert.equal(parseServerConfig(base).devopsApiEndpoint, 'https://dev.azure.com');
 });
+
+test('MCP_OBO_MAX_ACTIVE and the cache budgets (MCP_OBO_CACHE_MB, MCP_OBO_VERIFIED_CACHE_MB): defaults, values, refusals', () => {
+  const d = parseServerConfig(base, {}).limits;
+  assert.equal(d.maxActive, 64);
+  assert.equal(d.cacheMiB, undefined, 'a share of the heap');
+  assert.equal(d.verifiedCacheMiB, undefined, 'a share of the heap');
+  const set = parseServerConfig({ ...base, MCP_OBO_MAX_ACTIVE: '8', MCP_OBO_CACHE_MB: '40', MCP_OBO_VERIFIED_CACHE_MB: '12' }, {}).limits;
+  assert.deepEqual([set.maxActive, set.cacheMiB, set.verifiedCacheMiB], [8, 40, 12]);
+  rejects({ ...base, MCP_OBO_MAX_ACTIVE: '0' }, 'MCP_OBO_MAX_ACTIVE');
+  rejects({ ...base, MCP_OBO_VERIFIED_CACHE_MB: 'lots' }, 'MCP_OBO_VERIFIED_CACHE_MB');
+});

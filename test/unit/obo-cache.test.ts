@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OboTokenCache } from '../../src/server/obo/cache.ts';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { OboTokenCache, tokenEntryBytes } from '../../src/server/obo/cache.ts';
+import { TokenPacker } from '../../src/server/obo/pack.ts';
 import { fakeClock } from '../helpers/clock.ts';
 
 test('a token is loaded once and served from the cache until 5 minutes before expiry', async () => {
@@ -59,26 +61,78 @@ test('keys depend on the assertion and the API, and do not contain the assertion
   assert.doesNotMatch(a, /user-token/);
 });
 
-test('the cache is bounded by memory: 112 MiB hold 20,000 users with both APIs (2.5 KB tokens)', async () => {
-  const clock = fakeClock();
-  const bySize = new OboTokenCache({ clock, maxBytes: 64 * 1024 });
-  const byDefault = new OboTokenCache({ clock, maxBytes: 112 * 1024 * 1024 });
-  const token = 'x'.repeat(2500);
-  for (let i = 0; i < 20_000; i++) {
-    const load = async () => ({ accessToken: token, expiresOn: clock.now() + 3_600_000, user: `tid/${i}` });
-    if (i < 1000) await bySize.getOrLoad(OboTokenCache.key(`u${i}`, 'graph'), load);
-    await byDefault.getOrLoad(OboTokenCache.key(`u${i}`, 'graph'), load);
-    await byDefault.getOrLoad(OboTokenCache.key(`u${i}`, 'devops'), load);
+/** A token shaped like Entra's for Graph (about 2.2 KB): JSON header and payload, a 256-byte signature. */
+function jws(user: number, resource = 'https://graph.microsoft.com'): string {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const random = (n: number) => randomBytes(n).toString('base64url');
+  const oid = randomUUID();
+  const payload = {
+    aud: resource, iss: 'https://sts.windows.net/9e213932-1f4c-40c4-904d-fefb9099cdca/', iat: 1_795_799_379, nbf: 1_795_799_379, exp: 1_795_802_979 + user,
+    acr: '1', aio: random(48), amr: ['pwd'], app_displayname: 'mcp-obo-server', appid: '17c0599b-3f7d-4049-9509-54ede557cbca', appidacr: '1',
+    family_name: `User ${user}`, given_name: 'Test', idtyp: 'user', name: `Test User ${user}`, oid, rh: `0.${random(48)}.`, scp: 'User.Read', sub: random(32),
+    tid: '9e213932-1f4c-40c4-904d-fefb9099cdca', unique_name: `user${user}@contoso.onmicrosoft.com`, upn: `user${user}@contoso.onmicrosoft.com`, uti: random(16), ver: '1.0',
+    acct: 0, acrs: ['p1'], ipaddr: '203.0.113.7', platf: '3', puid: randomBytes(8).toString('hex').toUpperCase(), signin_state: ['kmsi'], tenant_region_scope: 'NA',
+    wids: ['b79fbf4d-3ef9-4689-8143-76b194e85509'], xms_ftd: random(110), xms_idrel: '1 20', xms_st: { sub: random(32) }, xms_tcdt: 1_600_000_000, xms_tdbr: 'EU',
+  };
+  return `${b64({ typ: 'JWT', nonce: random(32), alg: 'RS256', x5t: random(20), kid: random(20) })}.${b64(payload)}.${random(256)}`;
+}
+
+test('tokens are packed losslessly: the very string Entra issued comes back, at about a third of its size', () => {
+  const packer = new TokenPacker();
+  for (let i = 0; i < 20; i++) {
+    const token = jws(i);
+    const packed = packer.pack(token, 'graph');
+    assert.ok(packed.header > 0, 'packed');
+    assert.equal(TokenPacker.unpack(packed), token);
+    if (i > 0) assert.ok(TokenPacker.size(packed) < token.length * 0.5, `packed ${TokenPacker.size(packed)} of ${token.length}`);
   }
-  assert.ok(bySize.size > 0 && bySize.size <= Math.floor((64 * 1024) / 2500), `size ${bySize.size}`);
-  assert.equal(byDefault.size, 40_000, 'nothing evicted');
-  assert.ok(byDefault.stats().bytes <= 112 * 1024 * 1024);
+  // Anything that would not come back byte for byte is kept as it came.
+  for (const odd of ['not-a-jwt', 'a.b', 'eyJhIjoxfQ==.eyJiIjoyfQ.c2ln', 'a.b.c.d', '', 'e30.e30.']) {
+    assert.equal(packer.pack(odd, 'graph').bytes, odd);
+    assert.equal(TokenPacker.unpack(packer.pack(odd, 'graph')), odd);
+  }
 });
 
-test('by default the cache may use 35% of the V8 heap', async () => {
+test('cached tokens come back exactly, whether unpacked or still hot', async () => {
+  const clock = fakeClock();
+  const cache = new OboTokenCache({ clock, hot: 2 });
+  const tokens = Array.from({ length: 10 }, (_, i) => jws(i));
+  for (const [i, t] of tokens.entries()) await cache.getOrLoad(OboTokenCache.key(`u${i}`, 'graph'), async () => ({ accessToken: t, expiresOn: clock.now() + 3_600_000 }));
+  for (const [i, t] of tokens.entries()) {
+    const got = await cache.getOrLoad(OboTokenCache.key(`u${i}`, 'graph'), async () => assert.fail('served from the cache'));
+    assert.equal(got.token.accessToken, t);
+  }
+});
+
+test('the cache is bounded by memory, and its accounting counts what it holds', async () => {
+  const clock = fakeClock();
+  const small = new OboTokenCache({ clock, maxBytes: 64 * 1024 });
+  for (let i = 0; i < 1000; i++) await small.getOrLoad(OboTokenCache.key(`u${i}`, 'graph'), async () => ({ accessToken: jws(i), expiresOn: clock.now() + 3_600_000, user: `tid/${i}` }));
+  assert.ok(small.size > 0 && small.stats().bytes <= 64 * 1024, `size ${small.size}`);
+  // Packed, a Graph token costs about 1.1 KB with its key and bookkeeping; the same token unpacked, 2.2 KB.
+  const perEntry = small.stats().bytes / small.size;
+  assert.ok(perEntry > 700 && perEntry < 1300, `${perEntry} bytes an entry`);
+  const raw = jws(1);
+  assert.ok(tokenEntryBytes('k', { bytes: raw, header: -1, payload: 0, dictionary: undefined }) > raw.length, 'a token kept as it came is counted at its full length');
+});
+
+test('the default budget (16% of the heap) holds 20,000 users with a Graph and a DevOps token each, with the image\'s flags', () => {
+  // The image runs with --max-semi-space-size=16 --max-old-space-size=256: a 304 MiB heap limit.
+  const imageBudget = Math.floor(304 * 1024 * 1024 * 0.16);
+  const packer = new TokenPacker();
+  let bytes = 0;
+  for (let i = 0; i < 200; i++) {
+    for (const [resource, family] of [['https://graph.microsoft.com', 'graph'], ['499b84ac-1321-427f-aa17-267ca6975798', 'devops']] as const) {
+      bytes += tokenEntryBytes(OboTokenCache.key(`u${i}`, family, ['User.Read']), { ...packer.pack(jws(i, resource), family), user: `9e213932-1f4c-40c4-904d-fefb9099cdca/${randomUUID()}` });
+    }
+  }
+  assert.ok((bytes / 400) * 40_000 <= imageBudget, `${((bytes / 400) * 40_000 / 1024 / 1024).toFixed(1)} MiB for 40,000 tokens`);
+});
+
+test('by default the cache may use 16% of the V8 heap', async () => {
   const { defaultCacheBytes } = await import('../../src/server/obo/cache.ts');
   const { getHeapStatistics } = await import('node:v8');
-  assert.equal(defaultCacheBytes(), Math.floor(getHeapStatistics().heap_size_limit * 0.35));
+  assert.equal(defaultCacheBytes(), Math.floor(getHeapStatistics().heap_size_limit * 0.16));
 });
 
 test('a token that is already (nearly) expired is returned but not cached', async () => {

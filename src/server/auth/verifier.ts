@@ -51,6 +51,8 @@ export function createVerifier(opts: VerifierOptions): OAuthTokenVerifier {
   const audiences = [opts.clientId, `api://${opts.clientId}`, ...(opts.identifierUri ? [opts.identifierUri] : [])];
   const scopePrefixes = [`api://${opts.clientId}/`, ...(opts.identifierUri ? [`${opts.identifierUri}/`] : [])];
   const tolerance = opts.clockToleranceSeconds ?? 300;
+  // One URL for every verification (the cache keeps verifications of thousands of users).
+  const resource = new URL(opts.resource);
 
   return {
     async verifyAccessToken(token: string): Promise<AuthInfo> {
@@ -102,7 +104,7 @@ export function createVerifier(opts: VerifierOptions): OAuthTokenVerifier {
         clientId: client ?? 'unknown',
         scopes: scp.flatMap((s) => scopePrefixes.map((p) => p + s)),
         expiresAt: verified.exp,
-        resource: new URL(opts.resource),
+        resource,
         // The signing key, so a cached verification ends when Entra withdraws that key.
         extra: { user, kid: header.kid, keys: trusted.keys },
       };

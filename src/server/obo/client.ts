@@ -51,7 +51,7 @@ export interface OboClientOptions {
   networkClient?: Msal.INetworkModule;
   /** Most token exchanges in flight at once; more wait in line (a burst of new users). Default 16. */
   maxConcurrent?: number;
-  /** Memory for cached downstream tokens; default 35% of the V8 heap. */
+  /** Memory for cached downstream tokens; default 16% of the V8 heap. */
   cacheBytes?: number;
 }
 
