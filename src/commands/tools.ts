@@ -5,7 +5,10 @@ import { createOutput } from '../cli/output.ts';
 import type { ToolsResult } from '../contract/commands.ts';
 
 export function registerTools(program: Command, ctx: CliContext): void {
-  const tools = program.command('tools').summary('your tools and the packs: list them with their permissions, scaffold one, enable or disable packs');
+  const tools = program
+    .command('tools')
+    .summary('your tools and the packs: list them with their permissions, scaffold one, enable or disable packs')
+    .addHelpText('after', '\nExamples:\n  mcp-obo tools list\n  mcp-obo tools new expense_report\n  mcp-obo tools enable mail devops-work\n  mcp-obo tools disable mail');
 
   tools
     .command('list')
@@ -15,6 +18,7 @@ export function registerTools(program: Command, ctx: CliContext): void {
     .option('--tools <paths...>', 'list these tool modules instead of the deployment\'s')
     .option('--no-consent', 'do not ask Azure which permissions are consented')
     .option('--json', 'print one JSON document')
+    .addHelpText('after', '\nExamples:\n  mcp-obo tools list\n  mcp-obo tools list --packs mail,calendar --no-consent --json')
     .action(async (opts: { deployment?: string; packs?: string; tools?: string[]; consent?: boolean; json?: boolean }) => {
       const [{ listTools, renderTools }, { consentStatus }] = await Promise.all([import('../tools/cli/list.ts'), import('../provision/tool-consent.ts')]);
       const r = await listTools(opts, ctx, (store, sources) => consentStatus(store, sources, ctx));
@@ -27,6 +31,7 @@ export function registerTools(program: Command, ctx: CliContext): void {
     .option('--dir <folder>', 'folder for your tools (default tools)')
     .option('--force', 'replace files that exist')
     .option('--json', 'print one JSON document')
+    .addHelpText('after', '\nExamples:\n  mcp-obo tools new expense_report\n  mcp-obo tools new mail_digest --dir src/tools')
     .action(async (name: string, opts: { dir?: string; force?: boolean; json?: boolean }) => {
       const { newTool } = await import('../tools/cli/new.ts');
       const r = await newTool(ctx.cwd, { name, dir: opts.dir, force: opts.force });
@@ -41,6 +46,7 @@ export function registerTools(program: Command, ctx: CliContext): void {
       .description(`${enable ? 'Adds' : 'Removes'} tool packs in the deployment file; \`mcp-obo provision\` then ${enable ? 'adds their permissions' : 'offers to remove the permissions only they needed'}.`)
       .option('--deployment <name|file>', 'which deployment (default: the only mcp-obo.*.json here)')
       .option('--json', 'print one JSON document')
+      .addHelpText('after', `\nExamples:\n  mcp-obo tools ${verb} mail devops-work\n  mcp-obo tools ${verb} calendar --deployment contoso-prd`)
       .action(async (packs: string[], opts: { deployment?: string; json?: boolean }) => {
         const { setPacks } = await import('../tools/cli/packs.ts');
         const r = await setPacks({ deployment: opts.deployment, packs: packs.flatMap((p) => p.split(',')).filter(Boolean), enable }, ctx);
