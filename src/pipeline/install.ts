@@ -108,6 +108,8 @@ async function fromCheckout(probe: InstallProbe, root: string): Promise<Detected
   const remote = remotes.includes('origin') ? 'origin' : remotes[0];
   if (!remote) return { install: undefined, reason: `${root} is a git checkout without a remote, which a pipeline cannot clone` };
   const url = (await git(['remote', 'get-url', remote])).stdout.trim();
+  // A clone of a clone on this machine (a path or file:// remote) is not something a runner can fetch.
+  if (!/^(https?:\/\/|ssh:\/\/|git:\/\/|[\w.-]+@[\w.-]+:)/.test(url)) return { install: undefined, reason: `${root}'s remote ${remote} is ${url}, a path on this machine, which a pipeline cannot clone` };
   const commit = head.stdout.trim();
   const dirty = (await git(['status', '--porcelain', '--untracked-files=no'])).stdout.trim() !== '';
   return {

@@ -5,9 +5,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { BIN, runCli, serverEnv, startServe } from '../helpers/serve.ts';
 import { cliEnv, scratch } from '../helpers/cli.ts';
@@ -38,7 +39,13 @@ test('init: a missing value is a usage error document, and nothing is asked or w
 
 test('init --github-workflow from a checkout without a remote: nothing is written, and it says how to install mcp-obo', async () => {
   const dir = await scratch();
-  const r = await runCli(['init', '--yes', '--tenant', emu.tenantId, '--subscription', emu.subscriptionId, '--location', 'eastus', '--prefix', 'e2e', '--env', 'dev', '--github-workflow', '--json'], cliEnv(emu, 'nobody'), { cwd: dir });
+  // The checkout mcp-obo runs from, as git sees it: a repository with a commit and no remote (whatever this clone has).
+  const repo = await scratch();
+  const g = ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com'];
+  execFileSync('git', [...g, 'init', '-q', repo]);
+  execFileSync('git', [...g, '-C', repo, 'commit', '-q', '--allow-empty', '-m', 'e2e']);
+  const env = { ...cliEnv(emu, 'nobody'), GIT_DIR: join(repo, '.git') };
+  const r = await runCli(['init', '--yes', '--tenant', emu.tenantId, '--subscription', emu.subscriptionId, '--location', 'eastus', '--prefix', 'e2e', '--env', 'dev', '--github-workflow', '--json'], env, { cwd: dir });
   assert.equal(r.code, 2);
   assert.match(assertContract('init', r.stdout, { ok: false, code: 'usage' }).error.advice, /Installing/);
   assert.deepEqual(await readdir(dir), []);

@@ -139,6 +139,13 @@ test('how mcp-obo was installed, from npm lockfiles: registry, tarball, git, the
   const checkout = await detectInstall({ ...probe(join(root, 'src/mcp-obo')), exists: async () => true, run: async (_f, a) => ({ stdout: a.includes('remote') && a.length === 3 ? '' : 'c'.repeat(40), stderr: '', exitCode: 0 }) }, proj);
   assert.equal(checkout.install, undefined);
   assert.match((checkout as { reason: string }).reason, /without a remote/);
+  // A remote that is a path on this machine (a clone of a clone) is no more reachable from a runner.
+  const gitOut = (a: string[]) => (a.includes('get-url') ? '/home/ada/src/mcp-obo\n' : a.length === 3 && a[2] === 'remote' ? 'origin\n' : a.includes('status') ? '' : 'c'.repeat(40));
+  const local = await detectInstall({ ...probe(join(root, 'src/mcp-obo')), exists: async () => true, run: async (_f, a) => ({ stdout: gitOut(a), stderr: '', exitCode: 0 }) }, proj);
+  assert.equal(local.install, undefined);
+  assert.match((local as { reason: string }).reason, /remote origin is \/home\/ada\/src\/mcp-obo, a path on this machine/);
+  const https = await detectInstall({ ...probe(join(root, 'src/mcp-obo')), exists: async () => true, run: async (_f, a) => ({ stdout: a.includes('get-url') ? 'https://github.com/contoso/mcp-obo.git\n' : gitOut(a), stderr: '', exitCode: 0 }) }, proj);
+  assert.deepEqual(https.install, { kind: 'git', url: 'https://github.com/contoso/mcp-obo.git', commit: 'c'.repeat(40) });
 });
 
 test('--install: a registry version, a tarball in the folder (its sha512 computed), a git commit; nothing else', async () => {
