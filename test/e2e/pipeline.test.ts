@@ -66,6 +66,8 @@ after(() => emu?.close());
 
 test('--dry-run shows the identity, the subjects GitHub will present, the roles, variable and workflow, and changes nothing', async () => {
   const before = emu.requests.length;
+  // What init recorded (how this checkout of mcp-obo can be installed, when its remote says): the dry run must not change it.
+  const installBefore = (await deploymentFile(cwd)).install;
   const r = await runCli(['pipeline', 'github', '--dry-run', '--install', 'mcp-obo@0.1.0', '--json'], env, { cwd, timeoutMs: 60_000 });
   assert.equal(r.code, 0, r.stderr);
   const doc = assertContract('pipeline', r.stdout, { ok: true });
@@ -78,7 +80,7 @@ test('--dry-run shows the identity, the subjects GitHub will present, the roles,
   assert.deepEqual(writes(emu.requests.slice(before)), []);
   assert.ok(!existsSync(join(cwd, WORKFLOW)));
   assert.deepEqual((await gh()).repos['contoso/mcp-server']!.variables, {});
-  assert.equal((await deploymentFile(cwd)).install, undefined, 'a dry run records nothing');
+  assert.deepEqual((await deploymentFile(cwd)).install, installBefore, 'a dry run records nothing');
 });
 
 test('pipeline github: identity, federated credential, Contributor on the group only, repository variable, workflow', async () => {
