@@ -95,9 +95,10 @@ function handleMcp(deps: ToolDeps): RequestHandler {
     registerTools(server, deps);
     // One JSON answer, unless the client asked for progress: notifications need an event stream.
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !wantsProgress(req.body) });
+    // Closing aborts what is still running (the client went away mid-call). After a finished answer
+    // nothing is, and closing would only build the SDK's "Connection closed" error for no one.
     res.on('close', () => {
-      void transport.close();
-      void server.close();
+      if (!res.writableFinished) void server.close();
     });
     try {
       await server.connect(transport);

@@ -36,6 +36,33 @@ export function createLogger(opts: LoggerOptions): Logger {
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
+/**
+ * Lines for a stream, written together once per turn of the event loop: under load one write call
+ * (a system call on a pipe) carries every request's line of that turn instead of one each.
+ * `flush()` writes what is waiting at once (before a last line of another kind, or exit).
+ */
+export function batchedLines(stream: { write(text: string): unknown }): { write(line: string): void; flush(): void } {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    stream.write(text);
+  };
+  return {
+    write(line) {
+      pending.push(`${line}\n`);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}
+
 /** A logger that drops everything (tests, benchmarks). */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 

@@ -3,10 +3,12 @@
  * goes through one undici Agent: keep-alive, and at most `connectionsPerOrigin` connections to
  * each origin (undici keeps a pool per origin), so a burst of new users queues on a few warm
  * connections instead of opening hundreds of TLS handshakes that stall the event loop. Timeouts
- * are the agent's own (no timer per request). msal-node gets it as its network client.
+ * are the agent's own (no timer per request). msal-node gets it as its network client; fetch is
+ * the lean one of request-fetch.ts over the same agent.
  */
 import { Agent, fetch as undiciFetch, type buildConnector, type Dispatcher } from 'undici';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import { requestFetch } from './request-fetch.ts';
 
 /** No response headers from Entra, Graph or DevOps within this long is a timeout. */
 export const OUTBOUND_TIMEOUT_MS = 10_000;
@@ -41,7 +43,8 @@ export function createOutbound(o: OutboundOptions): Outbound {
     bodyTimeout: o.timeoutMs,
     connect: o.connect ?? { timeout: o.timeoutMs },
   });
-  const fetchVia = ((input: string | URL, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
+  const fullFetch = ((input: string | URL, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
+  const fetchVia = requestFetch(agent, fullFetch);
 
   async function send(url: string, method: 'GET' | 'POST', headers: Record<string, string> | undefined, body?: string): Promise<Dispatcher.ResponseData> {
     try {

@@ -1,10 +1,10 @@
 /** `mcp-obo serve`: configuration, then the server until a signal asks it to stop. */
 import type { CliContext } from '../cli/context.ts';
 import { CancelledError } from '../errors.ts';
-import { parseServerConfig, type ServeFlags } from './config.ts';
+import { parseServerConfig, type ServeFlags, type ServerConfig } from './config.ts';
 import { chooseEnvFile, loadEnvFile } from './env-file.ts';
 import { identitySources, overrideWarnings } from './env-sources.ts';
-import { createLogger } from './logger.ts';
+import { batchedLines, createLogger, type Logger } from './logger.ts';
 import { startServer } from './start.ts';
 import { explainListenError } from './listen-error.ts';
 import { readDeployment } from '../state/store.ts';
@@ -35,7 +35,27 @@ export async function runServe(opts: ServeOptions, ctx: CliContext): Promise<voi
   const env = { ...file.values, ...ctx.env };
   const fromDeployment = await deploymentTools(opts, env, choice.file);
   const config = parseServerConfig(env, { port: opts.port, host: opts.host, tools: opts.tools ?? fromDeployment?.modules, packs: opts.packs ?? fromDeployment?.packs.join(','), watch: opts.watch, cwd: ctx.cwd });
-  const logger = createLogger({ level: config.logLevel, write: (line) => ctx.stdout.write(line + '\n') });
+  // Log lines leave once per turn of the event loop; whatever waits is written before anything else is.
+  const lines = batchedLines(ctx.stdout);
+  const logger = createLogger({ level: config.logLevel, write: lines.write });
+  let signal: string;
+  try {
+    signal = await serveUntilSignal(config, logger, file, choice, ctx);
+  } finally {
+    lines.flush();
+  }
+  if (opts.json) ctx.stdout.write(JSON.stringify({ event: 'result', ok: true, signal }) + '\n');
+  // Ctrl-C exits 130, as shells expect of an interrupted program; SIGTERM (a platform stopping it) is a clean stop.
+  if (signal === 'SIGINT') throw Object.assign(new CancelledError('stopped (Ctrl-C); serve saves nothing, so nothing is lost'), { reported: Boolean(opts.json) });
+}
+
+async function serveUntilSignal(
+  config: ServerConfig,
+  logger: Logger,
+  file: Awaited<ReturnType<typeof loadEnvFile>>,
+  choice: Awaited<ReturnType<typeof chooseEnvFile>>,
+  ctx: CliContext,
+): Promise<string> {
   if (file.path) logger.info('config.env_file', { path: file.path, deployment: choice.deployment, ...identitySources(file.values, file.path, ctx.env) });
   if (choice.note) logger.warn('config.env_file_shared', { advice: choice.note });
   // Loud, and for people too (the log is for machines): a value the environment overrides is named, with both sources.
@@ -53,16 +73,13 @@ export async function runServe(opts: ServeOptions, ctx: CliContext): Promise<voi
   const running = await startServer(config, { logger }).catch(async (err: unknown) => {
     throw await explainListenError(err, config.host, config.port);
   });
-  let signal: string;
   try {
     // A failure to load the app after listening ends the process rather than serving only /health.
     const loadFailure = running.ready.then(() => new Promise<never>(() => {}));
-    signal = await Promise.race([shutdown, loadFailure]);
+    const signal = await Promise.race([shutdown, loadFailure]);
     logger.info('server.stopping', { signal });
+    return signal;
   } finally {
     await running.close();
   }
-  if (opts.json) ctx.stdout.write(JSON.stringify({ event: 'result', ok: true, signal }) + '\n');
-  // Ctrl-C exits 130, as shells expect of an interrupted program; SIGTERM (a platform stopping it) is a clean stop.
-  if (signal === 'SIGINT') throw Object.assign(new CancelledError('stopped (Ctrl-C); serve saves nothing, so nothing is lost'), { reported: Boolean(opts.json) });
 }

@@ -173,3 +173,29 @@ test('MCP_OBO_MAX_ACTIVE: a burst of new users is taken in a few at a time, the 
     emu.faults.remove(slowGraph);
   }
 });
+
+test("a client that goes away mid-call cancels the call's downstream request and frees the user's slot", async () => {
+  const s = await serve({ MCP_OBO_USER_CONCURRENCY: '1' });
+  const user = emu.addUser();
+  const token = await emu.mintUserToken({ user });
+  const profile = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'graph_get_profile', arguments: {} } };
+  // Warm the user's Graph token, so the only downstream call left is the one that hangs.
+  assert.equal((await post(s.url, token, profile)).status, 200);
+  const hang = emu.faults.add({ path: '^/v1.0/me$', hang: true, times: 1 });
+  try {
+    const gone = new AbortController();
+    emu.requests.length = 0;
+    const first = fetch(`${s.url}/mcp`, { method: 'POST', signal: gone.signal, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify(profile) }).catch((e: Error) => e);
+    while (!emu.requests.some((r) => r.path.startsWith('/v1.0/me'))) await new Promise((r) => setTimeout(r, 10));
+    gone.abort();
+    assert.ok((await first) instanceof Error);
+    // The hung Graph request holds the user's only slot until the server gives up on it: at once when the
+    // call is cancelled, only after the 10 s outbound timeout otherwise (so this deadline would pass).
+    const second = await fetch(`${s.url}/mcp`, { method: 'POST', signal: AbortSignal.timeout(7000), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify(profile) })
+      .then(async (r) => ({ status: r.status, body: (await r.json()) as { result?: { isError?: boolean } } }));
+    assert.equal(second.status, 200);
+    assert.equal(second.body.result?.isError, undefined);
+  } finally {
+    emu.faults.remove(hang);
+  }
+});

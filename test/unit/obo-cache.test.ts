@@ -168,3 +168,28 @@ test('KeyedLimiter: never more than the limit per key, first come first served, 
   assert.deepEqual(order.slice(0, 2).sort(), [0, 1]);
   assert.equal(limiter.size, 0, 'idle keys are forgotten');
 });
+
+test("a cached token takes none of the user's slots; an exchange waits for one", async () => {
+  const { KeyedLimiter } = await import('../../src/server/limits.ts');
+  const { createOboClient } = await import('../../src/server/obo/client.ts');
+  const { silentLogger } = await import('../../src/server/logger.ts');
+  const clock = fakeClock();
+  const cache = new OboTokenCache({ clock });
+  const target = { resource: 'graph', scopes: ['User.Read'] };
+  cache.put(OboTokenCache.key('cached-user', 'graph', target.scopes), { accessToken: 'from-cache', expiresOn: clock.now() + 3_600_000 });
+  // No Entra behind this client: an exchange would fail, so only the cache can answer.
+  const obo = createOboClient({ clientId: 'c', authority: 'https://login.invalid/t', authorityMetadata: async () => { throw new Error('no Entra here'); }, credential: { clientSecret: 's' }, graphEndpoint: 'https://graph.invalid', clock, logger: silentLogger, cache });
+  const limiter = new KeyedLimiter(1);
+  const slot = <T>(task: () => Promise<T>) => limiter.run('user', task);
+  let release!: () => void;
+  const busy = limiter.run('user', () => new Promise<void>((r) => (release = r)));
+  assert.equal(await obo.getToken('cached-user', target, { slot }), 'from-cache', 'served while the only slot is busy');
+  let exchangeStarted = false;
+  const exchanging = obo.getToken('new-user', target, { slot: (task) => slot(() => ((exchangeStarted = true), task())) }).catch((e: Error) => e);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(exchangeStarted, false, 'the exchange waits for the slot');
+  release();
+  await busy;
+  assert.ok((await exchanging) instanceof Error);
+  assert.equal(exchangeStarted, true);
+});

@@ -11,7 +11,7 @@
  * bytes a user (`entryBytes`), so the default budget (3% of the V8 heap, 9 MiB with the image's
  * settings) holds some 23,000 users. Hit rates are reported by `stats()`.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import { LRUCache } from 'lru-cache';
 import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
@@ -72,7 +72,7 @@ export class VerifiedTokenCache {
 
   /** The token's SHA-256 as a one-byte string of 32 characters (not 43 base64url ones: there are thousands). */
   static key(token: string): string {
-    return createHash('sha256').update(token).digest().toString('latin1');
+    return hash('sha256', token, 'binary');
   }
 
   /** The verification remembered for this token, if still valid now (epoch ms). */

@@ -39,7 +39,8 @@ export function authorizedFetch(deps: AccessDeps, caller: Caller, target: OboTar
   const service = apiName(target.resource);
   const maxRetryAfterMs = deps.maxRetryAfterMs ?? 5000;
   const limited = <T>(task: () => Promise<T>) => deps.limiter.run(who, task);
-  const token = (claims?: string) => limited(() => deps.obo.getToken(caller.assertion, target, { user: who, ...(claims ? { claims } : {}) }));
+  // Only an exchange takes one of the user's slots: a cached token is no downstream call.
+  const token = (claims?: string) => deps.obo.getToken(caller.assertion, target, { user: who, slot: limited, ...(claims ? { claims } : {}) });
 
   const send = async (url: string | URL, init: RequestInit, bearer: string): Promise<Response> => {
     const headers = new Headers(init.headers);

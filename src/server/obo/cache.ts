@@ -8,7 +8,7 @@
  * (MCP_OBO_CACHE_MB sets it): about 1.1 KB a token, so the image's 304 MiB heap holds some 44,000
  * tokens (20,000 users with a Graph and a DevOps token each). Hit rates are reported by `stats()`.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../clock.ts';
@@ -75,7 +75,7 @@ export class OboTokenCache {
    * The digest is its 32 bytes as a one-byte string (not 43 base64url characters: there are 40,000 of them).
    */
   static key(assertion: string, resource: string, scopes: readonly string[] = []): string {
-    return `${createHash('sha256').update(assertion).digest().toString('latin1')}|${encodeURIComponent(resource)}|${[...new Set(scopes)].sort().join(' ')}`;
+    return `${hash('sha256', assertion, 'binary')}|${encodeURIComponent(resource)}|${[...new Set(scopes)].sort().join(' ')}`;
   }
 
   get size(): number {

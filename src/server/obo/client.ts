@@ -24,6 +24,8 @@ export interface OboOptions {
   user?: string;
   /** A claims challenge from the API (Continuous Access Evaluation): skip the cache and ask Entra with it. */
   claims?: string;
+  /** Runs an exchange when one is needed (the user's downstream slot, limits.ts); a cached token takes none. */
+  slot?: <T>(task: () => Promise<T>) => Promise<T>;
 }
 
 export interface OboClient {
@@ -125,14 +127,15 @@ export function createOboClient(opts: OboClientOptions): OboClient & { cache: Ob
     },
     async getToken(assertion, target, o = {}) {
       const key = OboTokenCache.key(assertion, target.resource, target.scopes);
+      const run = o.slot ?? (<T>(task: () => Promise<T>) => task());
       try {
         if (o.claims) {
           // A challenged token must never come back from the cache; the fresh one may be cached again.
-          const fresh = await exchange(assertion, target, o);
+          const fresh = await run(() => exchange(assertion, target, o));
           cache.put(key, fresh);
           return fresh.accessToken;
         }
-        const { token } = await cache.getOrLoad(key, () => exchange(assertion, target, o));
+        const { token } = await cache.getOrLoad(key, () => run(() => exchange(assertion, target, o)));
         return token.accessToken;
       } catch (err) {
         const oboErr = toOboError(err, describe(target));
