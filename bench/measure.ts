@@ -48,9 +48,13 @@ export interface LoadResult {
   errors: number;
 }
 
-/** POSTs `body` to `url` from `connections` connections for `seconds`. */
-export async function load(url: string, body: string, headers: Record<string, string>, connections: number, seconds: number): Promise<LoadResult> {
-  const r = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body, connections, duration: seconds });
+/** POSTs `body` to `url` from `connections` connections for `seconds`; a list of header sets is used in turn (one per user). */
+export async function load(url: string, body: string, headers: Record<string, string> | Record<string, string>[], connections: number, seconds: number): Promise<LoadResult> {
+  const sets = Array.isArray(headers) ? headers : [headers];
+  let next = 0;
+  const base = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  const requests: autocannon.Request[] | undefined = sets.length > 1 ? [{ setupRequest: (req) => ({ ...req, headers: { ...base, ...sets[next++ % sets.length] } }) }] : undefined;
+  const r = await autocannon({ url, method: 'POST', headers: { ...base, ...sets[0] }, body, connections, duration: seconds, ...(requests ? { requests } : {}) });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, errors: r.errors + r.timeouts + r.non2xx };
 }
 

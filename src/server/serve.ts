@@ -7,8 +7,6 @@ import { identitySources, overrideWarnings } from './env-sources.ts';
 import { batchedLines, createLogger, type Logger } from './logger.ts';
 import { startServer } from './start.ts';
 import { explainListenError } from './listen-error.ts';
-import { readDeployment } from '../state/store.ts';
-import { projectTools } from '../tools/project.ts';
 
 export interface ServeOptions extends ServeFlags {
   envFile?: string;
@@ -25,6 +23,8 @@ export interface ServeOptions extends ServeFlags {
 async function deploymentTools(opts: ServeOptions, env: Record<string, string | undefined>, deploymentFile: string | undefined): Promise<{ packs: string[]; modules: string[] } | undefined> {
   if (opts.packs !== undefined || opts.tools?.length || env.MCP_OBO_TOOL_PACKS !== undefined || env.MCP_OBO_TOOLS !== undefined) return undefined;
   if (!deploymentFile) return undefined;
+  // Loaded only here: the deployment file's schema (zod) is not needed to serve from the environment alone.
+  const [{ readDeployment }, { projectTools }] = await Promise.all([import('../state/store.ts'), import('../tools/project.ts')]);
   const d = await readDeployment(deploymentFile);
   return d.tools ? projectTools(deploymentFile, d) : undefined;
 }

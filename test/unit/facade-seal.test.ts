@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createSealer, parseFacadeKey, UnsealError } from '../../src/server/facade/seal.ts';
+import { createSealer, UnsealError } from '../../src/server/facade/seal.ts';
+import { parseFacadeKey } from '../../src/server/facade/key.ts';
 import { DEFAULT_REDIRECT_URIS, parseRedirectAllowList, redirectAllowed, RedirectUriError } from '../../src/server/facade/redirects.ts';
 import { checkClientIdUrl, isPublicAddress } from '../../src/server/facade/cimd.ts';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Step } from '../types.ts';
 import { ensureGitIgnored, envLocalHeader, updateEnvFile } from '../../state/env-local.ts';
 import { readDeploymentEnv } from '../../state/env-migrate.ts';
-import { parseFacadeKey } from '../../server/facade/seal.ts';
+import { parseFacadeKey } from '../../server/facade/key.ts';
 
 export const facadeKeyStep: Step = {
   id: 'facadeKey',

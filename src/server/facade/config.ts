@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../../errors.ts';
 import { parseRedirectAllowList, RedirectUriError } from './redirects.ts';
-import { parseFacadeKey } from './seal.ts';
+import { parseFacadeKey } from './key.ts';
 
 export type AuthConfig =
   | { mode: 'entra' }

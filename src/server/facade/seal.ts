@@ -91,10 +91,3 @@ export function createSealer(current: Buffer, previous?: Buffer, now: () => numb
   };
 }
 
-/** A facade key from its base64 text: exactly 32 bytes, else undefined. */
-export function parseFacadeKey(text: string): Buffer | undefined {
-  const t = text.trim();
-  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(t)) return undefined;
-  const bytes = Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-  return bytes.length === 32 ? bytes : undefined;
-}
