@@ -24,7 +24,8 @@ import type { Dispatcher } from 'undici';
 const MAX_REDIRECTS = 20;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
-const NORMALIZED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
+// The methods fetch upper-cases (PATCH is not one of them: fetch.spec.whatwg.org, "normalize a method").
+const NORMALIZED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const BODY_HEADERS = ['content-encoding', 'content-language', 'content-location', 'content-type', 'content-length'];
 const CROSS_ORIGIN_DROPPED = ['authorization', 'proxy-authorization', 'cookie'];
 const decoders: Record<string, (b: Buffer) => Promise<Buffer>> = {
