@@ -42,7 +42,7 @@ const LOAD_STEPS = [
   () => import('undici'),
   () => import('jose'),
   () => import('@microsoft/microsoft-graph-client'),
-  () => import('@azure/msal-node'),
+  () => import('./obo/msal.ts').then((m) => m.loadMsal()),
 ];
 
 /** The server was closed while its app was still loading: the rest is not loaded, nothing more is logged. */

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import { OboTokenCache, type CachedToken } from './cache.ts';
 import { OboError, toOboError } from './errors.ts';
 import { KeyedLimiter } from '../limits.ts';
+import { loadMsal } from './msal.ts';
 
 export const DEVOPS_RESOURCE_ID = '499b84ac-1321-427f-aa17-267ca6975798';
 
@@ -81,7 +82,7 @@ export function createOboClient(opts: OboClientOptions): OboClient & { cache: Ob
   let msal: Promise<typeof Msal> | undefined;
 
   async function exchange(assertion: string, target: OboTarget, o: OboOptions): Promise<CachedToken> {
-    msal ??= import('@azure/msal-node');
+    msal ??= loadMsal();
     const { ConfidentialClientApplication, LogLevel } = await msal;
     const started = opts.clock.now();
     const cca = new ConfidentialClientApplication({
@@ -118,7 +119,7 @@ export function createOboClient(opts: OboClientOptions): OboClient & { cache: Ob
   return {
     cache,
     warm() {
-      msal ??= import('@azure/msal-node');
+      msal ??= loadMsal();
       return msal.then(() => undefined);
     },
     evictUser(user, resource) {

@@ -7,11 +7,12 @@
  */
 import type { INetworkModule, ManagedIdentityApplication } from '@azure/msal-node';
 import { OboError } from './errors.ts';
+import { loadMsal } from './msal.ts';
 
 export function managedIdentityAssertion(miClientId: string, tokenExchangeAudience: string, networkClient?: INetworkModule): () => Promise<string> {
   let app: Promise<ManagedIdentityApplication> | undefined;
   return async () => {
-    app ??= import('@azure/msal-node').then(
+    app ??= loadMsal().then(
       ({ ManagedIdentityApplication }) => new ManagedIdentityApplication({ managedIdentityIdParams: { userAssignedClientId: miClientId }, ...(networkClient ? { system: { networkClient } } : {}) }),
     );
     try {
