@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger } from '../../src/server/logger.ts';
+import { batchedLines, createLogger } from '../../src/server/logger.ts';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4eXoiLCJhdWQiOiJ5In0.c2lnbmF0dXJlLWJ5dGVz';
 
@@ -41,4 +41,19 @@ test('secret fields are dropped at any depth and JWT-shaped strings are masked',
   assert.equal(parsed.message, 'msal said [redacted-jwt] was bad');
   assert.equal(parsed.error, 'failed with [redacted-jwt]');
   assert.deepEqual(parsed.nested, { list: ['value [redacted-jwt]'] });
+});
+
+test('batchedLines: the lines of one turn of the event loop leave in one write, in order; flush() writes what waits at once', async () => {
+  const writes: string[] = [];
+  const lines = batchedLines({ write: (t: string) => writes.push(t) });
+  lines.write('a');
+  lines.write('b');
+  assert.deepEqual(writes, [], 'nothing before the turn ends');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(writes, ['a\nb\n']);
+  lines.write('c');
+  lines.flush();
+  assert.deepEqual(writes, ['a\nb\n', 'c\n']);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(writes.length, 2, 'a flushed line is not written twice');
 });
