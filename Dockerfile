@@ -30,7 +30,8 @@ ENV NODE_ENV=production
 # costs memory. A 256 MiB old space leaves the caches room without crowding the limit: the token
 # cache takes 16% of the heap (48 MiB, packed tokens of ~1.1 KB: 20,000 users with a Graph and a DevOps
 # token each) and verified tokens 3% (9 MiB, ~0.35 KB a user); `npm run bench` measured RSS 218-234 MiB
-# after 10,000 users and 244-264 MiB after 20,000 (two runs, 2026-11-27). The cgroup never came near 512 MiB.
+# after 10,000 users and 244-264 MiB after 20,000 (two runs, 2026-11-27), 205-227 and 236-259 MiB in two
+# later runs; a semi-space of 8 MiB gave 208 and 239 MiB, no flatter (1.15x). The cgroup never came near 512 MiB.
 # `deploy --memory` scales both.
 ENV NODE_OPTIONS="--max-semi-space-size=16 --max-old-space-size=256"
 WORKDIR /app
