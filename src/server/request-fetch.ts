@@ -15,10 +15,11 @@
  *   - failures as fetch reports them: `TypeError('fetch failed')` with the cause (timeouts keep
  *     undici's codes), and an aborted signal's reason.
  * Anything else (a Request object, a stream or form body) goes to undici's fetch unchanged.
- * Bodies are read whole before the Response is made: tool results are capped far below memory.
+ * Answers up to 256 KB are read whole before the Response is made (cheaper than a stream); larger
+ * ones stream, so a capped reader (the files pack reads at most 1 MiB) never holds a whole file.
  */
-import { promisify } from 'node:util';
-import { brotliDecompress, gunzip, inflate } from 'node:zlib';
+import { pipeline, type Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 
 const MAX_REDIRECTS = 20;
@@ -28,12 +29,12 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 const NORMALIZED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const BODY_HEADERS = ['content-encoding', 'content-language', 'content-location', 'content-type', 'content-length'];
 const CROSS_ORIGIN_DROPPED = ['authorization', 'proxy-authorization', 'cookie'];
-const decoders: Record<string, (b: Buffer) => Promise<Buffer>> = {
-  gzip: promisify(gunzip),
-  'x-gzip': promisify(gunzip),
-  deflate: promisify(inflate),
-  br: promisify(brotliDecompress),
-};
+const decoders: Record<string, () => NodeJS.ReadWriteStream> = { gzip: createGunzip, 'x-gzip': createGunzip, deflate: createInflate, br: createBrotliDecompress };
+/**
+ * Answers up to this size are read whole (nearly all: a few KB of JSON); a larger one is handed on as
+ * a stream, so a caller that stops reading (a capped download) never makes the server hold the rest.
+ */
+const BUFFERED_BYTES = 256 * 1024;
 
 type Body = string | Uint8Array | undefined;
 
@@ -95,10 +96,10 @@ async function send(dispatcher: Dispatcher, url: URL, req: Outgoing, redirects: 
     if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
     else responseHeaders.append(name, value);
   }
-  let body: Buffer | null = null;
+  let body: Buffer | ReadableStream<Uint8Array> | null = null;
   try {
     if (req.method === 'HEAD' || NULL_BODY.has(res.statusCode)) await res.body.dump();
-    else body = await decode(Buffer.from(await res.body.arrayBuffer()), header(res.headers, 'content-encoding'), req.headers['accept-encoding']);
+    else body = await bodyOf(decoded(res.body, header(res.headers, 'content-encoding'), req.headers['accept-encoding']));
   } catch (err) {
     if (req.signal?.aborted) throw req.signal.reason;
     throw new TypeError('fetch failed', { cause: err });
@@ -144,10 +145,41 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
 }
 
 /** Undo the content codings the caller asked for, last applied first (as fetch does); others are left as they came. */
-async function decode(body: Buffer, encoding: string | undefined, accepted: string | undefined): Promise<Buffer> {
-  if (!encoding || !accepted || body.length === 0) return body;
+function decoded(body: Readable, encoding: string | undefined, accepted: string | undefined): Readable {
+  if (!encoding || !accepted) return body;
   const codings = encoding.toLowerCase().split(',').map((c) => c.trim()).filter((c) => c && c !== 'identity').reverse();
-  if (!codings.every((c) => decoders[c])) return body;
-  for (const c of codings) body = await decoders[c]!(body);
-  return body;
+  if (codings.length === 0 || !codings.every((c) => decoders[c])) return body;
+  // The callback only takes the error: the last stream carries it to whoever reads.
+  return pipeline([body, ...codings.map((c) => decoders[c]!())], () => {}) as unknown as Readable;
+}
+
+/** The whole body when it is small, else a stream that starts with what was read and goes on with the rest. */
+async function bodyOf(stream: Readable): Promise<Buffer | ReadableStream<Uint8Array>> {
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  while (size <= BUFFERED_BYTES) {
+    const r = await it.next();
+    if (r.done) return Buffer.concat(chunks, size);
+    chunks.push(r.value);
+    size += r.value.length;
+  }
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const c of chunks.splice(0)) controller.enqueue(c);
+    },
+    async pull(controller) {
+      try {
+        const r = await it.next();
+        if (r.done) controller.close();
+        else controller.enqueue(r.value);
+      } catch (err) {
+        controller.error(err);
+      }
+    },
+    // The caller stopped reading: the rest is not downloaded (the connection is given up).
+    async cancel() {
+      await it.return?.();
+    },
+  });
 }

@@ -20,6 +20,7 @@ let thereUrl: string;
 const seen: Seen[] = [];
 const agent = new Agent({ headersTimeout: 300 });
 let fallbackCalls = 0;
+let endlessClosed = false;
 const lean = requestFetch(agent, ((input: string | URL, init?: RequestInit) => {
   fallbackCalls++;
   return undiciFetch(input as string, { ...(init as object), dispatcher: agent });
@@ -34,6 +35,13 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (u.pathname === '/gzip') return void res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'application/json' }).end(gzipSync('{"zipped":true}'));
   if (u.pathname === '/empty') return void res.writeHead(204).end();
   if (u.pathname === '/slow') return void setTimeout(() => res.writeHead(200).end('late'), 2000);
+  if (u.pathname === '/endless') {
+    // 400 KB, then nothing more and no end: only a streamed body can be read.
+    res.writeHead(200, { 'content-type': 'text/plain' }).write(Buffer.alloc(400 * 1024, 'a'));
+    req.socket.once('close', () => (endlessClosed = true));
+    return;
+  }
+  if (u.pathname === '/gzip-big') return void res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'text/plain' }).end(gzipSync(Buffer.alloc(1024 * 1024, 'b')));
   res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'] }).end(JSON.stringify({ method: req.method, body }));
 }
 
@@ -146,4 +154,18 @@ test('a Request object or a streamed body goes to the full fetch', async () => {
   await lean(`${hereUrl}/echo`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
   assert.equal(fallbackCalls - before, 2);
   assert.deepEqual(seen.at(-1)!.body, 's');
+});
+
+test('a large answer streams: a reader that stops early ends the download, and it is never held whole', { timeout: 10_000 }, async () => {
+  const res = await lean(`${hereUrl}/endless`);
+  const reader = res.body!.getReader();
+  let read = 0;
+  while (read < 300 * 1024) read += (await reader.read()).value!.length;
+  await reader.cancel();
+  for (let i = 0; i < 100 && !endlessClosed; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(endlessClosed, true, 'the connection is given up');
+  const big = await lean(`${hereUrl}/gzip-big`, { headers: { 'accept-encoding': 'gzip' } });
+  const text = await big.text();
+  assert.equal(text.length, 1024 * 1024);
+  assert.ok(/^b+$/.test(text));
 });
