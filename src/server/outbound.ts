@@ -25,8 +25,6 @@ export interface OutboundOptions {
 export interface Outbound {
   /** fetch through the agent (discovery, keys, the facade's token requests). */
   fetch: typeof fetch;
-  /** A lean GET for the hot path: status, headers and the raw body text. */
-  get(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>;
   /** msal-node's network client, over the same agent. */
   msalNetwork: INetworkModule;
   close(): Promise<void>;
@@ -46,6 +44,7 @@ export function createOutbound(o: OutboundOptions): Outbound {
   const fullFetch = ((input: string | URL, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
   const fetchVia = requestFetch(agent, fullFetch);
 
+  // msal's requests: it wants status, flat headers and the parsed JSON body, not a Response.
   async function send(url: string, method: 'GET' | 'POST', headers: Record<string, string> | undefined, body?: string): Promise<Dispatcher.ResponseData> {
     try {
       return await agent.request({ origin: new URL(url).origin, path: url.slice(new URL(url).origin.length) || '/', method, headers, body });
@@ -67,10 +66,6 @@ export function createOutbound(o: OutboundOptions): Outbound {
 
   return {
     fetch: fetchVia,
-    async get(url, headers) {
-      const res = await send(url, 'GET', headers);
-      return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
-    },
     msalNetwork: {
       sendGetRequestAsync: (url, options) => msal(url, 'GET', options),
       sendPostRequestAsync: (url, options) => msal(url, 'POST', options),

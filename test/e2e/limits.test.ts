@@ -29,6 +29,35 @@ const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params
 const post = (url: string, token: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify(body) });
 
+/** The most requests in flight at any moment (a sweep over arrivals and completions). */
+function peakInFlight(calls: RequestLogEntry[]): number {
+  const events = calls.flatMap((c) => [[c.startedAt, 1], [c.endedAt!, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let peak = 0;
+  let now = 0;
+  for (const [, delta] of events) peak = Math.max(peak, (now += delta));
+  return peak;
+}
+
+/**
+ * `users` new users ask for their profile at once (keys and discovery fetched before), with Entra's token
+ * endpoint and Graph slowed by `delayMs`: how many failed, and the requests the emulator finished.
+ */
+async function profileBurst(s: ServeProcess, users: number, delayMs: number): Promise<{ failed: number; outbound: RequestLogEntry[] }> {
+  const slowToken = emu.faults.add({ path: '/oauth2/v2.0/token$', delayMs });
+  const slowGraph = emu.faults.add({ path: '^/v1.0/me', delayMs });
+  try {
+    const tokens = await Promise.all(Array.from({ length: users }, async () => emu.mintUserToken({ user: emu.addUser() })));
+    await post(s.url, tokens[0]!, { jsonrpc: '2.0', id: 0, method: 'tools/list' });
+    emu.requests.length = 0;
+    const profile = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'graph_get_profile', arguments: {} } };
+    const answers = await Promise.all(tokens.map(async (t) => (await post(s.url, t, profile)).json() as Promise<{ result?: { isError?: boolean } }>));
+    return { failed: answers.filter((a) => !a.result || a.result.isError).length, outbound: emu.requests.filter((r) => r.endedAt !== undefined) };
+  } finally {
+    emu.faults.remove(slowToken);
+    emu.faults.remove(slowGraph);
+  }
+}
+
 /** Downstream calls (Graph and DevOps) made for a user, from the bearer tokens the emulator received. */
 function downstream(log: RequestLogEntry[], oid: string): RequestLogEntry[] {
   return log.filter((r) => (r.path.startsWith('/v1.0/me') || r.path.startsWith('/devops/')) && JSON.parse(Buffer.from(String(r.headers.authorization ?? '..').split('.')[1] ?? '', 'base64url').toString() || '{}').oid === oid);
@@ -81,11 +110,7 @@ test('one user never has more than MCP_OBO_USER_CONCURRENCY downstream calls in 
     assert.equal(res.status, 200);
     const calls = downstream(emu.requests, user.oid).filter((r) => r.endedAt !== undefined);
     assert.ok(calls.length >= 6, `${calls.length} calls`);
-    // The most calls in flight at any moment (a sweep over arrivals and completions).
-    const events = calls.flatMap((c) => [[c.startedAt, 1], [c.endedAt!, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    let peak = 0;
-    let now = 0;
-    for (const [, delta] of events) peak = Math.max(peak, (now += delta));
+    const peak = peakInFlight(calls);
     const t0 = Math.min(...calls.map((c) => c.startedAt));
     assert.ok(peak <= 2, `peak ${peak} concurrent downstream calls for one user: ${calls.map((c) => `${c.path.slice(0, 20)} ${(c.startedAt - t0).toFixed(0)}-${(c.endedAt! - t0).toFixed(0)}`).join('; ')}`);
   } finally {
@@ -126,52 +151,22 @@ test('an unsupported Content-Encoding is a 415 with a JSON-RPC error, not a 500;
 
 test('a burst of new users shares MCP_OBO_MAX_CONNECTIONS keep-alive connections to Entra and Graph; nobody fails', async () => {
   const s = await serve({ MCP_OBO_MAX_CONNECTIONS: '4', MCP_OBO_RATE_LIMIT: '0' });
-  const slowToken = emu.faults.add({ path: '/oauth2/v2.0/token$', delayMs: 40 });
-  const slowGraph = emu.faults.add({ path: '^/v1.0/me', delayMs: 40 });
-  try {
-    const tokens = await Promise.all(Array.from({ length: 60 }, async () => emu.mintUserToken({ user: emu.addUser() })));
-    await post(s.url, tokens[0]!, { jsonrpc: '2.0', id: 0, method: 'tools/list' }); // keys and discovery, before the burst
-    emu.requests.length = 0;
-    const profile = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'graph_get_profile', arguments: {} } };
-    const answers = await Promise.all(tokens.map(async (t) => (await post(s.url, t, profile)).json() as Promise<{ result?: { isError?: boolean } }>));
-    assert.equal(answers.filter((a) => !a.result || a.result.isError).length, 0, 'every new user got their profile');
-    const outbound = emu.requests.filter((r) => r.endedAt !== undefined);
-    assert.ok(outbound.length >= 120, `${outbound.length} requests (an exchange and a Graph call per user)`);
-    const events = outbound.flatMap((c) => [[c.startedAt, 1], [c.endedAt!, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    let peak = 0;
-    let now = 0;
-    for (const [, delta] of events) peak = Math.max(peak, (now += delta));
-    // One request per connection at a time (no pipelining): in flight <= connections <= the cap.
-    assert.ok(peak <= 4, `peak ${peak} requests in flight to the emulator's origin`);
-  } finally {
-    emu.faults.remove(slowToken);
-    emu.faults.remove(slowGraph);
-  }
+  const { failed, outbound } = await profileBurst(s, 60, 40);
+  assert.equal(failed, 0, 'every new user got their profile');
+  assert.ok(outbound.length >= 120, `${outbound.length} requests (an exchange and a Graph call per user)`);
+  const peak = peakInFlight(outbound);
+  // One request per connection at a time (no pipelining): in flight <= connections <= the cap.
+  assert.ok(peak <= 4, `peak ${peak} requests in flight to the emulator's origin`);
 });
 
 test('MCP_OBO_MAX_ACTIVE: a burst of new users is taken in a few at a time, the rest wait in line; nobody fails', async () => {
   const s = await serve({ MCP_OBO_MAX_ACTIVE: '3', MCP_OBO_MAX_EXCHANGES: '64', MCP_OBO_MAX_CONNECTIONS: '64', MCP_OBO_RATE_LIMIT: '0' });
-  const slowToken = emu.faults.add({ path: '/oauth2/v2.0/token$', delayMs: 30 });
-  const slowGraph = emu.faults.add({ path: '^/v1.0/me', delayMs: 30 });
-  try {
-    const tokens = await Promise.all(Array.from({ length: 30 }, async () => emu.mintUserToken({ user: emu.addUser() })));
-    await post(s.url, tokens[0]!, { jsonrpc: '2.0', id: 0, method: 'tools/list' });
-    emu.requests.length = 0;
-    const profile = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'graph_get_profile', arguments: {} } };
-    const answers = await Promise.all(tokens.map(async (t) => (await post(s.url, t, profile)).json() as Promise<{ result?: { isError?: boolean } }>));
-    assert.equal(answers.filter((a) => !a.result || a.result.isError).length, 0, 'every new user got their profile');
-    const outbound = emu.requests.filter((r) => r.endedAt !== undefined);
-    assert.ok(outbound.length >= 60, `${outbound.length} requests (an exchange and a Graph call per user)`);
-    const events = outbound.flatMap((c) => [[c.startedAt, 1], [c.endedAt!, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    let peak = 0;
-    let now = 0;
-    for (const [, delta] of events) peak = Math.max(peak, (now += delta));
-    // Each request makes its exchange, then its Graph call: 3 requests at a time are at most 3 outbound calls at a time.
-    assert.ok(peak <= 3, `peak ${peak} requests in flight to the emulator's origin`);
-  } finally {
-    emu.faults.remove(slowToken);
-    emu.faults.remove(slowGraph);
-  }
+  const { failed, outbound } = await profileBurst(s, 30, 30);
+  assert.equal(failed, 0, 'every new user got their profile');
+  assert.ok(outbound.length >= 60, `${outbound.length} requests (an exchange and a Graph call per user)`);
+  const peak = peakInFlight(outbound);
+  // Each request makes its exchange, then its Graph call: 3 requests at a time are at most 3 outbound calls at a time.
+  assert.ok(peak <= 3, `peak ${peak} requests in flight to the emulator's origin`);
 });
 
 test("a client that goes away mid-call cancels the call's downstream request and frees the user's slot", async () => {
