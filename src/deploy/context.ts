@@ -8,12 +8,11 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import { UsageError } from '../errors.ts';
 import { isSecretFile } from './secret-files.ts';
 
-/** The installed package's root (dist/deploy/context.js → ../../). */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { PACKAGE_ROOT };
 
 /** What the bundled Dockerfile copies; all of it ships in the npm package. */
 const PACKAGE_FILES = ['Dockerfile', '.dockerignore', 'package.json', 'npm-shrinkwrap.json', 'bin', 'dist'];

@@ -5,10 +5,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.ts';
 import { writeFileAtomic } from '../state/store.ts';
 
-export const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
+export const TEMPLATES = packagePath('templates');
 
 export async function vscodeEntry(serverName: string, url: string): Promise<Record<string, unknown>> {
   const template = await readFile(join(TEMPLATES, 'vscode-mcp.json'), 'utf8');

@@ -7,15 +7,14 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { InstallInfo } from '../state/deployment.ts';
 import type { Run } from '../token/acquire.ts';
 import { UsageError } from '../errors.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
 export type { InstallInfo };
 
-/** The running package's folder (dist/pipeline/install.js → ../../). */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { PACKAGE_ROOT };
 
 export interface InstallProbe {
   /** The running package's folder (symbolic links resolved, as Node loads it). */

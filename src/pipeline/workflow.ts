@@ -5,12 +5,12 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
 import { shellQuote } from '../cli/shell.ts';
 import type { Deployment, InstallInfo } from '../state/deployment.ts';
 import { deploymentFileName } from '../state/deployment.ts';
 import { writeFileAtomic } from '../state/store.ts';
+import { packagePath } from '../package-root.ts';
 
 export interface WorkflowInput {
   deployment: Deployment;
@@ -171,7 +171,7 @@ export async function renderWorkflow(w: WorkflowInput): Promise<string> {
         indent(checkStep(name), 6),
       ].join('\n')
     : '';
-  const template = await readFile(fileURLToPath(new URL('../../templates/github-deploy.yml', import.meta.url)), 'utf8');
+  const template = await readFile(packagePath('templates', 'github-deploy.yml'), 'utf8');
   const values: Record<string, string> = {
     DEPLOYMENT_FILE: file,
     DEPLOYMENT: name,

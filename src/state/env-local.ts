@@ -6,10 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { refuseNonRegular, writeFileAtomic } from './store.ts';
 import { SERVER_NAMES } from '../server/identity-names.ts';
+import { packagePath } from '../package-root.ts';
 
 /** The env file of versions before per-deployment files, and `serve`'s default outside a deployment folder. */
 export const ENV_LOCAL = '.env.local';
@@ -32,7 +32,7 @@ export async function envFileSlug(path: string): Promise<string | undefined> {
 
 /** The comment block that opens the file, from templates/env.local; `slug` is prefix-env-id. */
 export async function envLocalHeader(slug: string): Promise<string> {
-  const template = await readFile(fileURLToPath(new URL('../../templates/env.local', import.meta.url)), 'utf8');
+  const template = await readFile(packagePath('templates', 'env.local'), 'utf8');
   return template.replaceAll('{{DEPLOYMENT}}', slug).replaceAll('{{NAME}}', slug.split('-').slice(0, 2).join('-')).trimEnd();
 }
 

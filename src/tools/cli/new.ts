@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../errors.ts';
 import { writeFileAtomic } from '../../state/store.ts';
+import { packagePath } from '../../package-root.ts';
 
 export interface NewToolOptions {
   name: string;
@@ -25,7 +25,7 @@ export interface NewToolResult {
   next: string[];
 }
 
-const TEMPLATES = fileURLToPath(new URL('../../../templates/tool/', import.meta.url));
+const TEMPLATES = packagePath('templates', 'tool');
 const NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 export async function newTool(cwd: string, o: NewToolOptions): Promise<NewToolResult> {
