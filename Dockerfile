@@ -12,10 +12,18 @@ ARG NODE_IMAGE=mcr.microsoft.com/mirror/docker/library/node:24-bookworm-slim@sha
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 # dist/image holds what `serve` needs, pruned from npm-shrinkwrap.json by `npm run build`
-# (.ci/image-deps.ts): 116 packages, 26.9 MB in node_modules, where the whole CLI tree was
+# (.ci/image-deps.ts): 120 packages, 30.7 MB in node_modules, where the whole CLI tree was
 # 209 packages and 91.1 MB (`npm ci --omit=dev` of each lock, file bytes; measured 2026-11-27).
 COPY dist/image/package.json dist/image/npm-shrinkwrap.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# The compiled package with only the chunks of the bundled CLI that `serve` loads (dist/bundle/serve.json,
+# written by `npm run build`; .ci/bundle.ts): the other commands' code stays out of the image, and the
+# SBOM lists the packages whose code those chunks hold.
+FROM ${NODE_IMAGE} AS app
+WORKDIR /app
+COPY dist ./dist
+RUN node -e "const fs = require('node:fs'); const keep = new Set(require('./dist/bundle/serve.json').chunks); fs.readdirSync('dist/bundle').filter((f) => f.endsWith('.js')).filter((f) => !keep.has(f)).forEach((f) => fs.rmSync('dist/bundle/' + f))"
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
@@ -38,11 +46,11 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 # The image's package.json and its CycloneDX SBOM (the exact packages in node_modules).
 COPY dist/image/package.json dist/image/sbom.cdx.json ./
-COPY dist ./dist
+COPY --from=app /app/dist ./dist
 COPY bin ./bin
-# Compile the server's modules once at build time, so every container starts from a warm cache.
+# Compile what `serve` loads once at build time, so every container starts from a warm cache.
 ENV NODE_COMPILE_CACHE=/app/.node-compile-cache
-RUN node -e "Promise.all([import('./dist/server/wire.js'), import('@azure/msal-node')])" && chown -R node:node /app/.node-compile-cache
+RUN node -e "require('@azure/msal-node'); Promise.all(require('./dist/bundle/serve.json').chunks.map((f) => import('./dist/bundle/' + f)))" && chown -R node:node /app/.node-compile-cache
 # The base image's unprivileged user; only the compile cache in /app is writable by it.
 USER node
 EXPOSE 8000

@@ -35,8 +35,12 @@ export function lockProblems(lock: Lock, label: string): string[] {
   return out;
 }
 
-/** The image's lock must be a part of the tested lock, package for package, and its SBOM must list exactly it. */
-export function imageProblems(full: Lock, image: Lock, sbom: { components?: Array<{ name: string; group?: string; version: string }> } | undefined): string[] {
+/**
+ * The image's lock must be a part of the tested lock, package for package. Its SBOM must list every
+ * package the image holds, installed (the image lock) or bundled into its chunks of the CLI (`bundled`,
+ * lock paths from dist/bundle/serve.json), and nothing the tested lock does not have.
+ */
+export function imageProblems(full: Lock, image: Lock, sbom: { components?: Array<{ name: string; group?: string; version: string }> } | undefined, bundled: readonly string[] = []): string[] {
   const out: string[] = [];
   for (const [path, e] of Object.entries(image.packages)) {
     if (path === '') continue;
@@ -44,10 +48,18 @@ export function imageProblems(full: Lock, image: Lock, sbom: { components?: Arra
     if (!f || f.version !== e.version || f.integrity !== e.integrity) out.push(`image lock: ${path}@${String(e.version)} differs from npm-shrinkwrap.json`);
   }
   if (!sbom?.components) return [...out, 'image SBOM: missing (run npm run build)'];
-  const ids = (list: string[]) => [...new Set(list)].sort().join('\n');
-  const locked = Object.entries(image.packages).filter(([p]) => p !== '').map(([p, e]) => `${p.slice(p.lastIndexOf('node_modules/') + 13)}@${String(e.version)}`);
-  const listed = sbom.components.map((c) => `${c.group ? `${c.group}/` : ''}${c.name}@${c.version}`);
-  if (ids(locked) !== ids(listed)) out.push('image SBOM: its components are not the image lock\'s packages (run npm run build)');
+  const id = (path: string, version: unknown) => `${path.slice(path.lastIndexOf('node_modules/') + 13)}@${String(version)}`;
+  const held = [
+    ...Object.entries(image.packages).filter(([p]) => p !== '').map(([p, e]) => id(p, e.version)),
+    ...bundled.map((p) => (full.packages[p] ? id(p, full.packages[p].version) : `${p} (bundled, but not in npm-shrinkwrap.json)`)),
+  ];
+  const listed = new Set(sbom.components.map((c) => `${c.group ? `${c.group}/` : ''}${c.name}@${c.version}`));
+  const known = new Set(Object.entries(full.packages).filter(([p]) => p !== '').map(([p, e]) => id(p, e.version)));
+  const few = (list: string[]) => `${list.slice(0, 5).join(', ')}${list.length > 5 ? ` and ${list.length - 5} more` : ''}`;
+  const missing = [...new Set(held)].filter((h) => !listed.has(h));
+  if (missing.length) out.push(`image SBOM: does not list ${few(missing)}, which the image holds (run npm run build)`);
+  const phantom = [...listed].filter((l) => !known.has(l));
+  if (phantom.length) out.push(`image SBOM: lists ${few(phantom)}, which npm-shrinkwrap.json does not lock (run npm run build)`);
   return out;
 }
 
@@ -74,7 +86,7 @@ async function main(): Promise<number> {
   const read = (p: string) => (existsSync(join(root, p)) ? (JSON.parse(readFileSync(join(root, p), 'utf8')) as unknown) : undefined);
   const full = read('npm-shrinkwrap.json') as Lock;
   const image = read('dist/image/npm-shrinkwrap.json') as Lock | undefined;
-  const problems = [...lockProblems(full, 'npm-shrinkwrap.json'), ...(image ? [...lockProblems(image, 'image lock'), ...imageProblems(full, image, read('dist/image/sbom.cdx.json') as never)] : ['image lock: missing (run npm run build)'])];
+  const problems = [...lockProblems(full, 'npm-shrinkwrap.json'), ...(image ? [...lockProblems(image, 'image lock'), ...imageProblems(full, image, read('dist/image/sbom.cdx.json') as never, (read('dist/bundle/serve.json') as { packages?: string[] } | undefined)?.packages)] : ['image lock: missing (run npm run build)'])];
   const audit = await npmAudit(root);
   process.stdout.write(audit.reached ? `npm audit (production dependencies): ${audit.summary}\n` : `npm audit: the advisory endpoint could not be reached (${audit.summary}); known vulnerabilities were NOT checked\n`);
   process.stdout.write(problems.length ? `lock file checks failed:\n  ${problems.join('\n  ')}\n` : `lock file checks passed (${Object.keys(full.packages).length - 1} locked packages, ${image ? Object.keys(image.packages).length - 1 : 0} in the image)\n`);

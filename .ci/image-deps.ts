@@ -3,11 +3,13 @@
  * image installs only those. From package.json's `serverDependencies` and the tested lock file
  * (npm-shrinkwrap.json) this writes dist/image/package.json and dist/image/npm-shrinkwrap.json,
  * the lock pruned to what those packages reach (same versions, same integrity hashes, same
- * places in node_modules), and dist/image/sbom.cdx.json, a CycloneDX SBOM of exactly that set.
+ * places in node_modules), and dist/image/sbom.cdx.json, a CycloneDX SBOM of that set and of the
+ * packages whose code the image's chunks of the bundled CLI carry (dist/bundle/serve.json, from .ci/bundle.ts).
  * Run by `npm run build`; the Dockerfile copies the three files.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -88,6 +90,17 @@ export function imageManifest(pkg: Manifest, lock: Lock): Manifest {
   return { name: pkg.name, version: pkg.version, license: pkg.license, type: pkg.type, bin: pkg.bin, engines: pkg.engines, dependencies: (pruneLock(lock, roots).packages[''] as { dependencies: Record<string, string> }).dependencies };
 }
 
+/** The lock paths of the packages whose code the image's chunks of dist/bundle hold (written by .ci/bundle.ts). */
+function bundledIn(root: string): string[] {
+  return (JSON.parse(readFileSync(join(root, 'dist', 'bundle', 'serve.json'), 'utf8')) as { packages: string[] }).packages;
+}
+
+/** The SBOM's roots: the server's dependencies and every top-level bundled package (nested ones are reached through their parents). */
+export function sbomRoots(serverDependencies: readonly string[], bundled: readonly string[]): string[] {
+  const top = bundled.filter((p) => p.lastIndexOf('node_modules/') === 0).map((p) => p.slice('node_modules/'.length));
+  return [...new Set([...serverDependencies, ...top])].sort();
+}
+
 function main(): void {
   const root = fileURLToPath(new URL('../', import.meta.url));
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest;
@@ -96,10 +109,20 @@ function main(): void {
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'package.json'), `${JSON.stringify(imageManifest(pkg, lock), null, 2)}\n`);
   writeFileSync(join(out, 'npm-shrinkwrap.json'), `${JSON.stringify(pruneLock(lock, pkg.serverDependencies!), null, 2)}\n`);
-  // npm's own CycloneDX writer (npm >= 10), from the pruned lock alone: no install, no network.
-  const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
-  const sbom = execFileSync(npm[0]!, [...npm.slice(1), 'sbom', '--sbom-format', 'cyclonedx', '--package-lock-only', '--omit', 'dev'], { cwd: out, encoding: 'utf8' });
-  writeFileSync(join(out, 'sbom.cdx.json'), sbom);
+  // The SBOM covers what the image holds: the packages installed in node_modules and the ones whose code
+  // the image's chunks of the bundled CLI carry (.ci/bundle.ts), with everything they depend on.
+  const sbomLock = pruneLock(lock, sbomRoots(pkg.serverDependencies!, bundledIn(root)));
+  const scratch = mkdtempSync(join(tmpdir(), 'mcp-obo-sbom-'));
+  try {
+    writeFileSync(join(scratch, 'package.json'), `${JSON.stringify({ name: pkg.name, version: pkg.version, license: pkg.license, dependencies: sbomLock.packages['']!.dependencies }, null, 2)}\n`);
+    writeFileSync(join(scratch, 'npm-shrinkwrap.json'), JSON.stringify(sbomLock));
+    // npm's own CycloneDX writer (npm >= 10), from the pruned lock alone: no install, no network.
+    const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
+    const sbom = execFileSync(npm[0]!, [...npm.slice(1), 'sbom', '--sbom-format', 'cyclonedx', '--package-lock-only', '--omit', 'dev'], { cwd: scratch, encoding: 'utf8' });
+    writeFileSync(join(out, 'sbom.cdx.json'), sbom);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
   const count = Object.keys(pruneLock(lock, pkg.serverDependencies!).packages).length - 1;
   process.stdout.write(`${join('dist', 'image')}: ${count} of ${Object.keys(lock.packages).length - 1} locked packages for the server image\n`);
 }

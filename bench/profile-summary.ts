@@ -6,6 +6,7 @@
  * Make a profile with: node --cpu-prof --cpu-prof-dir=/tmp/prof bin/mcp-obo serve (then load it, then stop it).
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 interface Node {
   id: number;
@@ -17,6 +18,31 @@ interface Node {
 const [file, topArg] = process.argv.slice(2);
 if (!file) throw new Error('usage: node bench/profile-summary.ts <file.cpuprofile> [top]');
 const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number };
+/**
+ * In the bundled CLI (dist/bundle/*.js), the module a line belongs to, from the `// node_modules/...` or
+ * `// dist/...` heading esbuild writes above each module's code; any other URL as it is.
+ */
+const headings = new Map<string, string[]>();
+function moduleOf(url: string, line: number): string {
+  if (!url.includes('/dist/bundle/')) return url;
+  let owner = headings.get(url);
+  if (!owner) {
+    owner = [];
+    let current = url;
+    try {
+      readFileSync(fileURLToPath(url), 'utf8').split('\n').forEach((text, i) => {
+        const m = /^\/\/ ((?:node_modules|dist)\/\S+)$/.exec(text);
+        if (m) current = `/${m[1]}`;
+        owner![i] = current;
+      });
+    } catch {
+      // The bundle changed or is gone: the chunk's own name will do.
+    }
+    headings.set(url, owner);
+  }
+  return owner[line] ?? url;
+}
+
 const hits = new Map<number, number>();
 profile.samples.forEach((id, i) => hits.set(id, (hits.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
 const total = [...hits.values()].reduce((a, b) => a + b, 0);
@@ -25,7 +51,7 @@ const byPackage = new Map<string, number>();
 for (const n of profile.nodes) {
   const us = hits.get(n.id) ?? 0;
   if (!us) continue;
-  const url = n.callFrame.url;
+  const url = moduleOf(n.callFrame.url, n.callFrame.lineNumber);
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/dist/') ? `mcp-obo ${url.split('/dist/')[1]}` : url.startsWith('node:') ? url : n.callFrame.functionName.startsWith('(') ? n.callFrame.functionName : url || '(native)');
   const fn = `${n.callFrame.functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${n.callFrame.lineNumber + 1}`;
   byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
@@ -46,7 +72,7 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n
 const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
 const name = (id: number) => {
   const f = byId.get(id)!.callFrame;
-  return `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
+  return `${f.functionName || '(anonymous)'} ${moduleOf(f.url, f.lineNumber).split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
 };
 const tasks: { startMs: number; ms: number; inclusive: Map<string, number> }[] = [];
 let t = 0;

@@ -43,6 +43,9 @@ export function createAzureClients(credential: TokenCredential, cloud: Cloud, su
     let p: Promise<T> | undefined;
     return () => (p ??= make());
   };
+  // arm-authorization and arm-dns are CommonJS only: their classes are read from `.default` (module.exports),
+  // which Node and the bundled CLI (.ci/bundle.ts) both provide; named exports of a lazily imported
+  // CommonJS module exist only in Node.
   return {
     credential,
     subscriptionId,
@@ -53,7 +56,7 @@ export function createAzureClients(credential: TokenCredential, cloud: Cloud, su
     containerApps: once(async () => new (await import('@azure/arm-appcontainers')).ContainerAppsAPIClient(credential, subscriptionId, options)),
     registry: once(async () => new (await import('@azure/arm-containerregistry')).ContainerRegistryManagementClient(credential, subscriptionId, options)),
     identities: once(async () => new (await import('@azure/arm-msi')).ManagedServiceIdentityClient(credential, subscriptionId, options)),
-    authorization: once(async () => new (await import('@azure/arm-authorization')).AuthorizationManagementClient(credential, subscriptionId, options)),
-    dns: once(async () => new (await import('@azure/arm-dns')).DnsManagementClient(credential, subscriptionId, options)),
+    authorization: once(async () => new (await import('@azure/arm-authorization')).default.AuthorizationManagementClient(credential, subscriptionId, options)),
+    dns: once(async () => new (await import('@azure/arm-dns')).default.DnsManagementClient(credential, subscriptionId, options)),
   };
 }

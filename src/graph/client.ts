@@ -37,7 +37,8 @@ export class GraphRequestError extends Error {
 }
 
 export async function createGraphApi(credential: TokenCredential, cloud: Cloud, timeoutMs = DEFAULT_HTTP_TIMEOUT_MS): Promise<GraphApi> {
-  const { Client } = await import('@microsoft/microsoft-graph-client');
+  // CommonJS: `.default` is module.exports in Node and in the bundled CLI alike (see .ci/bundle.ts).
+  const { Client } = (await import('@microsoft/microsoft-graph-client')).default;
   const host = new URL(cloud.graphEndpoint).hostname;
   const client = Client.initWithMiddleware({
     baseUrl: `${cloud.graphEndpoint}/`,

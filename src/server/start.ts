@@ -69,9 +69,10 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   let outbound: { close(): Promise<void> } | undefined;
   let watcher: { close(): void } | undefined;
   let current: readonly Tool[] = [];
-  // The app's modules (about a thousand) are evaluated in synchronous stretches: imported at once, they
-  // were one stretch of about a second, and /health waited behind it. So: listen, then load the big
-  // packages one at a time, and the probe is answered between them.
+  // The app's modules are evaluated in synchronous stretches: imported at once, they were one stretch of
+  // about a second, and /health waited behind it. So: listen, then load the big packages one at a time
+  // (in the bundled CLI each step is its own chunks: .ci/bundle.ts splits at every import()), and the
+  // probe is answered between them.
   let closing = false;
   const appPromise = boundPort.then((port) => loadInSteps(port, () => closing)).then(async (port) => Promise.all([import('./wire.ts'), import('./outbound.ts'), import('../tools/load.ts'), port])).then(async ([{ wireApp }, { createOutbound, OUTBOUND_TIMEOUT_MS }, { loadTools }, port]) => {
     const load = async (version?: number) => (await loadTools({ ...config.tools, cwd: process.cwd(), version, extra: opts.tools })).map((s) => s.tool);

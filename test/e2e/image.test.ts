@@ -88,7 +88,7 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test('the image installs only what serve needs, and its SBOM lists exactly that', async (t) => {
+test('the image installs only what serve needs, keeps only the chunks serve loads, and its SBOM lists both', async (t) => {
   const app = join(image.root, image.workdir);
   const lock = JSON.parse(await readFile(join(ROOT, 'dist/image/npm-shrinkwrap.json'), 'utf8')) as { packages: Record<string, { version: string }> };
   const { stdout } = await exec('npm', ['ls', '--all', '--parseable', '--omit=dev'], { cwd: app });
@@ -99,11 +99,23 @@ test('the image installs only what serve needs, and its SBOM lists exactly that'
   assert.ok(installed.length < 150, `${installed.length} packages (the whole CLI tree is about 209)`);
   for (const name of CLI_ONLY) assert.ok(!installed.some((p) => p.endsWith(`/node_modules/${name}`)), `${name} is not in the image`);
 
+  // Of the bundled CLI, the image holds only the chunks serve loads, and none carries a CLI-only package.
+  const serve = JSON.parse(await readFile(join(ROOT, 'dist/bundle/serve.json'), 'utf8')) as { chunks: string[]; packages: string[] };
+  const shipped = (await readdir(join(app, 'dist/bundle'))).filter((f) => f.endsWith('.js')).sort();
+  assert.deepEqual(shipped, [...serve.chunks].sort());
+  assert.ok(shipped.length < (await readdir(join(ROOT, 'dist/bundle'))).filter((f) => f.endsWith('.js')).length, 'fewer chunks than the whole CLI');
+  for (const name of CLI_ONLY) assert.ok(!serve.packages.includes(`node_modules/${name}`), `${name}'s code is not in the image`);
+
+  // The SBOM lists every package the image holds: installed in node_modules, or bundled into its chunks.
   const sbom = JSON.parse(await readFile(join(app, 'sbom.cdx.json'), 'utf8')) as { bomFormat: string; specVersion: string; components: Array<{ name: string; group?: string; version: string; purl: string; hashes?: Array<{ alg: string }> }> };
   assert.equal(sbom.bomFormat, 'CycloneDX');
   const listed = new Set(sbom.components.map((c) => `${c.group ? `${c.group}/` : ''}${c.name}@${c.version}`));
-  const present = new Set(Object.entries(lock.packages).filter(([p]) => p !== '').map(([p, e]) => `${p.slice(p.lastIndexOf('node_modules/') + 13)}@${e.version}`));
-  assert.deepEqual([...listed].sort(), [...present].sort());
+  const named = (path: string, version: string) => `${path.slice(path.lastIndexOf('node_modules/') + 13)}@${version}`;
+  const installedHere = Object.entries(lock.packages).filter(([p]) => p !== '').map(([p, e]) => named(p, e.version));
+  const full = JSON.parse(await readFile(join(ROOT, 'npm-shrinkwrap.json'), 'utf8')) as { packages: Record<string, { version: string }> };
+  const bundled = serve.packages.map((p) => named(p, full.packages[p]!.version));
+  assert.ok(bundled.length > 50, `${bundled.length} bundled packages`);
+  for (const c of [...installedHere, ...bundled]) assert.ok(listed.has(c), `${c} is in the SBOM`);
   assert.ok(sbom.components.every((c) => c.purl.startsWith('pkg:npm/') && c.hashes?.some((h) => h.alg === 'SHA-512')));
 });
 

@@ -56,14 +56,21 @@ test('lock checks: registry origin, sha512 integrity, no git/file specs, no inst
   ]);
 });
 
-test('the image lock must be a part of the tested lock, and its SBOM must list exactly it', () => {
+test('the image lock must be a part of the tested lock, and its SBOM must list what the image holds, installed or bundled', () => {
   const pruned = pruneLock(lock, pkg.serverDependencies);
-  const sbom = { components: Object.entries(pruned.packages).filter(([p]) => p).map(([p, e]) => { const n = p.slice(p.lastIndexOf('node_modules/') + 13); const at = n.lastIndexOf('/'); return { group: at > 0 ? n.slice(0, at) : undefined, name: at > 0 ? n.slice(at + 1) : n, version: String(e.version) }; }) };
+  const component = (p: string, version: unknown) => { const n = p.slice(p.lastIndexOf('node_modules/') + 13); const at = n.lastIndexOf('/'); return { group: at > 0 ? n.slice(0, at) : undefined, name: at > 0 ? n.slice(at + 1) : n, version: String(version) }; };
+  const sbom = { components: Object.entries(pruned.packages).filter(([p]) => p).map(([p, e]) => component(p, e.version)) };
   assert.deepEqual(imageProblems(lock, pruned, sbom), []);
   const drifted = structuredClone(pruned);
   drifted.packages['node_modules/express']!.version = '9.9.9';
   assert.match(imageProblems(lock, drifted, sbom).join('\n'), /node_modules\/express@9\.9\.9 differs/);
-  assert.match(imageProblems(lock, pruned, { components: sbom.components.slice(1) }).join('\n'), /SBOM: its components are not/);
+  assert.match(imageProblems(lock, pruned, { components: sbom.components.slice(1) }).join('\n'), /SBOM: does not list/);
+  // A package bundled into the image's chunks must be listed too; a component the lock does not have must not.
+  const prompts = 'node_modules/@inquirer/prompts';
+  assert.ok(!pruned.packages[prompts], 'the prompts are the CLI\'s, not installed in the image');
+  assert.match(imageProblems(lock, pruned, sbom, [prompts]).join('\n'), /SBOM: does not list @inquirer\/prompts@/);
+  assert.deepEqual(imageProblems(lock, pruned, { components: [...sbom.components, component(prompts, lock.packages[prompts]!.version)] }, [prompts]), []);
+  assert.match(imageProblems(lock, pruned, { components: [...sbom.components, component('node_modules/evil', '6.6.6')] }).join('\n'), /lists evil@6\.6\.6, which npm-shrinkwrap.json does not lock/);
 });
 
 test('base-image:pin reads the pinned reference and rewrites only its digest', () => {
