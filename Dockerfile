@@ -44,7 +44,7 @@ ENV NODE_ENV=production
 ENV NODE_OPTIONS="--max-semi-space-size=16 --max-old-space-size=256"
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-# The image's package.json and its CycloneDX SBOM (the exact packages in node_modules).
+# The image's package.json and its CycloneDX SBOM (the packages in node_modules and those bundled into its chunks).
 COPY dist/image/package.json dist/image/sbom.cdx.json ./
 COPY --from=app /app/dist ./dist
 COPY bin ./bin
