@@ -12,7 +12,6 @@ import { PACKAGE_ROOT } from '../package-root.ts';
 import { UsageError } from '../errors.ts';
 import { isSecretFile } from './secret-files.ts';
 
-export { PACKAGE_ROOT };
 
 /** What the bundled Dockerfile copies; all of it ships in the npm package. */
 const PACKAGE_FILES = ['Dockerfile', '.dockerignore', 'package.json', 'npm-shrinkwrap.json', 'bin', 'dist'];

@@ -9,7 +9,8 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { collectFiles, PACKAGE_ROOT } from './context.ts';
+import { collectFiles } from './context.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
 /** Where the project lives in the image. */
 export const PROJECT_DIR = '/app';

@@ -10,11 +10,9 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { InstallInfo } from '../state/deployment.ts';
 import type { Run } from '../token/acquire.ts';
 import { UsageError } from '../errors.ts';
-import { PACKAGE_ROOT } from '../package-root.ts';
 
 export type { InstallInfo };
 
-export { PACKAGE_ROOT };
 
 export interface InstallProbe {
   /** The running package's folder (symbolic links resolved, as Node loads it). */

@@ -79,11 +79,9 @@ export function createOboClient(opts: OboClientOptions): OboClient & { cache: Ob
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const knownAuthority = new URL(opts.authority).host;
   const exchanges = new KeyedLimiter(opts.maxConcurrent ?? 16);
-  let msal: Promise<typeof Msal> | undefined;
 
   async function exchange(assertion: string, target: OboTarget, o: OboOptions): Promise<CachedToken> {
-    msal ??= loadMsal();
-    const { ConfidentialClientApplication, LogLevel } = await msal;
+    const { ConfidentialClientApplication, LogLevel } = await loadMsal();
     const started = opts.clock.now();
     const cca = new ConfidentialClientApplication({
       auth: {
@@ -119,8 +117,7 @@ export function createOboClient(opts: OboClientOptions): OboClient & { cache: Ob
   return {
     cache,
     warm() {
-      msal ??= loadMsal();
-      return msal.then(() => undefined);
+      return loadMsal().then(() => undefined);
     },
     evictUser(user, resource) {
       const n = cache.evictUser(user, resource);
